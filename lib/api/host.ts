@@ -1,0 +1,120 @@
+/**
+ * A host on the in-memory network: a memory device, the middleware asked for
+ * (fault injection, capture, tracing) and an interface, driven by the
+ * network's scheduler. Later issues put a full context (sockets, epoll) on the
+ * same footing.
+ *
+ * @module
+ */
+
+import { Interface, type InterfaceConfig } from "../iface/interface.ts";
+import type { Device } from "../iface/device.ts";
+import { formatIpv4, parseIpv4Address, parseIpv4Cidr } from "../wire/address.ts";
+import { FaultInjector, type FaultInjectorOptions } from "../phy/fault.ts";
+import type { MemoryNetwork, Pollable } from "../phy/memory.ts";
+import { type PcapSink, PcapWriter } from "../phy/pcap_writer.ts";
+import { type TraceFn, Tracer } from "../phy/tracer.ts";
+
+/** Options for {@linkcode attachHost}. */
+export interface HostOptions {
+  /** Host name (the port name on the network). */
+  name: string;
+  /** Address and prefix, as `10.0.0.1/24`. */
+  address: string;
+  /** Default gateway, as `10.0.0.254`. */
+  gateway?: string;
+  /** MAC; default: a locally administered one derived from the name, so runs repeat. */
+  mac?: number;
+  /** Impair this host's traffic in either direction. */
+  impair?: FaultInjectorOptions;
+  /** Capture what this host's stack sends and receives. */
+  pcap?: PcapSink;
+  /** Report every frame this host's stack sends and receives. */
+  trace?: TraceFn;
+  /** Interface tuning (ARP, reassembly, ICMP rate). */
+  interface?: Partial<Omit<InterfaceConfig, "mac" | "address" | "prefixLength" | "gateway">>;
+}
+
+/** A locally administered unicast MAC (02:xx:xx:xx:xx:xx) from a name's FNV-1a hash. */
+export function macFromName(name: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 0x01000193) >>> 0;
+  return 0x02_00_0000_0000 + h;
+}
+
+/** A host: its outermost device, its interface, and the scheduler hook. */
+export class Host implements Pollable {
+  /** The name. */
+  readonly name: string;
+  /** The device the interface uses (middleware outermost). */
+  readonly device: Device;
+  /** The interface. */
+  readonly iface: Interface;
+  /** The fault injector, when impaired. */
+  readonly faults: FaultInjector | undefined;
+  readonly #network: MemoryNetwork;
+
+  /** Use {@linkcode attachHost}. */
+  constructor(
+    network: MemoryNetwork,
+    name: string,
+    device: Device,
+    iface: Interface,
+    faults: FaultInjector | undefined,
+  ) {
+    this.#network = network;
+    this.name = name;
+    this.device = device;
+    this.iface = iface;
+    this.faults = faults;
+  }
+  /** Polls the interface. */
+  poll(now: number): boolean {
+    return this.iface.poll(now);
+  }
+  /** The interface's next event. */
+  pollAt(now: number): number {
+    return this.iface.pollAt(now);
+  }
+  /** The host's address as text. */
+  get address(): string {
+    return formatIpv4(this.iface.address);
+  }
+  /** Leaves the network and closes the device chain (and any capture). */
+  close(): void {
+    this.#network.remove(this);
+    this.device.close();
+  }
+}
+
+/**
+ * Attaches a host to `network`, registers it with the scheduler and brings it
+ * up (a gratuitous ARP). Throws `TypeError` on a malformed address.
+ */
+export function attachHost(network: MemoryNetwork, options: HostOptions): Host {
+  const cidr = parseIpv4Cidr(options.address);
+  if (cidr === undefined) {
+    throw new TypeError(`Invalid address: ${options.address} (expected a.b.c.d/n)`);
+  }
+  let gateway: number | undefined;
+  if (options.gateway !== undefined) {
+    gateway = parseIpv4Address(options.gateway);
+    if (gateway === undefined) throw new TypeError(`Invalid gateway: ${options.gateway}`);
+  }
+  let device: Device = network.attach({ name: options.name });
+  let faults: FaultInjector | undefined;
+  if (options.impair !== undefined) device = faults = new FaultInjector(device, options.impair);
+  if (options.pcap !== undefined) device = new PcapWriter(device, options.pcap);
+  if (options.trace !== undefined) device = new Tracer(device, options.trace);
+  const iface = new Interface(device, {
+    ...options.interface,
+    mac: options.mac ?? macFromName(options.name),
+    address: cidr.address,
+    prefixLength: cidr.prefixLength,
+    ...(gateway !== undefined ? { gateway } : {}),
+  });
+  const host = new Host(network, options.name, device, iface, faults);
+  network.add(host);
+  iface.up(network.clock.now());
+  return host;
+}

@@ -1,0 +1,75 @@
+/**
+ * The device contract the interface layer consumes, and lib/phy implements.
+ *
+ * A device lends received frames as views (`bytes`, `offset`, `length`) for
+ * the duration of one sink call: no copy and no per-frame allocation. To send,
+ * the caller takes a slot with `txAcquire`, builds the frame in place and
+ * hands it over with `txCommit`. Time is passed in; a device never reads a
+ * clock of its own.
+ *
+ * @module
+ */
+
+/** Receives frames lent by a device. */
+export interface FrameSink {
+  /** One frame: valid only until this call returns. */
+  receiveFrame(bytes: Uint8Array, offset: number, length: number): void;
+}
+
+/** Where to build one outgoing frame: `bytes[offset, offset + length)`. */
+export interface TxSlot {
+  /** Memory to write the frame into. */
+  bytes: Uint8Array;
+  /** Offset of the frame's first byte. */
+  offset: number;
+}
+
+/** Counters every device keeps. */
+export interface DeviceStats {
+  /** Frames received and lent to a sink. */
+  rxFrames: number;
+  /** Bytes received. */
+  rxBytes: number;
+  /** Frames lost on receive (queue or ring full). */
+  rxDropped: number;
+  /** Frames committed for sending. */
+  txFrames: number;
+  /** Bytes committed for sending. */
+  txBytes: number;
+  /** Frames that could not be sent (no slot, link down). */
+  txDropped: number;
+}
+
+/** A fresh set of zero counters. */
+export function deviceStats(): DeviceStats {
+  return { rxFrames: 0, rxBytes: 0, rxDropped: 0, txFrames: 0, txBytes: 0, txDropped: 0 };
+}
+
+/** A packet device: a TAP, a ring, a memory link, or middleware around one. */
+export interface Device {
+  /** A name for messages, like `memory:a` or `tap:mtcp0`. */
+  readonly name: string;
+  /** Largest IP packet the link carries (1500 on Ethernet). */
+  readonly mtu: number;
+  /** Counters. */
+  readonly stats: DeviceStats;
+  /** Lends up to `budget` received frames to `sink`, one call each; returns how many. */
+  receive(now: number, sink: FrameSink, budget: number): number;
+  /**
+   * A slot to build one frame of at most `length` bytes in, or `undefined`
+   * when the transmit ring is full. Valid until the next `txCommit`.
+   */
+  txAcquire(now: number, length: number): TxSlot | undefined;
+  /** Sends the frame built in the acquired slot, `length` bytes long. */
+  txCommit(now: number, length: number): void;
+  /** Pushes committed frames out (one system call per batch on real rings). */
+  flush(now: number): void;
+  /**
+   * When the device next has something to deliver: `now` or earlier if a frame
+   * is waiting, a later time for a frame held back (delay), `Infinity` if none
+   * is known (a real device is then waited on by its file descriptor).
+   */
+  pollAt(now: number): number;
+  /** Releases everything the device holds. */
+  close(): void;
+}

@@ -1,0 +1,755 @@
+/**
+ * One network interface: Ethernet demux, ARP, IPv4 in and out (validation,
+ * routing through the subnet or a gateway, fragmentation and reassembly), ICMP
+ * echo and errors, and the hand-off of TCP segments to a transport.
+ *
+ * Sans-I/O in spirit: every entry point takes `now`; the only I/O is through
+ * the {@linkcode Device} it was given. A frame never throws: whatever is wrong
+ * with it is counted in {@linkcode Interface.stats} under a drop reason.
+ *
+ * @module
+ */
+
+import {
+  formatIpv4,
+  IPV4_BROADCAST,
+  isMulticastMac,
+  MAC_BROADCAST,
+  prefixMask,
+  putMac,
+} from "../wire/address.ts";
+import { ARP_REPLY, ARP_REQUEST, ArpPacket, arpRepr, emitArp, parseArp } from "../wire/arp.ts";
+import {
+  ETHERNET_HEADER_LEN,
+  EthernetFrame,
+  ETHERTYPE_ARP,
+  ETHERTYPE_IPV4,
+  writeEthernetHeader,
+} from "../wire/ethernet.ts";
+import {
+  ICMP_DEST_UNREACHABLE,
+  ICMP_ECHO_REPLY,
+  ICMP_ECHO_REQUEST,
+  ICMP_EXC_FRAGTIME,
+  ICMP_HEADER_LEN,
+  ICMP_TIME_EXCEEDED,
+  ICMP_UNREACH_PORT,
+  ICMP_UNREACH_PROTOCOL,
+  IcmpPacket,
+  writeIcmp,
+} from "../wire/icmp.ts";
+import {
+  IP_PROTO_ICMP,
+  IP_PROTO_TCP,
+  IP_PROTO_UDP,
+  IPV4_HEADER_LEN,
+  Ipv4Packet,
+  writeIpv4Header,
+} from "../wire/ipv4.ts";
+import { emitTcp, parseTcp, TCP_ACK, TCP_RST, TcpPacket, TcpRepr } from "../wire/tcp.ts";
+import { ArpCache, type ArpConfig, type ArpEntry } from "./arp_cache.ts";
+import type { Device, FrameSink, TxSlot } from "./device.ts";
+import { type PartialDatagram, Reassembler, type ReassemblyConfig } from "./reassembly.ts";
+import { type DropReason, InterfaceStats } from "./stats.ts";
+
+/** Configuration of an {@linkcode Interface}. */
+export interface InterfaceConfig {
+  /** Our MAC address. */
+  mac: number;
+  /** Our IPv4 address. */
+  address: number;
+  /** Prefix length of our subnet. */
+  prefixLength: number;
+  /** Default gateway, if any. */
+  gateway?: number;
+  /** TTL of datagrams we originate (default 64, as Linux). */
+  ttl?: number;
+  /** Frames taken from the device per poll (default 64). */
+  rxBurst?: number;
+  /** ICMP error messages per second we may send (default 100; RFC 1812 §4.3.2.8). */
+  icmpErrorsPerSecond?: number;
+  /** ARP tuning. */
+  arp?: Partial<ArpConfig>;
+  /** Reassembly limits. */
+  reassembly?: Partial<ReassemblyConfig>;
+}
+
+/** The transport above the interface (the TCP demux of lib/tcp, later). */
+export interface TcpHandler {
+  /**
+   * A valid segment addressed to us. Return true if a socket took it; false
+   * makes the interface answer with a RST (RFC 9293 §3.10.7.1).
+   */
+  segmentArrived(
+    now: number,
+    src: number,
+    dst: number,
+    segment: TcpRepr,
+    bytes: Uint8Array,
+  ): boolean;
+}
+
+/** Called for each echo reply addressed to us. */
+export type EchoReplyFn = (
+  now: number,
+  src: number,
+  ident: number,
+  seq: number,
+  dataLength: number,
+) => void;
+
+const CHECK_DROPS = {
+  eth: { truncated: "ethTruncated", stackedVlan: "ethStackedVlan" },
+  arp: {
+    truncated: "arpTruncated",
+    unsupported: "arpUnsupported",
+    badOperation: "arpBadOperation",
+  },
+  ip: {
+    truncated: "ipTruncated",
+    badVersion: "ipBadVersion",
+    badHeaderLength: "ipBadHeaderLength",
+    badTotalLength: "ipBadTotalLength",
+    badChecksum: "ipBadChecksum",
+    badFragment: "ipBadFragment",
+    badOptions: "ipBadOptions",
+  },
+  icmp: { truncated: "icmpTruncated", badChecksum: "icmpBadChecksum" },
+  tcp: {
+    truncated: "tcpTruncated",
+    badDataOffset: "tcpBadDataOffset",
+    badChecksum: "tcpBadChecksum",
+    badOption: "tcpBadOption",
+  },
+} as const satisfies Record<string, Record<string, DropReason>>;
+
+const FRAME_HEADERS = ETHERNET_HEADER_LEN + IPV4_HEADER_LEN;
+
+/** An IPv4-over-Ethernet interface on one device. */
+export class Interface implements FrameSink {
+  /** The device frames go through. */
+  readonly device: Device;
+  /** Our MAC. */
+  readonly mac: number;
+  /** Our IPv4 address. */
+  readonly address: number;
+  /** Our prefix length. */
+  readonly prefixLength: number;
+  /** Default gateway, or -1. */
+  readonly gateway: number;
+  /** Largest IP datagram per frame. */
+  readonly mtu: number;
+  /** Counters. */
+  readonly stats: InterfaceStats = new InterfaceStats();
+  /** The ARP cache. */
+  readonly arp: ArpCache;
+  /** The fragment reassembler. */
+  readonly reassembler: Reassembler;
+  /** The transport that takes TCP segments; without one every segment is answered with a RST. */
+  tcp: TcpHandler | undefined;
+  /** Called for each echo reply addressed to us. */
+  onEchoReply: EchoReplyFn | undefined;
+
+  readonly #mask: number;
+  readonly #ttl: number;
+  readonly #rxBurst: number;
+  readonly #icmpRate: number;
+  #icmpTokens: number;
+  #icmpRefilledAt = -Infinity;
+  #ident = 1;
+  #now = 0;
+
+  // Reused views: nothing is allocated per packet on the receive path.
+  readonly #eth = new EthernetFrame();
+  readonly #arpPacket = new ArpPacket();
+  readonly #arpRepr = arpRepr();
+  readonly #ip = new Ipv4Packet();
+  readonly #icmp = new IcmpPacket();
+  readonly #tcpPacket = new TcpPacket();
+  readonly #tcpRepr = new TcpRepr();
+  readonly #rstRepr = new TcpRepr();
+  readonly #retry: ArpEntry[] = [];
+  readonly #expired: PartialDatagram[] = [];
+
+  // Transmit state between beginIpv4 and commitIpv4.
+  readonly #payloadSlot: TxSlot = { bytes: new Uint8Array(0), offset: 0 };
+  readonly #scratch = new Uint8Array(FRAME_HEADERS + 65535);
+  #txDevice: TxSlot | undefined;
+  #txDst = 0;
+  #txNextHop = 0;
+  #txMac = -1;
+  #txProtocol = 0;
+  #txLength = 0;
+  #txDontFragment = false;
+  #txOpen = false;
+
+  /** An interface on `device`; call {@linkcode Interface.up} to announce it. */
+  constructor(device: Device, config: InterfaceConfig) {
+    this.device = device;
+    this.mac = config.mac;
+    this.address = config.address;
+    this.prefixLength = config.prefixLength;
+    this.gateway = config.gateway ?? -1;
+    this.mtu = device.mtu;
+    this.#mask = prefixMask(config.prefixLength);
+    this.#ttl = config.ttl ?? 64;
+    this.#rxBurst = config.rxBurst ?? 64;
+    this.#icmpRate = config.icmpErrorsPerSecond ?? 100;
+    this.#icmpTokens = this.#icmpRate;
+    this.arp = new ArpCache(config.arp, this.mtu + ETHERNET_HEADER_LEN);
+    this.reassembler = new Reassembler(config.reassembly);
+  }
+
+  /** The subnet's directed broadcast address. */
+  get broadcast(): number {
+    return (this.address | ~this.#mask) >>> 0;
+  }
+
+  /** Brings the interface up: announces our address with a gratuitous ARP (RFC 5227 §2.3). */
+  up(now: number): void {
+    this.#sendArp(now, ARP_REQUEST, MAC_BROADCAST, 0, this.address);
+    this.device.flush(now);
+  }
+
+  /** Receives a burst, runs due timers and flushes; true if any frame came in. */
+  poll(now: number): boolean {
+    this.#now = now;
+    const n = this.device.receive(now, this, this.#rxBurst);
+    if (now >= this.arp.nextTimer()) this.#arpTimers(now);
+    if (this.reassembler.pending > 0 && now >= this.reassembler.nextTimeout()) {
+      this.#fragmentTimers(now);
+    }
+    this.device.flush(now);
+    return n > 0;
+  }
+
+  /** When this interface next has work (device events and its own timers). */
+  pollAt(now: number): number {
+    return Math.min(this.device.pollAt(now), this.arp.nextTimer(), this.reassembler.nextTimeout());
+  }
+
+  /** @internal FrameSink: one received frame. */
+  receiveFrame(bytes: Uint8Array, offset: number, length: number): void {
+    const rx = this.stats.rx;
+    rx.frames++;
+    rx.bytes += length;
+    const eth = this.#eth.wrap(bytes, offset, length);
+    const fault = eth.check();
+    if (fault !== "ok") return this.#drop(CHECK_DROPS.eth[fault]);
+    // No VLAN is configured on this interface: a tagged frame is not for us.
+    if (eth.tagged) return this.#drop("ethVlanTagged");
+    const dst = eth.dst;
+    if (dst !== this.mac && dst !== MAC_BROADCAST) return this.#drop("ethNotForUs");
+    switch (eth.ethertype) {
+      case ETHERTYPE_ARP:
+        return this.#receiveArp(bytes, eth.payloadOffset, eth.payloadLength);
+      case ETHERTYPE_IPV4:
+        return this.#receiveIpv4(
+          bytes,
+          eth.payloadOffset,
+          eth.payloadLength,
+          dst === MAC_BROADCAST,
+        );
+      default:
+        return this.#drop("ethUnknownType");
+    }
+  }
+
+  // --- ARP -----------------------------------------------------------------
+
+  #receiveArp(bytes: Uint8Array, offset: number, length: number): void {
+    const packet = this.#arpPacket.wrap(bytes, offset, length);
+    const fault = packet.check();
+    if (fault !== "ok") return this.#drop(CHECK_DROPS.arp[fault]);
+    this.stats.rx.arp++;
+    const arp = parseArp(packet, this.#arpRepr)!;
+    if (isMulticastMac(arp.senderMac) || arp.senderIp === IPV4_BROADCAST) {
+      return this.#drop("arpBadSender");
+    }
+    if (arp.senderIp === this.address) return this.#drop("arpConflict");
+    const now = this.#now;
+    const forUs = arp.targetIp === this.address;
+    // RFC 826: refresh a known sender; add it only if the packet is for us.
+    // Like Linux (arp_accept=0), an unsolicited reply creates no entry.
+    const ready = arp.senderIp !== 0
+      ? this.arp.learn(now, arp.senderIp, arp.senderMac, forUs && arp.operation === ARP_REQUEST)
+      : undefined;
+    if (ready !== undefined) this.#flushPending(now, ready);
+    if (forUs && arp.operation === ARP_REQUEST) {
+      this.#sendArp(now, ARP_REPLY, arp.senderMac, arp.senderMac, arp.senderIp);
+    }
+  }
+
+  #sendArp(
+    now: number,
+    operation: number,
+    dstMac: number,
+    targetMac: number,
+    targetIp: number,
+  ): void {
+    const slot = this.device.txAcquire(now, ETHERNET_HEADER_LEN + 28);
+    if (slot === undefined) return this.#drop("txNoSlot");
+    const hl = writeEthernetHeader(slot.bytes, slot.offset, dstMac, this.mac, ETHERTYPE_ARP);
+    const r = this.#arpRepr;
+    r.operation = operation;
+    r.senderMac = this.mac;
+    r.senderIp = this.address;
+    r.targetMac = targetMac;
+    r.targetIp = targetIp;
+    const len = hl + emitArp(r, slot.bytes, slot.offset + hl);
+    this.device.txCommit(now, len);
+    this.stats.tx.frames++;
+    this.stats.tx.bytes += len;
+    this.stats.tx.arp++;
+  }
+
+  #arpTimers(now: number): void {
+    const retry = this.#retry;
+    const dropped = this.arp.expire(now, retry);
+    this.stats.drops.arpUnresolved += dropped;
+    for (const e of retry) this.#sendArp(now, ARP_REQUEST, MAC_BROADCAST, 0, e.ip);
+    retry.length = 0;
+  }
+
+  #flushPending(now: number, e: ArpEntry): void {
+    const pool = this.arp.pool;
+    for (const slot of e.pending) {
+      const at = pool.offsetOf(slot);
+      const len = pool.lengthOf(slot);
+      putMac(pool.bytes, at, e.mac);
+      const tx = this.device.txAcquire(now, len);
+      if (tx === undefined) this.#drop("txNoSlot");
+      else {
+        tx.bytes.set(pool.bytes.subarray(at, at + len), tx.offset);
+        this.device.txCommit(now, len);
+        this.stats.tx.frames++;
+        this.stats.tx.bytes += len;
+      }
+      pool.release(slot);
+    }
+    e.pending.length = 0;
+  }
+
+  // --- IPv4 in --------------------------------------------------------------
+
+  #receiveIpv4(bytes: Uint8Array, offset: number, length: number, linkBroadcast: boolean): void {
+    const ip = this.#ip.wrap(bytes, offset, length);
+    const fault = ip.check();
+    if (fault !== "ok") return this.#drop(CHECK_DROPS.ip[fault]);
+    const src = ip.src;
+    const dst = ip.dst;
+    // RFC 1122 §3.2.1.3: a source that is broadcast, multicast or ours is martian.
+    if (
+      src === IPV4_BROADCAST || (src >>> 28) === 0xe || src === this.address ||
+      src === this.broadcast
+    ) {
+      return this.#drop("ipBadSource");
+    }
+    const toUs = dst === this.address;
+    if (!toUs && dst !== IPV4_BROADCAST && dst !== this.broadcast) return this.#drop("ipNotForUs");
+    // RFC 7126 §4.3/4.4: source-routed datagrams are dropped, as Linux does by default.
+    if (ip.headerLength > IPV4_HEADER_LEN && ip.hasSourceRoute()) {
+      return this.#drop("ipSourceRoute");
+    }
+    if (ip.isFragment) {
+      this.stats.rx.fragments++;
+      const outcome = this.reassembler.add(this.#now, ip);
+      if (outcome === "incomplete") return;
+      if (outcome !== "complete") return this.#drop(outcome);
+      this.stats.reassembled++;
+      const whole = this.reassembler.output;
+      // The reassembled datagram is checked like any other, but once: it has no fragment flags.
+      const again = this.#ip.wrap(whole, 0, whole.length);
+      const header = again.headerLength;
+      writeIpv4Header(
+        whole,
+        0,
+        header,
+        again.src,
+        again.dst,
+        again.protocol,
+        whole.length - header,
+        again.ttl,
+        again.ident,
+        again.dontFragment ? 0x4000 : 0,
+        again.dscpEcn,
+      );
+      return this.#deliver(this.#ip, toUs, linkBroadcast);
+    }
+    this.#deliver(ip, toUs, linkBroadcast);
+  }
+
+  #deliver(ip: Ipv4Packet, toUs: boolean, linkBroadcast: boolean): void {
+    this.stats.rx.ipv4++;
+    const offset = ip.payloadOffset;
+    const length = ip.payloadLength;
+    switch (ip.protocol) {
+      case IP_PROTO_ICMP:
+        return this.#receiveIcmp(ip, offset, length, toUs);
+      case IP_PROTO_TCP:
+        return this.#receiveTcp(ip, offset, length, toUs && !linkBroadcast);
+      case IP_PROTO_UDP:
+        // No UDP sockets exist: RFC 1122 §4.1.3.1 says port unreachable.
+        this.#drop("udpNoSocket");
+        if (toUs && !linkBroadcast) {
+          this.#sendIcmpError(ip, ICMP_DEST_UNREACHABLE, ICMP_UNREACH_PORT, 0);
+        }
+        return;
+      default:
+        this.#drop("ipUnknownProtocol");
+        if (toUs && !linkBroadcast) {
+          this.#sendIcmpError(ip, ICMP_DEST_UNREACHABLE, ICMP_UNREACH_PROTOCOL, 0);
+        }
+    }
+  }
+
+  #fragmentTimers(now: number): void {
+    const expired = this.#expired;
+    this.reassembler.expire(now, expired);
+    for (const d of expired) {
+      this.stats.drops.fragTimeout++;
+      // RFC 792: time exceeded (reassembly) only if fragment zero arrived.
+      if (d.firstHeader !== undefined && d.firstPayload !== undefined) {
+        const quoted = new Uint8Array(d.firstHeader.length + d.firstPayload.length);
+        quoted.set(d.firstHeader);
+        quoted.set(d.firstPayload, d.firstHeader.length);
+        const ip = new Ipv4Packet().wrap(quoted);
+        this.#sendIcmpErrorQuoting(now, ip.src, quoted, ICMP_TIME_EXCEEDED, ICMP_EXC_FRAGTIME, 0);
+      }
+    }
+    expired.length = 0;
+  }
+
+  // --- ICMP -----------------------------------------------------------------
+
+  #receiveIcmp(ip: Ipv4Packet, offset: number, length: number, toUs: boolean): void {
+    const icmp = this.#icmp.wrap(ip.bytes, offset, length);
+    const fault = icmp.check();
+    if (fault !== "ok") return this.#drop(CHECK_DROPS.icmp[fault]);
+    this.stats.rx.icmp++;
+    switch (icmp.type) {
+      case ICMP_ECHO_REQUEST: {
+        // Like Linux's icmp_echo_ignore_broadcasts=1: no smurf amplifier here.
+        if (!toUs) return this.#drop("icmpBroadcastEcho");
+        const dataLength = icmp.dataLength;
+        const slot = this.beginIpv4(this.#now, ip.src, IP_PROTO_ICMP, ICMP_HEADER_LEN + dataLength);
+        if (slot === undefined) return;
+        // RFC 792: the reply carries the request's identifier, sequence and data.
+        slot.bytes.set(ip.bytes.subarray(icmp.offset + 4, icmp.offset + length), slot.offset + 4);
+        const rest = icmp.ident * 0x10000 + icmp.seqNo;
+        writeIcmp(slot.bytes, slot.offset, ICMP_ECHO_REPLY, 0, rest, dataLength);
+        if (this.commitIpv4(this.#now)) this.stats.echoReplies++;
+        return;
+      }
+      case ICMP_ECHO_REPLY:
+        if (toUs) this.onEchoReply?.(this.#now, ip.src, icmp.ident, icmp.seqNo, icmp.dataLength);
+        return;
+      case ICMP_DEST_UNREACHABLE:
+      case ICMP_TIME_EXCEEDED:
+        this.stats.icmpErrorsReceived++;
+        return;
+      default:
+        return this.#drop("icmpUnsupported");
+    }
+  }
+
+  // RFC 1122 §3.2.2: never answer an ICMP error, a broadcast or multicast, a
+  // non-initial fragment, or a source that is not a unicast host.
+  #sendIcmpError(ip: Ipv4Packet, type: number, code: number, rest: number): void {
+    if (ip.protocol === IP_PROTO_ICMP) {
+      const t = ip.bytes[ip.payloadOffset]!;
+      if (t !== ICMP_ECHO_REQUEST && t !== ICMP_ECHO_REPLY) return;
+    }
+    if (ip.fragmentOffset !== 0) return;
+    // Broadcast, multicast and our own sources were dropped on receive.
+    const src = ip.src;
+    if (src === 0) return;
+    // RFC 792: the quote is the header and the first 8 bytes of data (RFC 1812
+    // allows more; Linux quotes up to 576 bytes in all).
+    const quoteLength = Math.min(
+      ip.headerLength + ip.payloadLength,
+      576 - IPV4_HEADER_LEN - ICMP_HEADER_LEN,
+    );
+    this.#sendIcmpErrorQuoting(
+      this.#now,
+      src,
+      ip.bytes.subarray(ip.offset, ip.offset + quoteLength),
+      type,
+      code,
+      rest,
+    );
+  }
+
+  #sendIcmpErrorQuoting(
+    now: number,
+    dst: number,
+    quote: Uint8Array,
+    type: number,
+    code: number,
+    rest: number,
+  ): void {
+    // A token bucket: icmpErrorsPerSecond, bursting to the same number.
+    const elapsed = now - this.#icmpRefilledAt;
+    this.#icmpRefilledAt = now;
+    this.#icmpTokens = Math.min(
+      this.#icmpRate,
+      this.#icmpTokens + (elapsed * this.#icmpRate) / 1000,
+    );
+    if (this.#icmpTokens < 1) return this.#drop("icmpRateLimited");
+    this.#icmpTokens--;
+    const slot = this.beginIpv4(now, dst, IP_PROTO_ICMP, ICMP_HEADER_LEN + quote.length);
+    if (slot === undefined) return;
+    slot.bytes.set(quote, slot.offset + ICMP_HEADER_LEN);
+    writeIcmp(slot.bytes, slot.offset, type, code, rest, quote.length);
+    if (this.commitIpv4(now)) this.stats.icmpErrorsSent++;
+  }
+
+  /**
+   * Sends an ICMP echo request to `dst` with `dataLength` bytes of data (a
+   * counting pattern, like ping's). False if it could not be sent or queued.
+   */
+  ping(now: number, dst: number, ident: number, seq: number, dataLength = 56): boolean {
+    const slot = this.beginIpv4(now, dst, IP_PROTO_ICMP, ICMP_HEADER_LEN + dataLength);
+    if (slot === undefined) return false;
+    const data = slot.offset + ICMP_HEADER_LEN;
+    for (let i = 0; i < dataLength; i++) slot.bytes[data + i] = i & 0xff;
+    writeIcmp(
+      slot.bytes,
+      slot.offset,
+      ICMP_ECHO_REQUEST,
+      0,
+      (ident & 0xffff) * 0x10000 + (seq & 0xffff),
+      dataLength,
+    );
+    return this.commitIpv4(now);
+  }
+
+  // --- TCP hand-off -----------------------------------------------------------
+
+  #receiveTcp(ip: Ipv4Packet, offset: number, length: number, unicastToUs: boolean): void {
+    const seg = this.#tcpPacket.wrap(ip.bytes, offset, length);
+    const fault = seg.check(ip.src, ip.dst);
+    if (fault !== "ok") return this.#drop(CHECK_DROPS.tcp[fault]);
+    // RFC 1122 §4.2.3.10: segments to a broadcast or multicast address are discarded.
+    if (!unicastToUs) return this.#drop("tcpToBroadcast");
+    this.stats.rx.tcp++;
+    const repr = this.#tcpRepr;
+    // check() has passed, checksum included: this parse cannot fail.
+    parseTcp(seg, repr);
+    if (this.tcp?.segmentArrived(this.#now, ip.src, ip.dst, repr, ip.bytes)) return;
+    this.#drop("tcpNoSocket");
+    this.#sendReset(this.#now, ip.src, repr);
+  }
+
+  /**
+   * Answers `seg` from `src` with a RST as a CLOSED endpoint does
+   * (RFC 9293 §3.10.7.1); nothing for a segment that is itself a RST.
+   */
+  #sendReset(now: number, src: number, seg: TcpRepr): void {
+    if ((seg.flags & TCP_RST) !== 0) return;
+    const r = this.#rstRepr.clearOptions();
+    r.srcPort = seg.dstPort;
+    r.dstPort = seg.srcPort;
+    r.window = 0;
+    r.urgentPointer = 0;
+    if ((seg.flags & TCP_ACK) !== 0) {
+      // <SEQ=SEG.ACK><CTL=RST>
+      r.seqNumber = seg.ackNumber;
+      r.ackNumber = 0;
+      r.flags = TCP_RST;
+    } else {
+      // <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>
+      r.seqNumber = 0;
+      r.ackNumber = (seg.seqNumber + seg.segmentLength) >>> 0;
+      r.flags = TCP_RST | TCP_ACK;
+    }
+    const slot = this.beginIpv4(now, src, IP_PROTO_TCP, 20);
+    if (slot === undefined) return;
+    emitTcp(r, slot.bytes, slot.offset, this.address, src, 0);
+    if (this.commitIpv4(now)) this.stats.tcpResetsSent++;
+  }
+
+  // --- IPv4 out ---------------------------------------------------------------
+
+  /**
+   * Starts a datagram to `dst` carrying `payloadLength` bytes of `protocol`.
+   * Returns where to write the payload (straight into the device's transmit
+   * slot when the next hop is resolved and the datagram fits one frame), or
+   * `undefined` when it cannot be sent (counted). Finish with
+   * {@linkcode Interface.commitIpv4}.
+   */
+  beginIpv4(
+    now: number,
+    dst: number,
+    protocol: number,
+    payloadLength: number,
+    dontFragment = false,
+  ): TxSlot | undefined {
+    if (payloadLength + IPV4_HEADER_LEN > 65535) {
+      this.#drop("txTooBig");
+      return undefined;
+    }
+    let nextHop: number;
+    let mac = -1;
+    if (dst === IPV4_BROADCAST || dst === this.broadcast) {
+      nextHop = dst;
+      mac = MAC_BROADCAST;
+    } else if (((dst ^ this.address) & this.#mask) === 0) {
+      nextHop = dst;
+    } else if (this.gateway >= 0) {
+      nextHop = this.gateway;
+    } else {
+      this.#drop("ipNoRoute");
+      return undefined;
+    }
+    if (mac < 0) {
+      const action = this.arp.resolve(now, nextHop);
+      if (action === "send" || action === "probe") mac = this.arp.get(nextHop)!.mac;
+      if (action === "probe") this.#sendArp(now, ARP_REQUEST, mac, 0, nextHop);
+      if (action === "request") this.#sendArp(now, ARP_REQUEST, MAC_BROADCAST, 0, nextHop);
+    }
+    const fits = payloadLength + IPV4_HEADER_LEN <= this.mtu;
+    if (dontFragment && !fits) {
+      this.#drop("txTooBig");
+      return undefined;
+    }
+    this.#txDst = dst;
+    this.#txNextHop = nextHop;
+    this.#txMac = mac;
+    this.#txProtocol = protocol;
+    this.#txLength = payloadLength;
+    this.#txDontFragment = dontFragment;
+    this.#txOpen = true;
+    const out = this.#payloadSlot;
+    if (mac >= 0 && fits) {
+      const slot = this.device.txAcquire(now, FRAME_HEADERS + payloadLength);
+      if (slot === undefined) {
+        this.#txOpen = false;
+        this.#drop("txNoSlot");
+        return undefined;
+      }
+      this.#txDevice = slot;
+      out.bytes = slot.bytes;
+      out.offset = slot.offset + FRAME_HEADERS;
+      return out;
+    }
+    this.#txDevice = undefined;
+    out.bytes = this.#scratch;
+    out.offset = FRAME_HEADERS;
+    return out;
+  }
+
+  /**
+   * Finishes the datagram begun by {@linkcode Interface.beginIpv4}: writes the
+   * headers and sends it, fragmenting it if it is larger than the MTU, or
+   * queues it until ARP resolves the next hop. False if it was dropped.
+   */
+  commitIpv4(now: number): boolean {
+    if (!this.#txOpen) return false;
+    this.#txOpen = false;
+    const ident = this.#ident;
+    this.#ident = (this.#ident + 1) & 0xffff;
+    const df = this.#txDontFragment ? 0x4000 : 0;
+    this.stats.tx.ipv4++;
+    this.#countTransport(this.#txProtocol);
+    const slot = this.#txDevice;
+    if (slot !== undefined) {
+      this.#txDevice = undefined;
+      writeEthernetHeader(slot.bytes, slot.offset, this.#txMac, this.mac, ETHERTYPE_IPV4);
+      writeIpv4Header(
+        slot.bytes,
+        slot.offset + ETHERNET_HEADER_LEN,
+        IPV4_HEADER_LEN,
+        this.address,
+        this.#txDst,
+        this.#txProtocol,
+        this.#txLength,
+        this.#ttl,
+        ident,
+        df,
+      );
+      const len = FRAME_HEADERS + this.#txLength;
+      this.device.txCommit(now, len);
+      this.stats.tx.frames++;
+      this.stats.tx.bytes += len;
+      return true;
+    }
+    // Slow path: the payload is in the scratch buffer. RFC 791 §3.2: every
+    // fragment but the last carries a multiple of 8 bytes.
+    const maxData = (this.mtu - IPV4_HEADER_LEN) & ~7;
+    const total = this.#txLength;
+    let sent = true;
+    for (let off = 0; off < total || (total === 0 && off === 0); off += maxData) {
+      const len = Math.min(maxData, total - off);
+      const more = off + len < total;
+      if (more || off > 0) this.stats.tx.fragments++;
+      sent = this.#sendFrame(now, off, len, (more ? 0x2000 : 0) | df | (off >>> 3), ident) && sent;
+      if (total === 0) break;
+    }
+    return sent;
+  }
+
+  // One frame of the datagram in the scratch buffer: payload bytes [off, off+len).
+  #sendFrame(now: number, off: number, len: number, flagsFragment: number, ident: number): boolean {
+    const frameLength = FRAME_HEADERS + len;
+    let bytes: Uint8Array;
+    let at: number;
+    let queuedSlot = -1;
+    if (this.#txMac >= 0) {
+      const slot = this.device.txAcquire(now, frameLength);
+      if (slot === undefined) {
+        this.#drop("txNoSlot");
+        return false;
+      }
+      bytes = slot.bytes;
+      at = slot.offset;
+    } else {
+      queuedSlot = this.arp.queue(this.#txNextHop);
+      if (queuedSlot < 0) {
+        this.#drop("arpQueueFull");
+        return false;
+      }
+      bytes = this.arp.pool.bytes;
+      at = this.arp.pool.offsetOf(queuedSlot);
+    }
+    writeEthernetHeader(bytes, at, this.#txMac < 0 ? 0 : this.#txMac, this.mac, ETHERTYPE_IPV4);
+    bytes.set(
+      this.#scratch.subarray(FRAME_HEADERS + off, FRAME_HEADERS + off + len),
+      at + FRAME_HEADERS,
+    );
+    writeIpv4Header(
+      bytes,
+      at + ETHERNET_HEADER_LEN,
+      IPV4_HEADER_LEN,
+      this.address,
+      this.#txDst,
+      this.#txProtocol,
+      len,
+      this.#ttl,
+      ident,
+      flagsFragment,
+    );
+    if (queuedSlot >= 0) {
+      this.arp.pool.setLength(queuedSlot, frameLength);
+      return true;
+    }
+    this.device.txCommit(now, frameLength);
+    this.stats.tx.frames++;
+    this.stats.tx.bytes += frameLength;
+    return true;
+  }
+
+  #countTransport(protocol: number): void {
+    if (protocol === IP_PROTO_TCP) this.stats.tx.tcp++;
+    else if (protocol === IP_PROTO_ICMP) this.stats.tx.icmp++;
+  }
+
+  #drop(reason: DropReason): void {
+    this.stats.drops[reason]++;
+  }
+
+  /** A one-line description, like `10.0.0.2/24 on memory:a`. */
+  toString(): string {
+    return `${formatIpv4(this.address)}/${this.prefixLength} on ${this.device.name}`;
+  }
+}

@@ -1,0 +1,9 @@
+/**
+ * Storage for packets and streams: fixed pools allocated once, so the hot path
+ * allocates nothing. This layer knows bytes and slots, not protocols; it
+ * imports only lib/wire.
+ *
+ * @module
+ */
+
+export * from "./frame_pool.ts";

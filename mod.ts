@@ -1,0 +1,31 @@
+/**
+ * A user-space TCP/IPv4 stack for Deno, after mTCP.
+ *
+ * What is here today: the packet codecs (`lib/wire`), frame pools
+ * (`lib/storage`), the interface layer with ARP, IPv4 (fragmentation and
+ * reassembly) and ICMP (`lib/iface`), devices and middleware including a
+ * privilege-free in-memory Ethernet with a discrete-event clock, a seeded
+ * fault injector and pcap capture (`lib/phy`), hosts on that network
+ * (`lib/api`) and ping (`lib/apps`). The TCP engine, mTCP's API and the FFI
+ * ring devices come next (see the README's status table).
+ *
+ * @example Two hosts on an in-memory Ethernet ping each other
+ * ```ts
+ * import { attachHost, MemoryNetwork, parseIpv4Address, ping } from "./mod.ts";
+ *
+ * const net = new MemoryNetwork({ latencyMs: 1 });
+ * const a = attachHost(net, { name: "a", address: "10.0.0.1/24" });
+ * attachHost(net, { name: "b", address: "10.0.0.2/24" });
+ * const result = await ping(net, a, parseIpv4Address("10.0.0.2")!, { count: 3 });
+ * console.log(`${result.received}/${result.transmitted} replies, rtt ${result.avg} ms`);
+ * ```
+ *
+ * @module
+ */
+
+export * from "./lib/wire/mod.ts";
+export * from "./lib/storage/mod.ts";
+export * from "./lib/iface/mod.ts";
+export * from "./lib/phy/mod.ts";
+export * from "./lib/api/mod.ts";
+export * from "./lib/apps/mod.ts";

@@ -1,0 +1,72 @@
+import assert from "node:assert/strict";
+
+const cli = new URL("../cli.ts", import.meta.url).pathname;
+
+async function run(...args: string[]) {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-read", "--allow-write", cli, ...args],
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).output();
+  const dec = new TextDecoder();
+  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+}
+
+Deno.test("cli demo pings one in-memory host from another and prints ping's summary", async () => {
+  const r = await run("demo", "--count", "3", "--interval", "10");
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /in-memory Ethernet, system clock/);
+  assert.equal(
+    r.stdout.match(/^64 bytes from 10\.0\.0\.2: icmp_seq=\d time=\d+\.\d{3} ms$/gm)?.length,
+    3,
+  );
+  assert.match(r.stdout, /3 packets transmitted, 3 received, 0% packet loss/);
+  assert.match(r.stdout, /rtt min\/avg\/max\/mdev = [\d.]+\/[\d.]+\/[\d.]+\/[\d.]+ ms/);
+  assert.match(r.stdout, /arp: 10\.0\.0\.2 is-at 02:[0-9a-f:]{14} \(REACHABLE\)/);
+});
+
+Deno.test("cli demo on the virtual clock with latency reports exact round trips", async () => {
+  const r = await run("demo", "--clock", "virtual", "--latency", "2.5", "--count", "3");
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /icmp_seq=2 time=5\.000 ms/);
+});
+
+Deno.test("cli demo --pcap writes a capture our reader and tcpdump's format agree on", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const r = await run("demo", "--clock", "virtual", "--count", "2", "--pcap", `${dir}/d.pcap`);
+    assert.equal(r.code, 0, r.stderr);
+    const bytes = await Deno.readFile(`${dir}/d.pcap`);
+    assert.deepEqual([...bytes.subarray(0, 4)], [0xd4, 0xc3, 0xb2, 0xa1]);
+    assert.ok(bytes.length > 24 + 4 * (16 + 42));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("cli mistakes print one error line and the usage, exit 2", async () => {
+  for (
+    const args of [["demo", "--bogus"], ["demo", "--count", "0"], ["demo", "--clock", "sundial"], [
+      "frobnicate",
+    ], []]
+  ) {
+    const r = await run(...args);
+    assert.equal(r.code, 2, `${args.join(" ")}: ${r.stderr}`);
+    assert.match(r.stderr.split("\n")[0]!, /^error: \S/);
+    assert.match(r.stderr, /Usage: deno run cli\.ts/);
+    assert.doesNotMatch(r.stderr, /\n\s+at /, "no stack trace");
+  }
+});
+
+Deno.test("cli demo fails with exit 1 and one line when nothing answers", async () => {
+  const r = await run("demo", "--clock", "virtual", "--loss", "1", "--count", "2");
+  assert.equal(r.code, 1);
+  assert.equal(r.stderr.trim(), "error: No echo replies: the demo failed");
+});
+
+Deno.test("cli help prints the usage and exits 0", async () => {
+  const r = await run("help");
+  assert.equal(r.code, 0);
+  assert.match(r.stdout, /demo\s+Two hosts/);
+});
