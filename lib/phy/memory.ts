@@ -2,9 +2,10 @@
  * An in-memory Ethernet: any number of hosts on one simulated segment behind a
  * learning switch, and a scheduler that drives them.
  *
- * Each host's device has a receive queue of fixed slots (see
- * {@linkcode FramePool}); sending copies the frame once into the receiver's
- * queue, due after the link latency. With a {@linkcode VirtualClock} the
+ * Each port owns a pool of transmit slots; the switch queues a reference to
+ * the sent slot on each destination port, due after the link latency, and the
+ * receiver lends the frame straight from the sender's slot. Nothing is copied
+ * and nothing allocated per frame. With a {@linkcode VirtualClock} the
  * network runs as a discrete-event simulation: when no host has work, time
  * jumps to the next event, so a long lossy transfer finishes in milliseconds
  * of real time and repeats exactly. With the {@linkcode SystemClock} it runs
@@ -16,6 +17,7 @@
  * @module
  */
 
+import { DueHeap } from "../storage/due_heap.ts";
 import { FramePool } from "../storage/frame_pool.ts";
 import {
   type Device,
@@ -59,11 +61,23 @@ export class MemoryDevice implements Device {
   readonly mtu: number;
   /** Counters. */
   readonly stats: DeviceStats = deviceStats();
-  /** Receive queue. */
-  readonly rxQueue: FramePool;
+  /**
+   * Frames this port has sent. A frame stays in its slot until every port it
+   * was switched to has received it: the receivers lend it straight from here,
+   * so the link copies nothing. A full pool is a full transmit ring.
+   */
+  readonly txPool: FramePool;
+  readonly #refs: Uint16Array;
   readonly #network: MemoryNetwork;
-  readonly #txBuffer: Uint8Array;
   readonly #slot: TxSlot;
+  #acquired = -1;
+  // The receive queue: entries naming a sender's slot, ordered by arrival time.
+  readonly #rxFrom: (MemoryDevice | undefined)[];
+  readonly #rxSlot: Int32Array;
+  readonly #rxLength: Uint32Array;
+  readonly #rxFree: Int32Array;
+  #rxFreeCount: number;
+  readonly #rxQueue: DueHeap;
   #closed = false;
 
   /** Use {@linkcode MemoryNetwork.attach}. */
@@ -71,9 +85,17 @@ export class MemoryDevice implements Device {
     this.#network = network;
     this.name = `memory:${options.name}`;
     this.mtu = options.mtu ?? 1500;
-    this.rxQueue = new FramePool(options.queueFrames ?? 1024, maxFrame(this.mtu));
-    this.#txBuffer = new Uint8Array(maxFrame(this.mtu));
-    this.#slot = { bytes: this.#txBuffer, offset: 0 };
+    const frames = options.queueFrames ?? 1024;
+    this.txPool = new FramePool(frames, maxFrame(this.mtu));
+    this.#refs = new Uint16Array(frames);
+    this.#slot = { bytes: this.txPool.bytes, offset: 0 };
+    this.#rxFrom = new Array<MemoryDevice | undefined>(frames).fill(undefined);
+    this.#rxSlot = new Int32Array(frames);
+    this.#rxLength = new Uint32Array(frames);
+    this.#rxFree = new Int32Array(frames);
+    for (let i = 0; i < frames; i++) this.#rxFree[i] = i;
+    this.#rxFreeCount = frames;
+    this.#rxQueue = new DueHeap(frames);
   }
 
   /** True once closed. */
@@ -81,38 +103,58 @@ export class MemoryDevice implements Device {
     return this.#closed;
   }
 
-  /** Lends up to `budget` due frames to `sink`. */
+  /** Frames waiting to be received. */
+  get rxQueued(): number {
+    return this.#rxQueue.size;
+  }
+
+  /** Lends up to `budget` due frames to `sink`, straight from the senders' slots. */
   receive(now: number, sink: FrameSink, budget: number): number {
-    const q = this.rxQueue;
     let n = 0;
     while (n < budget) {
-      const slot = q.takeDue(now);
-      if (slot < 0) break;
-      const length = q.lengthOf(slot);
+      const entry = this.#rxQueue.popDue(now);
+      if (entry < 0) break;
+      const from = this.#rxFrom[entry]!;
+      const slot = this.#rxSlot[entry]!;
+      const length = this.#rxLength[entry]!;
+      this.#rxFrom[entry] = undefined;
+      this.#rxFree[this.#rxFreeCount++] = entry;
       this.stats.rxFrames++;
       this.stats.rxBytes += length;
-      sink.receiveFrame(q.bytes, q.offsetOf(slot), length);
-      q.release(slot);
+      sink.receiveFrame(from.txPool.bytes, from.txPool.offsetOf(slot), length);
+      from.releaseTx(slot);
       n++;
     }
     return n;
   }
 
-  /** The one transmit slot (a memory link sends each frame at commit). */
+  /** A free slot of the transmit pool, or `undefined` when every slot is in flight. */
   txAcquire(_now: number, length: number): TxSlot | undefined {
-    if (this.#closed || length > this.#txBuffer.length) {
+    if (this.#closed || length > this.txPool.slotSize) {
       this.stats.txDropped++;
       return undefined;
     }
+    if (this.#acquired < 0) {
+      this.#acquired = this.txPool.acquire();
+      if (this.#acquired < 0) {
+        this.stats.txDropped++;
+        return undefined;
+      }
+    }
+    this.#slot.offset = this.txPool.offsetOf(this.#acquired);
     return this.#slot;
   }
 
-  /** Delivers the frame to the ports the switch picks. */
+  /** Switches the frame to its destination ports. */
   txCommit(now: number, length: number): void {
-    if (this.#closed) return;
+    const slot = this.#acquired;
+    if (this.#closed || slot < 0) return;
+    this.#acquired = -1;
     this.stats.txFrames++;
     this.stats.txBytes += length;
-    this.#network.deliver(now, this, this.#txBuffer, length);
+    this.#refs[slot] = 1; // held while switching, so an early receive cannot free it
+    this.#network.deliver(now, this, slot, length);
+    this.releaseTx(slot);
   }
 
   /** Nothing to flush: frames leave at commit. */
@@ -120,29 +162,49 @@ export class MemoryDevice implements Device {
 
   /** The next frame's arrival time. */
   pollAt(_now: number): number {
-    return this.rxQueue.nextDue();
+    return this.#rxQueue.nextDue();
   }
 
-  /** Detaches from the network and drops queued frames. */
+  /** Detaches from the network and gives back the frames it was to receive. */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.rxQueue.clear();
+    for (
+      let entry = this.#rxQueue.popDue(Infinity);
+      entry >= 0;
+      entry = this.#rxQueue.popDue(Infinity)
+    ) {
+      this.#rxFrom[entry]!.releaseTx(this.#rxSlot[entry]!);
+      this.#rxFrom[entry] = undefined;
+      this.#rxFree[this.#rxFreeCount++] = entry;
+    }
     this.#network.detach(this);
   }
 
-  /** Copies a frame into the receive queue; false if the queue is full. */
-  enqueue(bytes: Uint8Array, offset: number, length: number, due: number): boolean {
-    const q = this.rxQueue;
-    if (this.#closed || length > q.slotSize) return false;
-    const slot = q.acquire();
-    if (slot < 0) {
+  /** Queues `from`'s frame in `slot` for this port; false (counted) if the queue is full. */
+  enqueue(from: MemoryDevice, slot: number, length: number, due: number): boolean {
+    if (this.#closed) return false;
+    if (this.#rxFreeCount === 0) {
       this.stats.rxDropped++;
       return false;
     }
-    q.bytes.set(bytes.subarray(offset, offset + length), q.offsetOf(slot));
-    q.schedule(slot, length, due);
+    const entry = this.#rxFree[--this.#rxFreeCount]!;
+    this.#rxFrom[entry] = from;
+    this.#rxSlot[entry] = slot;
+    this.#rxLength[entry] = length;
+    from.holdTx(slot);
+    this.#rxQueue.push(entry, due);
     return true;
+  }
+
+  /** @internal One more receiver holds `slot`. */
+  holdTx(slot: number): void {
+    this.#refs[slot]!++;
+  }
+
+  /** @internal A receiver is done with `slot`; the last one frees it. */
+  releaseTx(slot: number): void {
+    if (--this.#refs[slot]! === 0) this.txPool.release(slot);
   }
 }
 
@@ -198,20 +260,22 @@ export class MemoryNetwork {
     for (const [mac, port] of this.#macTable) if (port === dev) this.#macTable.delete(mac);
   }
 
-  /** Switches one frame from `from` to its destination port(s). */
-  deliver(now: number, from: MemoryDevice, bytes: Uint8Array, length: number): void {
+  /** Switches the frame in `from`'s transmit `slot` to its destination port(s). */
+  deliver(now: number, from: MemoryDevice, slot: number, length: number): void {
     if (length < ETHERNET_HEADER_LEN) return;
+    const bytes = from.txPool.bytes;
+    const at = from.txPool.offsetOf(slot);
     const due = now + this.latencyMs;
-    const src = getMac(bytes, 6);
+    const src = getMac(bytes, at + 6);
     if (!isMulticastMac(src)) this.#macTable.set(src, from);
-    const dst = getMac(bytes, 0);
+    const dst = getMac(bytes, at);
     const port = isMulticastMac(dst) ? undefined : this.#macTable.get(dst);
     if (port !== undefined) {
-      if (port !== from) port.enqueue(bytes, 0, length, due);
+      if (port !== from) port.enqueue(from, slot, length, due);
       return;
     }
     this.flooded++;
-    for (const p of this.#ports) if (p !== from) p.enqueue(bytes, 0, length, due);
+    for (const p of this.#ports) if (p !== from) p.enqueue(from, slot, length, due);
   }
 
   /** Registers something for the scheduler to drive. */

@@ -10,6 +10,8 @@
  * @module
  */
 
+import { DueHeap } from "./due_heap.ts";
+
 /** A pool of `capacity` slots of `slotSize` bytes each. */
 export class FramePool {
   /** Slot memory: slot `i` starts at `i * slotSize`. */
@@ -19,13 +21,9 @@ export class FramePool {
   /** Number of slots. */
   readonly capacity: number;
   readonly #lengths: Uint32Array;
-  readonly #due: Float64Array;
-  readonly #order: Float64Array; // tie-break: scheduling order
   readonly #free: Int32Array;
   #freeCount: number;
-  readonly #heap: Int32Array;
-  #heapSize = 0;
-  #nextOrder = 0;
+  readonly #queue: DueHeap;
 
   /** Allocates all memory now; throws `RangeError` for a size that is not a positive integer. */
   constructor(capacity: number, slotSize: number) {
@@ -39,12 +37,10 @@ export class FramePool {
     this.slotSize = slotSize;
     this.bytes = new Uint8Array(capacity * slotSize);
     this.#lengths = new Uint32Array(capacity);
-    this.#due = new Float64Array(capacity);
-    this.#order = new Float64Array(capacity);
     this.#free = new Int32Array(capacity);
     for (let i = 0; i < capacity; i++) this.#free[i] = capacity - 1 - i;
     this.#freeCount = capacity;
-    this.#heap = new Int32Array(capacity);
+    this.#queue = new DueHeap(capacity);
   }
 
   /** Slots neither free nor released: scheduled or held by a caller. */
@@ -53,7 +49,7 @@ export class FramePool {
   }
   /** Frames scheduled and not yet taken. */
   get queued(): number {
-    return this.#heapSize;
+    return this.#queue.size;
   }
 
   /** Takes a free slot; -1 when none is free. */
@@ -73,9 +69,9 @@ export class FramePool {
   lengthOf(slot: number): number {
     return this.#lengths[slot]!;
   }
-  /** Due time recorded for `slot`. */
+  /** Due time recorded for `slot` when it was scheduled. */
   dueOf(slot: number): number {
-    return this.#due[slot]!;
+    return this.#queue.dueOf(slot);
   }
   /** Records `length` for a held slot without queueing it. */
   setLength(slot: number, length: number): void {
@@ -85,22 +81,12 @@ export class FramePool {
   /** Queues an acquired slot holding `length` bytes, to come out at `due`. */
   schedule(slot: number, length: number, due: number): void {
     this.#lengths[slot] = length;
-    this.#due[slot] = due;
-    this.#order[slot] = this.#nextOrder++;
-    let i = this.#heapSize++;
-    this.#heap[i] = slot;
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      if (!this.#before(slot, this.#heap[parent]!)) break;
-      this.#heap[i] = this.#heap[parent]!;
-      i = parent;
-    }
-    this.#heap[i] = slot;
+    this.#queue.push(slot, due);
   }
 
   /** Due time of the earliest queued frame, or `Infinity`. */
   nextDue(): number {
-    return this.#heapSize === 0 ? Infinity : this.#due[this.#heap[0]!]!;
+    return this.#queue.nextDue();
   }
 
   /**
@@ -108,36 +94,13 @@ export class FramePool {
    * The caller reads it, then {@linkcode FramePool.release}s the slot.
    */
   takeDue(now: number): number {
-    if (this.#heapSize === 0) return -1;
-    const top = this.#heap[0]!;
-    if (this.#due[top]! > now) return -1;
-    const last = this.#heap[--this.#heapSize]!;
-    if (this.#heapSize > 0) {
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        if (l >= this.#heapSize) break;
-        const r = l + 1;
-        const child = r < this.#heapSize && this.#before(this.#heap[r]!, this.#heap[l]!) ? r : l;
-        if (!this.#before(this.#heap[child]!, last)) break;
-        this.#heap[i] = this.#heap[child]!;
-        i = child;
-      }
-      this.#heap[i] = last;
-    }
-    return top;
+    return this.#queue.popDue(now);
   }
 
   /** Empties the queue and frees every slot. */
   clear(): void {
-    this.#heapSize = 0;
+    this.#queue.clear();
     for (let i = 0; i < this.capacity; i++) this.#free[i] = this.capacity - 1 - i;
     this.#freeCount = this.capacity;
-  }
-
-  #before(a: number, b: number): boolean {
-    const da = this.#due[a]!;
-    const db = this.#due[b]!;
-    return da < db || (da === db && this.#order[a]! < this.#order[b]!);
   }
 }

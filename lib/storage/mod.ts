@@ -6,4 +6,5 @@
  * @module
  */
 
+export * from "./due_heap.ts";
 export * from "./frame_pool.ts";
