@@ -8,3 +8,6 @@
 
 export * from "./due_heap.ts";
 export * from "./frame_pool.ts";
+export * from "./assembler.ts";
+export * from "./ring_buffer.ts";
+export * from "./timer_wheel.ts";

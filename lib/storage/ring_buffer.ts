@@ -1,0 +1,121 @@
+/**
+ * A byte ring buffer for socket send and receive queues.
+ *
+ * The buffer holds `length` bytes starting at a read position; bytes can also
+ * be written past the end ("unallocated" space) before they are committed,
+ * which is how out-of-order data waits in the receive buffer until the gap
+ * before it fills. Runs of up to 32 bytes are copied by a loop; longer runs
+ * make one short-lived `subarray` view for `set`, measured faster than any
+ * allocation-free copy between two buffers (1514 B: 0.2 us against 1.2 us for
+ * a resizable-buffer view and 2.4 us for a byte loop). `copyWithin` would
+ * avoid the view, but only within one buffer.
+ *
+ * @module
+ */
+
+/** A fixed-capacity byte ring. */
+export class RingBuffer {
+  /** Backing memory (capacity bytes). */
+  readonly storage: Uint8Array;
+  #read = 0;
+  #length = 0;
+
+  /** Uses `storage` as the ring's memory (its whole length is the capacity). */
+  constructor(storage: Uint8Array) {
+    this.storage = storage;
+  }
+
+  /** Capacity in bytes. */
+  get capacity(): number {
+    return this.storage.length;
+  }
+  /** Bytes held. */
+  get length(): number {
+    return this.#length;
+  }
+  /** Free space. */
+  get window(): number {
+    return this.storage.length - this.#length;
+  }
+  /** True when no bytes are held. */
+  get isEmpty(): boolean {
+    return this.#length === 0;
+  }
+
+  /** Appends up to `length` bytes of `src` from `srcOffset`; returns how many fit. */
+  enqueue(src: Uint8Array, srcOffset: number, length: number): number {
+    const n = Math.min(length, this.window);
+    this.#writeAt(this.#length, src, srcOffset, n);
+    this.#length += n;
+    return n;
+  }
+
+  /** Removes up to `length` bytes into `dst` at `dstOffset`; returns how many. */
+  dequeue(dst: Uint8Array, dstOffset: number, length: number): number {
+    const n = this.peek(0, dst, dstOffset, length);
+    this.discard(n);
+    return n;
+  }
+
+  /** Copies up to `length` bytes starting `offset` bytes into the held data, without removing them. */
+  peek(offset: number, dst: Uint8Array, dstOffset: number, length: number): number {
+    if (offset >= this.#length) return 0;
+    const n = Math.min(length, this.#length - offset);
+    const cap = this.storage.length;
+    const start = (this.#read + offset) % cap;
+    const first = Math.min(n, cap - start);
+    copy(this.storage, start, dst, dstOffset, first);
+    if (n > first) copy(this.storage, 0, dst, dstOffset + first, n - first);
+    return n;
+  }
+
+  /** Drops `n` bytes from the front (acknowledged data). */
+  discard(n: number): void {
+    const k = Math.min(n, this.#length);
+    this.#read = (this.#read + k) % this.storage.length;
+    this.#length -= k;
+    if (this.#length === 0) this.#read = 0;
+  }
+
+  /**
+   * Writes `length` bytes `offset` bytes past the end of the held data,
+   * without making them readable (out-of-order data). Returns how many fit.
+   */
+  writeUnallocated(offset: number, src: Uint8Array, srcOffset: number, length: number): number {
+    const room = this.window - offset;
+    if (room <= 0) return 0;
+    const n = Math.min(length, room);
+    this.#writeAt(this.#length + offset, src, srcOffset, n);
+    return n;
+  }
+
+  /** Makes `n` bytes written past the end readable. */
+  commit(n: number): void {
+    this.#length += Math.min(n, this.window);
+  }
+
+  /** Forgets everything. */
+  clear(): void {
+    this.#read = 0;
+    this.#length = 0;
+  }
+
+  #writeAt(pos: number, src: Uint8Array, srcOffset: number, n: number): void {
+    const cap = this.storage.length;
+    const start = (this.#read + pos) % cap;
+    const first = Math.min(n, cap - start);
+    copy(src, srcOffset, this.storage, start, first);
+    if (n > first) copy(src, srcOffset + first, this.storage, 0, n - first);
+  }
+}
+
+// Copies without allocating a view for short runs; long runs use one subarray,
+// which is cheaper than a byte loop (measured: 1514 B in 0.2 us against 2.4 us).
+function copy(src: Uint8Array, from: number, dst: Uint8Array, to: number, n: number): void {
+  if (n <= 0) return;
+  if (n <= 32) {
+    for (let i = 0; i < n; i++) dst[to + i] = src[from + i]!;
+    return;
+  }
+  dst.set(src.subarray(from, from + n), to);
+}
