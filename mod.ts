@@ -25,6 +25,7 @@
 
 export * from "./lib/wire/mod.ts";
 export * from "./lib/storage/mod.ts";
+export * from "./lib/tcp/mod.ts";
 export * from "./lib/iface/mod.ts";
 export * from "./lib/phy/mod.ts";
 export * from "./lib/api/mod.ts";

@@ -87,11 +87,21 @@ export class Host implements Pollable {
   }
 }
 
+/** A device chain and interface on a memory network, not yet driven. */
+export interface HostStack {
+  /** The outermost device. */
+  device: Device;
+  /** The interface. */
+  iface: Interface;
+  /** The fault injector, when impaired. */
+  faults: FaultInjector | undefined;
+}
+
 /**
- * Attaches a host to `network`, registers it with the scheduler and brings it
- * up (a gratuitous ARP). Throws `TypeError` on a malformed address.
+ * Builds a host's device chain (memory port, then fault injection, capture and
+ * tracing as asked) and its interface. Throws `TypeError` on a malformed address.
  */
-export function attachHost(network: MemoryNetwork, options: HostOptions): Host {
+export function createHostStack(network: MemoryNetwork, options: HostOptions): HostStack {
   const cidr = parseIpv4Cidr(options.address);
   if (cidr === undefined) {
     throw new TypeError(`Invalid address: ${options.address} (expected a.b.c.d/n)`);
@@ -113,6 +123,15 @@ export function attachHost(network: MemoryNetwork, options: HostOptions): Host {
     prefixLength: cidr.prefixLength,
     ...(gateway !== undefined ? { gateway } : {}),
   });
+  return { device, iface, faults };
+}
+
+/**
+ * Attaches a host to `network`, registers it with the scheduler and brings it
+ * up (a gratuitous ARP). Throws `TypeError` on a malformed address.
+ */
+export function attachHost(network: MemoryNetwork, options: HostOptions): Host {
+  const { device, iface, faults } = createHostStack(network, options);
   const host = new Host(network, options.name, device, iface, faults);
   network.add(host);
   iface.up(network.clock.now());

@@ -1,11 +1,17 @@
 /**
- * The application surface. For now: hosts on the in-memory network. The mTCP
- * API (contexts, the socket pool, epoll, errno) grows here, built on lib/tcp
- * and lib/iface, and the Deno-style Listener/Conn after it.
+ * The application surface: mTCP's API (contexts, the socket pool, epoll,
+ * errno) over the TCP engine, and hosts on the in-memory network.
  *
- * This layer owns the event loop of a host; it must not parse packets itself.
+ * This layer owns the event loop of a context; it must not parse packets
+ * itself.
  *
  * @module
  */
 
+export * from "./config.ts";
+export * from "./constants.ts";
+export * from "./context.ts";
+export * from "./driver.ts";
+export * from "./epoll.ts";
 export * from "./host.ts";
+export * from "./mtcp.ts";

@@ -16,3 +16,4 @@ export * from "./device.ts";
 export * from "./interface.ts";
 export * from "./reassembly.ts";
 export * from "./stats.ts";
+export * from "./flow_table.ts";

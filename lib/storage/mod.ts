@@ -11,3 +11,4 @@ export * from "./frame_pool.ts";
 export * from "./assembler.ts";
 export * from "./ring_buffer.ts";
 export * from "./timer_wheel.ts";
+export * from "./buffer_pool.ts";

@@ -141,3 +141,15 @@ Deno.test("TimerWheel agrees with a sorted list on random schedules", () => {
     }
   }
 });
+
+Deno.test("RingBuffer keeps out-of-order data in place when the readable part empties", () => {
+  const ring = new RingBuffer(new Uint8Array(16));
+  ring.enqueue(new Uint8Array([1, 2, 3]), 0, 3);
+  ring.writeUnallocated(2, new Uint8Array([6, 7]), 0, 2); // a gap of 2, then 6 7
+  const out = new Uint8Array(8);
+  assert.equal(ring.dequeue(out, 0, 3), 3); // the readable part is now empty
+  ring.writeUnallocated(0, new Uint8Array([4, 5]), 0, 2); // the gap fills
+  ring.commit(4);
+  assert.equal(ring.dequeue(out, 0, 4), 4);
+  assert.deepEqual([...out.subarray(0, 4)], [4, 5, 6, 7]);
+});

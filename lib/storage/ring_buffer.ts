@@ -72,9 +72,10 @@ export class RingBuffer {
   /** Drops `n` bytes from the front (acknowledged data). */
   discard(n: number): void {
     const k = Math.min(n, this.#length);
+    // The read position keeps moving even when the ring empties: data written
+    // past the end (out of order) is placed relative to it.
     this.#read = (this.#read + k) % this.storage.length;
     this.#length -= k;
-    if (this.#length === 0) this.#read = 0;
   }
 
   /**

@@ -1,0 +1,830 @@
+/**
+ * An mTCP context: one core's stack. It owns one interface, a pool of TCP
+ * connections, a pool of socket ids, the listeners and their queues, the
+ * epoll instances, one timer wheel, and the loop that ties them together:
+ * receive a batch, process it, run due timers, send what the sockets want to
+ * send, flush.
+ *
+ * Socket ids are an index into the pool plus a generation, so an id kept after
+ * its socket was closed gives EBADF and never reaches a newer socket in the
+ * same slot. Connections have their own pool (as mTCP's streams do): a
+ * connection exists from the SYN, its socket id from `accept`.
+ *
+ * The `mtcp_*` functions in mtcp.ts validate their arguments and call the
+ * methods here; the errno contract is kept there and here together.
+ *
+ * @module
+ */
+
+import { Interface } from "../iface/interface.ts";
+import { FlowTable } from "../iface/flow_table.ts";
+import type { TcpHandler } from "../iface/interface.ts";
+import type { MemoryNetwork, Pollable } from "../phy/memory.ts";
+import { BufferPool } from "../storage/buffer_pool.ts";
+import { TimerWheel } from "../storage/timer_wheel.ts";
+import { IsnGenerator } from "../tcp/isn.ts";
+import {
+  TCP_DEFAULTS,
+  TCP_EV_CLOSED,
+  TCP_EV_ERROR,
+  TCP_EV_ESTABLISHED,
+  type TcpConfig,
+  type TcpError,
+  TcpSocket,
+  type TcpSocketOwner,
+  type TcpTransmit,
+} from "../tcp/socket.ts";
+import { canSend, isSynchronized } from "../tcp/state.ts";
+import { IP_PROTO_TCP } from "../wire/ipv4.ts";
+import { seqGt } from "../wire/seq_number.ts";
+import { emitTcp, TCP_ACK, TCP_RST, TCP_SYN, tcpHeaderLen, type TcpRepr } from "../wire/tcp.ts";
+import type { MtcpConfig } from "./config.ts";
+import {
+  ECONNREFUSED,
+  ECONNRESET,
+  ETIMEDOUT,
+  MTCP_EPOLLERR,
+  MTCP_EPOLLHUP,
+  MTCP_EPOLLIN,
+  MTCP_EPOLLOUT,
+  MTCP_EPOLLRDHUP,
+} from "./constants.ts";
+import { Driver } from "./driver.ts";
+import { Epoll, type ReadinessSource } from "./epoll.ts";
+import { createHostStack, type HostOptions } from "./host.ts";
+
+/** Kinds of socket slot, as mTCP's socket_type. */
+export type SocketKind = "unused" | "stream" | "listener" | "epoll";
+
+const KIND_UNUSED = 0;
+const KIND_STREAM = 1;
+const KIND_LISTENER = 2;
+const KIND_NAMES: readonly SocketKind[] = ["unused", "stream", "listener", "epoll"];
+
+/** Where a context's interface lives: for now, a host on a memory network. */
+export interface ContextAttachment extends Omit<HostOptions, "name"> {
+  /** The network. */
+  network: MemoryNetwork;
+  /** Port name on the network (default `ctx<cpu>`). */
+  name?: string;
+}
+
+/** Counters of a context. */
+export interface ContextStats {
+  /** Connections made by accepting a SYN. */
+  passiveOpens: number;
+  /** Connections started by connect. */
+  activeOpens: number;
+  /** SYNs dropped (or reset) because a listener's backlog was full. */
+  listenOverflows: number;
+  /** SYNs dropped because the connection pool was full. */
+  connectionPoolFull: number;
+  /** Connections reset by the peer. */
+  resets: number;
+  /** Connections that timed out. */
+  timeouts: number;
+  /** TIME-WAIT connections reused by a new SYN (RFC 6191). */
+  timeWaitReused: number;
+}
+
+/** The last error of a socket, as errno. */
+function errnoOf(error: TcpError): number {
+  switch (error) {
+    case "none":
+      return 0;
+    case "reset":
+      return ECONNRESET;
+    case "refused":
+      return ECONNREFUSED;
+    case "timeout":
+      return ETIMEDOUT;
+  }
+}
+
+/** One core's stack. Create with `mtcp_create_context`. */
+export class MtcpContext
+  implements TcpSocketOwner, TcpHandler, TcpTransmit, Pollable, ReadinessSource {
+  /** The core number. */
+  readonly cpu: number;
+  /** errno of the last failed call on this context. */
+  errno = 0;
+  /** The interface. */
+  readonly iface: Interface;
+  /** The configuration in force. */
+  readonly config: MtcpConfig;
+  /** Counters. */
+  readonly stats: ContextStats = {
+    passiveOpens: 0,
+    activeOpens: 0,
+    listenOverflows: 0,
+    connectionPoolFull: 0,
+    resets: 0,
+    timeouts: 0,
+    timeWaitReused: 0,
+  };
+  /** True once destroyed. */
+  destroyed = false;
+  /** The network the context is attached to. */
+  readonly network: MemoryNetwork;
+  /** Its driver. */
+  readonly driver: Driver;
+  /** TCP tunables for new sockets. */
+  readonly tcpConfig: TcpConfig;
+
+  readonly #capacity: number;
+  // Socket id pool.
+  readonly #kind: Uint8Array;
+  readonly #gen: Uint32Array;
+  readonly #maxGen: number;
+  readonly #sockConn: Int32Array;
+  readonly #nonblock: Uint8Array;
+  readonly #boundPort: Int32Array; // -1 unbound
+  readonly #pendingError: Int32Array;
+  readonly #shutWrite: Uint8Array;
+  readonly #epolls: (Epoll | undefined)[];
+  readonly #options: (TcpConfig | undefined)[]; // per-socket options (setsockopt before a connection)
+  readonly #watchers: (number[] | undefined)[]; // epoll slots watching a socket slot
+  readonly #sockFree: Int32Array;
+  #sockFreeHead = 0;
+  #sockFreeCount: number;
+  // Listeners.
+  readonly #listenerPort: Int32Array;
+  readonly #backlog: Int32Array;
+  readonly #synCount: Int32Array;
+  readonly #acceptQueue: (number[] | undefined)[];
+  readonly #listeners = new Map<number, number>(); // port -> socket slot
+  // Connection pool.
+  readonly #conns: (TcpSocket | undefined)[];
+  readonly #connSock: Int32Array; // socket slot or -1
+  readonly #connListener: Int32Array; // listener slot while unaccepted, or -1
+  readonly #connFree: Int32Array;
+  #connFreeHead = 0;
+  #connFreeCount: number;
+  #connsInUse = 0;
+  readonly #flows: FlowTable;
+  readonly #timers: TimerWheel;
+  readonly #expired: number[] = [];
+  readonly #dirty: Int32Array;
+  readonly #isDirty: Uint8Array;
+  #dirtyCount = 0;
+  readonly #toFree: number[] = [];
+  readonly #rxPool: BufferPool;
+  readonly #txPool: BufferPool;
+  readonly #isn: IsnGenerator;
+  #nextEphemeral = 32768;
+  #now = 0;
+
+  /** Use `mtcp_create_context`. */
+  constructor(cpu: number, config: MtcpConfig, attachment: ContextAttachment) {
+    this.cpu = cpu;
+    this.config = config;
+    this.network = attachment.network;
+    this.driver = Driver.of(attachment.network);
+    const { iface } = createHostStack(attachment.network, {
+      ...attachment,
+      name: attachment.name ?? `ctx${cpu}`,
+    });
+    this.iface = iface;
+    iface.tcp = this;
+    this.tcpConfig = {
+      ...TCP_DEFAULTS,
+      mss: iface.mtu - 40,
+      rcvBufSize: config.rcvbuf,
+      sndBufSize: config.sndbuf,
+      minRtoMs: config.tcp_rto_min_ms,
+      maxRtoMs: config.tcp_rto_max_ms,
+      delayedAckMs: config.tcp_delayed_ack_ms,
+      timeWaitMs: config.tcp_timewait * 1000,
+      finWait2TimeoutMs: config.tcp_fin_timeout * 1000,
+      keepIdleMs: config.tcp_keepalive_time * 1000,
+      keepIntvlMs: config.tcp_keepalive_intvl * 1000,
+      keepCnt: config.tcp_keepalive_probes,
+      userTimeoutMs: config.tcp_user_timeout_ms,
+      maxRetries: config.tcp_retries,
+      synRetries: config.tcp_syn_retries,
+      idleTimeoutMs: config.tcp_timeout > 0 ? config.tcp_timeout * 1000 : 0,
+      congestion: config.tcp_congestion,
+      sack: config.tcp_sack === 1,
+      timestamps: config.tcp_timestamps === 1,
+      windowScaling: config.tcp_window_scaling === 1,
+      noDelay: config.tcp_nodelay === 1,
+    };
+    const cap = config.max_concurrency;
+    this.#capacity = cap;
+    this.#kind = new Uint8Array(cap);
+    this.#gen = new Uint32Array(cap);
+    this.#maxGen = Math.max(1, Math.floor(0x7fffffff / cap));
+    this.#sockConn = new Int32Array(cap).fill(-1);
+    this.#nonblock = new Uint8Array(cap);
+    this.#boundPort = new Int32Array(cap).fill(-1);
+    this.#pendingError = new Int32Array(cap);
+    this.#shutWrite = new Uint8Array(cap);
+    this.#epolls = new Array<Epoll | undefined>(cap).fill(undefined);
+    this.#options = new Array<TcpConfig | undefined>(cap).fill(undefined);
+    this.#watchers = new Array<number[] | undefined>(cap).fill(undefined);
+    this.#sockFree = new Int32Array(cap);
+    for (let i = 0; i < cap; i++) this.#sockFree[i] = i;
+    this.#sockFreeCount = cap;
+    this.#listenerPort = new Int32Array(cap).fill(-1);
+    this.#backlog = new Int32Array(cap);
+    this.#synCount = new Int32Array(cap);
+    this.#acceptQueue = new Array<number[] | undefined>(cap).fill(undefined);
+    this.#conns = new Array<TcpSocket | undefined>(cap).fill(undefined);
+    this.#connSock = new Int32Array(cap).fill(-1);
+    this.#connListener = new Int32Array(cap).fill(-1);
+    this.#connFree = new Int32Array(cap);
+    for (let i = 0; i < cap; i++) this.#connFree[i] = i;
+    this.#connFreeCount = cap;
+    this.#flows = new FlowTable(cap);
+    this.#timers = new TimerWheel(cap, attachment.network.clock.now());
+    this.#dirty = new Int32Array(cap);
+    this.#isDirty = new Uint8Array(cap);
+    const half = Math.max(1, Math.floor(config.max_num_buffers / 2));
+    this.#rxPool = new BufferPool(config.rcvbuf, half);
+    this.#txPool = new BufferPool(config.sndbuf, half);
+    this.#isn = new IsnGenerator(config.seed === 0 ? undefined : config.seed + cpu);
+    this.#now = attachment.network.clock.now();
+    attachment.network.add(this);
+    iface.up(this.#now);
+  }
+
+  /** The clock's time. */
+  now(): number {
+    return this.network.clock.now();
+  }
+
+  /** Sockets (ids) in use. */
+  get socketsInUse(): number {
+    return this.#capacity - this.#sockFreeCount;
+  }
+  /** Connections in the pool, orphans and embryos included. */
+  get connectionsInUse(): number {
+    return this.#connsInUse;
+  }
+  /** Buffers out of the pools. */
+  get buffersInUse(): number {
+    return this.#rxPool.inUse + this.#txPool.inUse;
+  }
+
+  // --- Socket ids -------------------------------------------------------------------
+
+  /** The slot of a live id, or -1. */
+  slotOf(id: number): number {
+    if (!Number.isInteger(id) || id < 0) return -1;
+    const slot = id % this.#capacity;
+    const gen = Math.floor(id / this.#capacity);
+    if (this.#kind[slot] === KIND_UNUSED || this.#gen[slot] !== gen) return -1;
+    return slot;
+  }
+
+  /** The kind of a live id's socket. */
+  kindOf(slot: number): SocketKind {
+    return KIND_NAMES[this.#kind[slot]!]!;
+  }
+
+  #idOf(slot: number): number {
+    return this.#gen[slot]! * this.#capacity + slot;
+  }
+
+  /** Allocates a socket id of `kind`; -1 when the pool is full. */
+  allocSocket(kind: SocketKind): number {
+    if (this.#sockFreeCount === 0) return -1;
+    const slot = this.#sockFree[this.#sockFreeHead]!;
+    this.#sockFreeHead = (this.#sockFreeHead + 1) % this.#capacity;
+    this.#sockFreeCount--;
+    this.#kind[slot] = KIND_NAMES.indexOf(kind);
+    this.#sockConn[slot] = -1;
+    this.#nonblock[slot] = 0;
+    this.#boundPort[slot] = -1;
+    this.#pendingError[slot] = 0;
+    this.#shutWrite[slot] = 0;
+    if (kind === "epoll") this.#epolls[slot] = new Epoll();
+    return this.#idOf(slot);
+  }
+
+  // FIFO reuse, as mTCP's free TAILQ; the generation makes old ids invalid.
+  #freeSocket(slot: number): void {
+    const watchers = this.#watchers[slot];
+    if (watchers !== undefined) {
+      for (const ep of watchers) this.#epolls[ep]?.remove(slot);
+      this.#watchers[slot] = undefined;
+    }
+    const epoll = this.#epolls[slot];
+    if (epoll !== undefined) {
+      for (const watched of epoll.registrations.keys()) this.#unwatch(watched, slot);
+      this.#epolls[slot] = undefined;
+    }
+    this.#kind[slot] = KIND_UNUSED;
+    this.#sockConn[slot] = -1;
+    this.#options[slot] = undefined;
+    this.#gen[slot] = (this.#gen[slot]! + 1) % this.#maxGen;
+    this.#sockFree[(this.#sockFreeHead + this.#sockFreeCount) % this.#capacity] = slot;
+    this.#sockFreeCount++;
+  }
+
+  /** The TCP connection behind a stream socket, if it has one. */
+  connection(slot: number): TcpSocket | undefined {
+    const c = this.#sockConn[slot]!;
+    return c < 0 ? undefined : this.#conns[c];
+  }
+
+  /** The epoll instance in an epoll slot. */
+  epoll(slot: number): Epoll | undefined {
+    return this.#epolls[slot];
+  }
+
+  /** True for a nonblocking socket. */
+  isNonblocking(slot: number): boolean {
+    return this.#nonblock[slot] === 1;
+  }
+
+  /** Marks a socket nonblocking. */
+  setNonblocking(slot: number): void {
+    this.#nonblock[slot] = 1;
+  }
+
+  /** The bound port, or -1. */
+  boundPort(slot: number): number {
+    return this.#boundPort[slot]!;
+  }
+
+  /** Binds a socket's port (0 picks one at listen or connect). */
+  setBoundPort(slot: number, port: number): void {
+    this.#boundPort[slot] = port;
+  }
+
+  /** True when a listener or another bound socket holds `port`. */
+  portInUse(port: number, except: number): boolean {
+    if (this.#listeners.has(port)) return true;
+    for (let s = 0; s < this.#capacity; s++) {
+      if (s !== except && this.#kind[s] !== KIND_UNUSED && this.#boundPort[s] === port) return true;
+    }
+    return false;
+  }
+
+  /** The pending error of a socket (SO_ERROR), cleared when `clear`. */
+  pendingError(slot: number, clear: boolean): number {
+    const e = this.#pendingError[slot]!;
+    if (clear) this.#pendingError[slot] = 0;
+    return e;
+  }
+
+  /** True after shutdown(SHUT_WR) or close of the write side. */
+  writeShut(slot: number): boolean {
+    return this.#shutWrite[slot] === 1;
+  }
+
+  /** Records shutdown(SHUT_WR). */
+  setWriteShut(slot: number): void {
+    this.#shutWrite[slot] = 1;
+  }
+
+  // --- Listeners ---------------------------------------------------------------------
+
+  /** Turns a stream socket into a listener on `port` with `backlog`. */
+  listen(slot: number, port: number, backlog: number): void {
+    this.#kind[slot] = KIND_LISTENER;
+    this.#listenerPort[slot] = port;
+    this.#boundPort[slot] = port;
+    this.#backlog[slot] = backlog;
+    this.#synCount[slot] = 0;
+    this.#acceptQueue[slot] = [];
+    this.#listeners.set(port, slot);
+  }
+
+  /** True when a listener already holds `port`. */
+  isListening(port: number): boolean {
+    return this.#listeners.has(port);
+  }
+
+  /** Connections waiting in a listener's accept queue. */
+  acceptQueueLength(slot: number): number {
+    return this.#acceptQueue[slot]?.length ?? 0;
+  }
+
+  /**
+   * Takes the first connection of a listener's queue and gives it a socket
+   * id: the id, -1 when the queue is empty (EAGAIN), -2 when no id is free
+   * (ENFILE; the connection stays queued).
+   */
+  accept(slot: number): number {
+    const queue = this.#acceptQueue[slot];
+    if (queue === undefined || queue.length === 0) return -1;
+    const id = this.allocSocket("stream");
+    if (id < 0) return -2;
+    const conn = queue.shift()!;
+    const s = this.slotOf(id);
+    this.#sockConn[s] = conn;
+    this.#connSock[conn] = s;
+    this.#connListener[conn] = -1;
+    const sock = this.#conns[conn]!;
+    this.#boundPort[s] = sock.localPort;
+    if (sock.state === "CLOSED") this.#pendingError[s] = errnoOf(sock.error);
+    // Level-triggered listeners stay readable while the queue is not empty.
+    if (queue.length > 0) this.#notify(slot, MTCP_EPOLLIN);
+    return id;
+  }
+
+  // --- Streams -------------------------------------------------------------------------
+
+  /**
+   * Starts an active open from a stream socket: EINPROGRESS semantics. Returns
+   * 0, or an errno (EAGAIN: no free port or connection; ENETUNREACH: no route).
+   */
+  connect(slot: number, remoteAddr: number, remotePort: number): number {
+    const conn = this.#allocConn();
+    if (conn < 0) return -1;
+    let port = this.#boundPort[slot]!;
+    if (port <= 0) {
+      port = this.#ephemeralPort(remoteAddr, remotePort);
+      if (port < 0) {
+        this.#releaseConn(conn);
+        return -1;
+      }
+      this.#boundPort[slot] = port;
+    } else if (this.#flows.get(remoteAddr, remotePort, port) >= 0) {
+      this.#releaseConn(conn);
+      return -1;
+    }
+    const sock = this.#newSocket(conn, this.#options[slot] ?? this.tcpConfig);
+    this.#sockConn[slot] = conn;
+    this.#connSock[conn] = slot;
+    const now = this.now();
+    sock.connect(
+      now,
+      this.iface.address,
+      port,
+      remoteAddr,
+      remotePort,
+      this.#isn.isn(now, this.iface.address, port, remoteAddr, remotePort),
+    );
+    this.#flows.set(remoteAddr, remotePort, port, conn);
+    this.stats.activeOpens++;
+    this.markDirty(conn);
+    return 0;
+  }
+
+  #ephemeralPort(remoteAddr: number, remotePort: number): number {
+    // Linux's ip_local_port_range: 32768-60999.
+    for (let tries = 0; tries < 28232; tries++) {
+      const port = this.#nextEphemeral;
+      this.#nextEphemeral = port >= 60999 ? 32768 : port + 1;
+      if (this.#listeners.has(port)) continue;
+      if (this.#flows.get(remoteAddr, remotePort, port) >= 0) continue;
+      return port;
+    }
+    return -1;
+  }
+
+  /** Closes a socket id; the connection, if any, finishes on its own. */
+  close(slot: number): void {
+    const kind = this.#kind[slot];
+    if (kind === KIND_LISTENER) {
+      const port = this.#listenerPort[slot]!;
+      if (this.#listeners.get(port) === slot) this.#listeners.delete(port);
+      // Embryonic and unaccepted connections of this listener are reset.
+      for (let c = 0; c < this.#capacity; c++) {
+        if (this.#connListener[c] === slot) {
+          this.#connListener[c] = -1;
+          this.#conns[c]?.abort(this.now());
+          this.markDirty(c);
+        }
+      }
+      this.#acceptQueue[slot] = undefined;
+      this.#listenerPort[slot] = -1;
+    } else if (kind === KIND_STREAM) {
+      const conn = this.#sockConn[slot]!;
+      if (conn >= 0) {
+        this.#connSock[conn] = -1;
+        const sock = this.#conns[conn]!;
+        if (sock.state === "CLOSED") {
+          this.#toFree.push(conn);
+        } else {
+          sock.close(this.now());
+          this.markDirty(conn);
+          // close() may have ended it at once (nothing was sent yet).
+          if ((sock.state as string) === "CLOSED") this.#toFree.push(conn);
+        }
+      }
+    }
+    this.#freeSocket(slot);
+    this.driver.kick();
+  }
+
+  /** Aborts a stream socket's connection with a RST and frees the id. */
+  abort(slot: number): void {
+    const conn = this.#sockConn[slot]!;
+    if (conn >= 0) {
+      this.#connSock[conn] = -1;
+      const sock = this.#conns[conn]!;
+      sock.abort(this.now());
+      this.markDirty(conn);
+      if (sock.state === "CLOSED" && !sock.wantsToSend) this.#toFree.push(conn);
+    }
+    this.#freeSocket(slot);
+    this.driver.kick();
+  }
+
+  /** The socket's readiness as epoll bits (see ReadinessSource). */
+  readiness(slot: number): number {
+    switch (this.#kind[slot]) {
+      case KIND_LISTENER:
+        return (this.#acceptQueue[slot]?.length ?? 0) > 0 ? MTCP_EPOLLIN : 0;
+      case KIND_STREAM: {
+        const sock = this.connection(slot);
+        let ev = this.#pendingError[slot] !== 0 ? MTCP_EPOLLERR : 0;
+        // Linux: a socket never connected is writable and hung up.
+        if (sock === undefined) return ev | MTCP_EPOLLOUT | MTCP_EPOLLHUP;
+        const state = sock.state;
+        if (sock.readable > 0 || sock.readClosed) ev |= MTCP_EPOLLIN;
+        if (sock.peerFinReceived || state === "CLOSED") ev |= MTCP_EPOLLRDHUP;
+        if (state === "CLOSED") ev |= MTCP_EPOLLHUP | MTCP_EPOLLOUT;
+        else if (canSend(state) && !this.#shutWrite[slot] && sock.writable > 0) ev |= MTCP_EPOLLOUT;
+        return ev;
+      }
+      default:
+        return 0;
+    }
+  }
+
+  // --- epoll plumbing ------------------------------------------------------------------
+
+  /** Records that epoll `epSlot` watches socket `slot`. */
+  watch(slot: number, epSlot: number): void {
+    let w = this.#watchers[slot];
+    if (w === undefined) this.#watchers[slot] = w = [];
+    if (!w.includes(epSlot)) w.push(epSlot);
+  }
+
+  /** Forgets that epoll `epSlot` watches socket `slot`. */
+  unwatch(slot: number, epSlot: number): void {
+    this.#unwatch(slot, epSlot);
+  }
+
+  #unwatch(slot: number, epSlot: number): void {
+    const w = this.#watchers[slot];
+    if (w === undefined) return;
+    const i = w.indexOf(epSlot);
+    if (i >= 0) w.splice(i, 1);
+    if (w.length === 0) this.#watchers[slot] = undefined;
+  }
+
+  #notify(slot: number, bits: number): void {
+    const w = this.#watchers[slot];
+    if (w === undefined) return;
+    for (const ep of w) this.#epolls[ep]?.notify(slot, bits);
+  }
+
+  // --- Connections ---------------------------------------------------------------------
+
+  #allocConn(): number {
+    if (this.#connFreeCount === 0) return -1;
+    const c = this.#connFree[this.#connFreeHead]!;
+    this.#connFreeHead = (this.#connFreeHead + 1) % this.#capacity;
+    this.#connFreeCount--;
+    this.#connsInUse++;
+    return c;
+  }
+
+  #releaseConn(c: number): void {
+    this.#connFree[(this.#connFreeHead + this.#connFreeCount) % this.#capacity] = c;
+    this.#connFreeCount++;
+    this.#connsInUse--;
+  }
+
+  #newSocket(conn: number, config: TcpConfig): TcpSocket {
+    const sock = new TcpSocket(conn, this, config);
+    sock.usePools(this.#rxPool, this.#txPool);
+    this.#conns[conn] = sock;
+    this.#connSock[conn] = -1;
+    this.#connListener[conn] = -1;
+    return sock;
+  }
+
+  // A connection is gone for good: forget its flow, timers and buffers.
+  #freeConn(conn: number): void {
+    const sock = this.#conns[conn];
+    if (sock === undefined) return;
+    if (this.#flows.get(sock.remoteAddr, sock.remotePort, sock.localPort) === conn) {
+      this.#flows.delete(sock.remoteAddr, sock.remotePort, sock.localPort);
+    }
+    this.#timers.cancel(conn);
+    sock.release();
+    this.#conns[conn] = undefined;
+    this.#connSock[conn] = -1;
+    this.#connListener[conn] = -1;
+    this.#releaseConn(conn);
+  }
+
+  /** Queues a connection for dispatch at the next poll. */
+  markDirty(conn: number): void {
+    if (this.#isDirty[conn]) return;
+    this.#isDirty[conn] = 1;
+    this.#dirty[this.#dirtyCount++] = conn;
+  }
+
+  /**
+   * The options of one socket (setsockopt): its connection's config, or the
+   * config its connection will get (a listener's pass to what it accepts).
+   */
+  socketOptions(slot: number): TcpConfig {
+    const sock = this.connection(slot);
+    if (sock !== undefined) return sock.config;
+    let cfg = this.#options[slot];
+    if (cfg === undefined) this.#options[slot] = cfg = { ...this.tcpConfig };
+    return cfg;
+  }
+
+  // --- TcpSocketOwner --------------------------------------------------------------------
+
+  /** @internal Events from a connection. */
+  socketEvent(sock: TcpSocket, events: number): void {
+    const conn = sock.id;
+    this.markDirty(conn);
+    const listener = this.#connListener[conn]!;
+    if ((events & TCP_EV_ESTABLISHED) !== 0 && listener >= 0) {
+      // The handshake completed: from the SYN queue to the accept queue.
+      this.#synCount[listener]!--;
+      this.#acceptQueue[listener]!.push(conn);
+      this.#notify(listener, MTCP_EPOLLIN);
+    }
+    if ((events & TCP_EV_CLOSED) !== 0) {
+      if (sock.error === "reset") this.stats.resets++;
+      if (sock.error === "timeout") this.stats.timeouts++;
+      if (this.#flows.get(sock.remoteAddr, sock.remotePort, sock.localPort) === conn) {
+        this.#flows.delete(sock.remoteAddr, sock.remotePort, sock.localPort);
+      }
+      const slot = this.#connSock[conn]!;
+      if (slot >= 0) {
+        if ((events & TCP_EV_ERROR) !== 0) this.#pendingError[slot] = errnoOf(sock.error);
+      } else if (listener >= 0) {
+        // Never accepted: leave the listener's queues, and go.
+        const queue = this.#acceptQueue[listener]!;
+        const i = queue.indexOf(conn);
+        if (i >= 0) queue.splice(i, 1);
+        else this.#synCount[listener]!--;
+        this.#connListener[conn] = -1;
+        this.#toFree.push(conn);
+      } else {
+        this.#toFree.push(conn);
+      }
+    }
+    const slot = this.#connSock[conn]!;
+    if (slot >= 0) this.#notify(slot, events & 0xffff);
+  }
+
+  // --- TcpHandler: the demux ---------------------------------------------------------------
+
+  /** @internal A valid segment for our address. */
+  segmentArrived(now: number, src: number, _dst: number, seg: TcpRepr, bytes: Uint8Array): boolean {
+    this.#now = now;
+    const conn = this.#flows.get(src, seg.srcPort, seg.dstPort);
+    if (conn >= 0) {
+      const sock = this.#conns[conn]!;
+      if (
+        sock.state === "TIME-WAIT" && (seg.flags & (TCP_SYN | TCP_ACK | TCP_RST)) === TCP_SYN &&
+        this.#canReuseTimeWait(sock, seg)
+      ) {
+        // RFC 6191: a new incarnation may take over a TIME-WAIT pair.
+        this.stats.timeWaitReused++;
+        this.#flows.delete(src, seg.srcPort, seg.dstPort);
+        sock.onTimer(Infinity); // ends TIME-WAIT now
+      } else {
+        sock.process(now, seg, bytes);
+        if (sock.ackDue) sock.dispatch(now, this);
+        this.markDirty(conn);
+        return true;
+      }
+    }
+    const listener = this.#listeners.get(seg.dstPort);
+    if (listener === undefined) return false;
+    const flags = seg.flags;
+    if ((flags & TCP_RST) !== 0) return true; // RFC 9293: a RST to a LISTEN socket is ignored
+    if ((flags & TCP_ACK) !== 0) return false; // an ACK to a LISTEN socket gets a RST
+    if ((flags & TCP_SYN) === 0) return true; // neither: drop
+    if (
+      this.#synCount[listener]! + this.#acceptQueue[listener]!.length >= this.#backlog[listener]!
+    ) {
+      this.stats.listenOverflows++;
+      return this.config.listen_overflow === "drop";
+    }
+    const c = this.#allocConn();
+    if (c < 0) {
+      this.stats.connectionPoolFull++;
+      return true; // dropped: the peer retries
+    }
+    const sock = this.#newSocket(c, this.#options[listener] ?? this.tcpConfig);
+    this.#connListener[c] = listener;
+    this.#synCount[listener]!++;
+    sock.acceptSyn(
+      now,
+      this.iface.address,
+      src,
+      seg,
+      this.#isn.isn(now, this.iface.address, seg.dstPort, src, seg.srcPort),
+    );
+    this.#flows.set(src, seg.srcPort, seg.dstPort, c);
+    this.stats.passiveOpens++;
+    this.markDirty(c);
+    return true;
+  }
+
+  // RFC 6191 §2: with timestamps, the SYN's TSval must be newer; without, its
+  // sequence number must be beyond the old connection's.
+  #canReuseTimeWait(sock: TcpSocket, seg: TcpRepr): boolean {
+    if (sock.tsEnabled && seg.hasTimestamps) return true;
+    return seqGt(seg.seqNumber, sock.rcvNxt);
+  }
+
+  // --- TcpTransmit ---------------------------------------------------------------------------
+
+  /** @internal Builds one segment straight into the device's transmit slot. */
+  send(sock: TcpSocket, repr: TcpRepr, payloadOffset: number, payloadLength: number): boolean {
+    const hl = tcpHeaderLen(repr);
+    const now = this.#now;
+    const slot = this.iface.beginIpv4(now, sock.remoteAddr, IP_PROTO_TCP, hl + payloadLength, true);
+    if (slot === undefined) return false;
+    if (payloadLength > 0) {
+      sock.copyPayload(payloadOffset, payloadLength, slot.bytes, slot.offset + hl);
+    }
+    emitTcp(repr, slot.bytes, slot.offset, this.iface.address, sock.remoteAddr, payloadLength);
+    return this.iface.commitIpv4(now);
+  }
+
+  // --- The loop ----------------------------------------------------------------------------
+
+  /** One round: receive, timers, send, flush. True if anything happened. */
+  poll(now: number): boolean {
+    if (this.destroyed) return false;
+    this.#now = now;
+    let did = this.iface.poll(now);
+    const expired = this.#expired;
+    if (this.#timers.expire(now, expired) > 0) {
+      for (const conn of expired) {
+        const sock = this.#conns[conn];
+        if (sock === undefined) continue;
+        sock.onTimer(now);
+        this.markDirty(conn);
+      }
+      expired.length = 0;
+      did = true;
+    }
+    if (this.#dirtyCount > 0) {
+      did = true;
+      this.#flushDirty(now);
+    }
+    if (this.#toFree.length > 0) {
+      for (const conn of this.#toFree) this.#freeConn(conn);
+      this.#toFree.length = 0;
+    }
+    this.iface.device.flush(now);
+    return did;
+  }
+
+  #flushDirty(now: number): void {
+    // Sockets made dirty while dispatching are handled in the same round.
+    for (let i = 0; i < this.#dirtyCount; i++) {
+      const conn = this.#dirty[i]!;
+      this.#isDirty[conn] = 0;
+      const sock = this.#conns[conn];
+      if (sock === undefined) continue;
+      for (let n = 0; n < 256 && sock.dispatch(now, this); n++);
+      this.#timers.schedule(conn, sock.pollAt());
+      // An orphan that reached CLOSED, and has nothing left to send, goes.
+      if (
+        sock.state === "CLOSED" && this.#connSock[conn] === -1 && this.#connListener[conn] === -1 &&
+        !this.#toFree.includes(conn)
+      ) {
+        this.#toFree.push(conn);
+      }
+    }
+    this.#dirtyCount = 0;
+  }
+
+  /** When the context next has work. */
+  pollAt(now: number): number {
+    if (this.destroyed) return Infinity;
+    if (this.#dirtyCount > 0) return now;
+    return Math.min(this.iface.pollAt(now), this.#timers.nextDue());
+  }
+
+  /** Stops the context: it leaves the network; connections are dropped without a word. */
+  destroy(): void {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    this.network.remove(this);
+    this.iface.device.close();
+    this.driver.interrupt();
+  }
+
+  /** A connection's state by socket id, for tests and tools. */
+  stateOf(slot: number): string | undefined {
+    return this.connection(slot)?.state;
+  }
+
+  /** True when the socket's connection is past the handshake. */
+  isConnected(slot: number): boolean {
+    const s = this.connection(slot);
+    return s !== undefined && isSynchronized(s.state);
+  }
+}

@@ -1,0 +1,152 @@
+/**
+ * Drives a scheduler (a network of hosts and contexts) for whoever is
+ * waiting: `mtcp_epoll_wait` registers a waiter and the driver polls, runs
+ * timers and moves time until the waiter's condition holds or its deadline
+ * passes.
+ *
+ * With a virtual clock, time jumps to the next event only when no waiter was
+ * satisfied in the round: after a waiter resolves, the driver yields a whole
+ * macrotask so every application coroutine runs (and queues its writes and
+ * next waits) at the same virtual instant. With the system clock it sleeps
+ * until the next event, at most `maxSleepMs`.
+ *
+ * @module
+ */
+
+import { setImmediate } from "node:timers";
+import { type Clock, VirtualClock } from "../phy/clock.ts";
+
+/** What a driver drives: the memory network satisfies it. */
+export interface Scheduler {
+  /** The clock the scheduler's hosts read. */
+  readonly clock: Clock;
+  /** Polls everything until nothing more happens now. */
+  pollAll(): boolean;
+  /** The earliest time anything wants to run. */
+  nextEvent(): number;
+}
+
+interface Waiter {
+  ready: () => boolean;
+  deadline: number;
+  resolve: () => void;
+}
+
+function macrotask(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+const drivers = new WeakMap<Scheduler, Driver>();
+
+/** The driver of one scheduler. */
+export class Driver {
+  /** The scheduler driven. */
+  readonly scheduler: Scheduler;
+  /** Longest real-time sleep between polls. */
+  maxSleepMs = 50;
+  readonly #waiters = new Set<Waiter>();
+  #running = false;
+  #kicked = false;
+  #sleep: { timer: ReturnType<typeof setTimeout>; resolve: () => void } | undefined;
+
+  /** The one driver of `scheduler`. */
+  static of(scheduler: Scheduler): Driver {
+    let d = drivers.get(scheduler);
+    if (d === undefined) {
+      d = new Driver(scheduler);
+      drivers.set(scheduler, d);
+    }
+    return d;
+  }
+
+  private constructor(scheduler: Scheduler) {
+    this.scheduler = scheduler;
+  }
+
+  /** Waiters not yet satisfied. */
+  get waiting(): number {
+    return this.#waiters.size;
+  }
+
+  /** Resolves when `ready()` holds or `timeoutMs` (of the scheduler's clock) passes; -1 waits forever. */
+  wait(ready: () => boolean, timeoutMs: number): Promise<void> {
+    return new Promise((resolve) => {
+      const deadline = timeoutMs < 0 ? Infinity : this.scheduler.clock.now() + timeoutMs;
+      this.#waiters.add({ ready, deadline, resolve });
+      this.#start();
+    });
+  }
+
+  /** Runs a round soon: something changed outside a poll (an application call). */
+  kick(): void {
+    this.#kicked = true;
+    this.#start();
+  }
+
+  /** Ends a real-time sleep early (the scheduler is going away). */
+  interrupt(): void {
+    const s = this.#sleep;
+    if (s !== undefined) {
+      clearTimeout(s.timer);
+      this.#sleep = undefined;
+      s.resolve();
+    }
+  }
+
+  #start(): void {
+    if (this.#running) {
+      this.interrupt();
+      return;
+    }
+    this.#running = true;
+    queueMicrotask(() => this.#run());
+  }
+
+  async #run(): Promise<void> {
+    const s = this.scheduler;
+    const clock = s.clock;
+    const virtual = clock instanceof VirtualClock;
+    try {
+      for (let idleRounds = 0;;) {
+        this.#kicked = false;
+        s.pollAll();
+        const now = clock.now();
+        let resolved = 0;
+        let nextDeadline = Infinity;
+        for (const w of this.#waiters) {
+          if (w.ready() || now >= w.deadline) {
+            this.#waiters.delete(w);
+            w.resolve();
+            resolved++;
+          } else if (w.deadline < nextDeadline) {
+            nextDeadline = w.deadline;
+          }
+        }
+        if (resolved > 0 || this.#kicked) {
+          await macrotask();
+          continue;
+        }
+        const next = Math.min(s.nextEvent(), nextDeadline);
+        if (this.#waiters.size === 0 && (virtual || next === Infinity)) return;
+        if (virtual) {
+          // Nothing can ever happen: the waiters wait forever, as they asked.
+          if (next === Infinity) return;
+          clock.advanceTo(Math.max(next, now));
+          // Let the event loop breathe now and then during long simulations.
+          if (++idleRounds % 4096 === 0) await macrotask();
+          continue;
+        }
+        const wait = Math.max(0, Math.min(next - now, this.maxSleepMs));
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(() => {
+            this.#sleep = undefined;
+            resolve();
+          }, wait);
+          this.#sleep = { timer, resolve };
+        });
+      }
+    } finally {
+      this.#running = false;
+    }
+  }
+}

@@ -1,0 +1,933 @@
+/**
+ * mTCP's API: `mtcp_init`, `mtcp_create_context`, the socket calls and epoll,
+ * with mTCP's spelling and its errno contract (shared/reference: the man
+ * pages, and MTCP_API.md for what mTCP's code really does). A failed call
+ * returns -1 and sets `mctx.errno`; `mtcp_epoll_wait` returns a Promise (one
+ * JavaScript thread drives the context while it waits); every other call is
+ * synchronous.
+ *
+ * Where mTCP is buggy or incomplete this API does what the man pages and
+ * POSIX say, and the function's doc names the difference: setsockopt acts,
+ * getsockname on an accepted socket gives the local address, close works in
+ * every state, level-triggered and one-shot epoll work, and any number of
+ * epoll instances may share a context.
+ *
+ * @example An epoll-driven echo server and a client, two contexts on an in-memory network
+ * ```ts
+ * import {
+ *   AF_INET, MemoryNetwork, MTCP_EPOLL_CTL_ADD, MTCP_EPOLLIN, type MtcpEpollEvent,
+ *   mtcp_accept, mtcp_bind, mtcp_close, mtcp_connect, mtcp_create_context, mtcp_destroy,
+ *   mtcp_epoll_create, mtcp_epoll_ctl, mtcp_epoll_wait, mtcp_init, mtcp_listen, mtcp_read,
+ *   mtcp_setsock_nonblock, mtcp_socket, mtcp_write, parseIpv4Address, SOCK_STREAM,
+ * } from "../../mod.ts";
+ *
+ * mtcp_init({ num_cores: 2, max_concurrency: 64, max_num_buffers: 64 });
+ * const network = new MemoryNetwork();
+ * const server = mtcp_create_context(0, { network, address: "10.0.0.2/24" })!;
+ * const client = mtcp_create_context(1, { network, address: "10.0.0.1/24" })!;
+ *
+ * const lfd = mtcp_socket(server, AF_INET, SOCK_STREAM, 0);
+ * mtcp_setsock_nonblock(server, lfd);
+ * mtcp_bind(server, lfd, { family: AF_INET, addr: 0, port: 7 });
+ * mtcp_listen(server, lfd, 16);
+ * const ep = mtcp_epoll_create(server, 16);
+ * mtcp_epoll_ctl(server, ep, MTCP_EPOLL_CTL_ADD, lfd, { events: MTCP_EPOLLIN, data: lfd });
+ *
+ * const cfd = mtcp_socket(client, AF_INET, SOCK_STREAM, 0);
+ * mtcp_setsock_nonblock(client, cfd);
+ * mtcp_connect(client, cfd, { family: AF_INET, addr: parseIpv4Address("10.0.0.2")!, port: 7 });
+ *
+ * const events: MtcpEpollEvent[] = [];
+ * const buf = new Uint8Array(64);
+ * let echoed = "";
+ * const cep = mtcp_epoll_create(client, 4);
+ * mtcp_epoll_ctl(client, cep, MTCP_EPOLL_CTL_ADD, cfd, { events: MTCP_EPOLLIN | 0x004, data: cfd });
+ * let sent = false;
+ * while (echoed !== "hello") {
+ *   const n = await mtcp_epoll_wait(server, ep, events, 16, 10);
+ *   for (const ev of events.slice(0, n)) {
+ *     if (ev.data === lfd) {
+ *       const c = mtcp_accept(server, lfd);
+ *       mtcp_setsock_nonblock(server, c);
+ *       mtcp_epoll_ctl(server, ep, MTCP_EPOLL_CTL_ADD, c, { events: MTCP_EPOLLIN, data: c });
+ *     } else {
+ *       const r = mtcp_read(server, ev.data, buf, buf.length);
+ *       if (r > 0) mtcp_write(server, ev.data, buf, r);
+ *       if (r === 0) mtcp_close(server, ev.data);
+ *     }
+ *   }
+ *   const m = await mtcp_epoll_wait(client, cep, events, 4, 10);
+ *   for (const ev of events.slice(0, m)) {
+ *     if (!sent && (ev.events & 0x004)) sent = mtcp_write(client, cfd, new TextEncoder().encode("hello"), 5) === 5;
+ *     const r = mtcp_read(client, cfd, buf, buf.length);
+ *     if (r > 0) echoed += new TextDecoder().decode(buf.subarray(0, r));
+ *   }
+ * }
+ * mtcp_close(client, cfd);
+ * mtcp_destroy();
+ * ```
+ *
+ * @module
+ */
+
+import { isCongestionAlgorithm } from "../tcp/congestion/mod.ts";
+import {
+  type ConfigCheck,
+  configFrom,
+  defaultConfig,
+  type MtcpConfig,
+  parseMtcpConf,
+  setConfigValue,
+} from "./config.ts";
+import {
+  AF_INET,
+  EADDRINUSE,
+  EAFNOSUPPORT,
+  EAGAIN,
+  EALREADY,
+  EBADF,
+  EEXIST,
+  EFAULT,
+  EINPROGRESS,
+  EINTR,
+  EINVAL,
+  EISCONN,
+  ENFILE,
+  ENOENT,
+  ENOMEM,
+  ENOPROTOOPT,
+  ENOSYS,
+  ENOTCONN,
+  ENOTSOCK,
+  EPERM,
+  EPIPE,
+  FIONBIO,
+  FIONREAD,
+  IPPROTO_TCP,
+  type Linger,
+  MSG_PEEK,
+  MTCP_EPOLL_CTL_ADD,
+  MTCP_EPOLL_CTL_DEL,
+  MTCP_EPOLL_CTL_MOD,
+  type MtcpEpollEvent,
+  O_CLOEXEC,
+  SHUT_RD,
+  SHUT_RDWR,
+  SHUT_WR,
+  SO_ERROR,
+  SO_KEEPALIVE,
+  SO_LINGER,
+  SO_RCVBUF,
+  SO_REUSEADDR,
+  SO_SNDBUF,
+  SOCK_STREAM,
+  type SockAddr,
+  SOL_SOCKET,
+  TCP_CONGESTION,
+  TCP_KEEPCNT,
+  TCP_KEEPIDLE,
+  TCP_KEEPINTVL,
+  TCP_MAXSEG,
+  TCP_NODELAY,
+  TCP_USER_TIMEOUT,
+} from "./constants.ts";
+import { type ContextAttachment, MtcpContext } from "./context.ts";
+
+/** A context handle, as `mctx_t`. */
+export type mctx_t = MtcpContext;
+
+interface Global {
+  config: MtcpConfig | undefined;
+  contexts: (MtcpContext | undefined)[];
+  lastError: string;
+  linger: Map<MtcpContext, Map<number, Linger>>;
+}
+
+const G: Global = { config: undefined, contexts: [], lastError: "", linger: new Map() };
+
+function fail(mctx: MtcpContext, errno: number): -1 {
+  mctx.errno = errno;
+  return -1;
+}
+
+// GetMTCPManager(): every call first checks its context.
+function usable(mctx: MtcpContext | undefined | null): mctx is MtcpContext {
+  if (mctx === undefined || mctx === null || !(mctx instanceof MtcpContext)) return false;
+  if (mctx.destroyed) {
+    mctx.errno = EPERM;
+    return false;
+  }
+  return true;
+}
+
+/**
+ * Initialises the stack from an mtcp.conf file path, or from an object of the
+ * same keys. Returns 0, or -1 with the reason in {@linkcode mtcp_strerror_init}
+ * (an unknown key is named there). Must come before `mtcp_create_context`.
+ */
+export function mtcp_init(
+  config?: string | Partial<Record<keyof MtcpConfig | string, unknown>>,
+): number {
+  let parsed;
+  if (typeof config === "string") {
+    let text: string;
+    try {
+      text = Deno.readTextFileSync(config);
+    } catch (err) {
+      G.lastError = `Cannot read ${config}: ${err instanceof Error ? err.message : String(err)}`;
+      return -1;
+    }
+    parsed = parseMtcpConf(text, config);
+  } else {
+    parsed = configFrom(config ?? {});
+  }
+  if (!parsed.ok) {
+    G.lastError = parsed.message;
+    return -1;
+  }
+  G.config = parsed.config;
+  G.lastError = "";
+  return 0;
+}
+
+/** Why the last `mtcp_init` or `mtcp_setconf` failed ("" when it did not). */
+export function mtcp_strerror_init(): string {
+  return G.lastError;
+}
+
+/** The configuration in force (a copy), as `mtcp_getconf`; -1 before `mtcp_init`. */
+export function mtcp_getconf(out: Partial<MtcpConfig>): number {
+  if (G.config === undefined) return -1;
+  Object.assign(out, G.config);
+  return 0;
+}
+
+/**
+ * Changes configuration values before contexts are created, as
+ * `mtcp_setconf`. Returns -1 (reason in `mtcp_strerror_init`) for a bad key or value.
+ */
+export function mtcp_setconf(values: Partial<Record<string, unknown>>): number {
+  const config = G.config ?? defaultConfig();
+  const next = { ...config };
+  for (const [key, value] of Object.entries(values)) {
+    if (value === undefined) continue;
+    const check: ConfigCheck = setConfigValue(next, key, value);
+    if (!check.ok) {
+      G.lastError = check.message;
+      return -1;
+    }
+  }
+  G.config = next;
+  return 0;
+}
+
+/**
+ * Creates the context for core `cpu`, attached as `attachment` says (today:
+ * a host on a memory network). Returns `null` if `mtcp_init` has not run,
+ * `cpu` is not below num_cores, the core already has a context, or the
+ * attachment is malformed (as mTCP, no errno: there is no context to hold it).
+ */
+export function mtcp_create_context(cpu: number, attachment: ContextAttachment): mctx_t | null {
+  const config = G.config;
+  if (config === undefined || !Number.isInteger(cpu) || cpu < 0 || cpu >= config.num_cores) {
+    return null;
+  }
+  if (G.contexts[cpu] !== undefined && !G.contexts[cpu]!.destroyed) return null;
+  try {
+    const ctx = new MtcpContext(cpu, config, attachment);
+    G.contexts[cpu] = ctx;
+    return ctx;
+  } catch (err) {
+    G.lastError = err instanceof Error ? err.message : String(err);
+    return null;
+  }
+}
+
+/** Destroys a context: it leaves its network; pending waits end with EINTR. */
+export function mtcp_destroy_context(mctx: mctx_t): void {
+  if (!(mctx instanceof MtcpContext) || mctx.destroyed) return;
+  mctx.destroy();
+  G.linger.delete(mctx);
+  if (G.contexts[mctx.cpu] === mctx) G.contexts[mctx.cpu] = undefined;
+}
+
+/** Destroys every context and forgets the configuration. */
+export function mtcp_destroy(): void {
+  for (const ctx of G.contexts) if (ctx !== undefined) mtcp_destroy_context(ctx);
+  G.contexts = [];
+  G.config = undefined;
+}
+
+// --- Sockets ----------------------------------------------------------------------
+
+/** A socket id: AF_INET and SOCK_STREAM only (EAFNOSUPPORT, EINVAL); ENFILE when the pool is full. */
+export function mtcp_socket(mctx: mctx_t, domain: number, type: number, _protocol: number): number {
+  if (!usable(mctx)) return -1;
+  if (domain !== AF_INET) return fail(mctx, EAFNOSUPPORT);
+  // mTCP: type must be exactly SOCK_STREAM (so SOCK_NONBLOCK is refused).
+  if (type !== SOCK_STREAM) return fail(mctx, EINVAL);
+  const id = mctx.allocSocket("stream");
+  if (id < 0) return fail(mctx, ENFILE);
+  return id;
+}
+
+function streamOrListener(mctx: MtcpContext, id: number): number {
+  const slot = mctx.slotOf(id);
+  if (slot < 0) return fail(mctx, EBADF);
+  const kind = mctx.kindOf(slot);
+  if (kind !== "stream" && kind !== "listener") return fail(mctx, ENOTSOCK);
+  return slot;
+}
+
+/**
+ * Binds a local address: our address or INADDR_ANY, and a port (0: chosen at
+ * listen or connect). EBADF, ENOTSOCK, EINVAL (no address, wrong family,
+ * already bound, or an address not ours), EADDRINUSE (the port is taken; mTCP
+ * has no such check).
+ */
+export function mtcp_bind(
+  mctx: mctx_t,
+  sockid: number,
+  addr: SockAddr | undefined | null,
+  _addrlen?: number,
+): number {
+  if (!usable(mctx)) return -1;
+  const slot = streamOrListener(mctx, sockid);
+  if (slot < 0) return -1;
+  if (addr === undefined || addr === null || addr.family !== AF_INET) return fail(mctx, EINVAL);
+  if (
+    mctx.boundPort(slot) >= 0 || mctx.kindOf(slot) === "listener" ||
+    mctx.connection(slot) !== undefined
+  ) {
+    return fail(mctx, EINVAL);
+  }
+  if (addr.addr !== 0 && addr.addr !== mctx.iface.address) return fail(mctx, EINVAL);
+  if (!Number.isInteger(addr.port) || addr.port < 0 || addr.port > 65535) return fail(mctx, EINVAL);
+  if (addr.port !== 0 && mctx.portInUse(addr.port, slot)) return fail(mctx, EADDRINUSE);
+  mctx.setBoundPort(slot, addr.port);
+  return 0;
+}
+
+/**
+ * Listens with `backlog` (SYN-RECEIVED plus unaccepted connections). EBADF,
+ * ENOTSOCK, EINVAL (backlog <= 0 or above max_concurrency, or a socket already
+ * connecting), EADDRINUSE (another listener has the port).
+ */
+export function mtcp_listen(mctx: mctx_t, sockid: number, backlog: number): number {
+  if (!usable(mctx)) return -1;
+  const slot = streamOrListener(mctx, sockid);
+  if (slot < 0) return -1;
+  if (!Number.isInteger(backlog) || backlog <= 0 || backlog > mctx.config.max_concurrency) {
+    return fail(mctx, EINVAL);
+  }
+  if (mctx.kindOf(slot) === "listener" || mctx.connection(slot) !== undefined) {
+    return fail(mctx, EINVAL);
+  }
+  let port = mctx.boundPort(slot);
+  if (port <= 0) {
+    // Linux picks an ephemeral port for an unbound listener; so do we.
+    port = 32768;
+    while (port <= 60999 && mctx.portInUse(port, slot)) port++;
+  }
+  if (mctx.isListening(port)) return fail(mctx, EADDRINUSE);
+  mctx.listen(slot, port, backlog);
+  return 0;
+}
+
+/**
+ * Accepts a connection: its id; fills `addr` with the peer's address.
+ * EBADF (not a socket), EINVAL (not a listener), EAGAIN (none waiting; a
+ * "blocking" listener behaves the same, since nothing here may block), ENFILE
+ * (no socket id free: the connection stays queued).
+ */
+export function mtcp_accept(
+  mctx: mctx_t,
+  sockid: number,
+  addr?: SockAddr | null,
+  addrlen?: { value: number } | null,
+): number {
+  if (!usable(mctx)) return -1;
+  const slot = mctx.slotOf(sockid);
+  if (slot < 0) return fail(mctx, EBADF);
+  if (mctx.kindOf(slot) !== "listener") return fail(mctx, EINVAL);
+  const id = mctx.accept(slot);
+  if (id === -1) return fail(mctx, EAGAIN);
+  if (id === -2) return fail(mctx, ENFILE);
+  const sock = mctx.connection(mctx.slotOf(id))!;
+  if (addr) {
+    addr.family = AF_INET;
+    addr.addr = sock.remoteAddr;
+    addr.port = sock.remotePort;
+  }
+  if (addrlen) addrlen.value = 16;
+  return id;
+}
+
+/**
+ * Starts a connection. -1 with EINPROGRESS is the normal result: EPOLLOUT
+ * says when it is established, EPOLLERR with SO_ERROR when it failed. EBADF,
+ * ENOTSOCK (a listener or epoll), EFAULT (no address), EAFNOSUPPORT, EISCONN,
+ * EALREADY, EINVAL (no route to the address), EAGAIN (no free port or
+ * connection).
+ */
+export function mtcp_connect(
+  mctx: mctx_t,
+  sockid: number,
+  addr: SockAddr | undefined | null,
+  _addrlen?: number,
+): number {
+  if (!usable(mctx)) return -1;
+  const slot = mctx.slotOf(sockid);
+  if (slot < 0) return fail(mctx, EBADF);
+  if (mctx.kindOf(slot) !== "stream") return fail(mctx, ENOTSOCK);
+  if (addr === undefined || addr === null) return fail(mctx, EFAULT);
+  if (addr.family !== AF_INET) return fail(mctx, EAFNOSUPPORT);
+  const sock = mctx.connection(slot);
+  if (sock !== undefined) {
+    if (sock.state === "SYN-SENT" || sock.state === "SYN-RECEIVED") return fail(mctx, EALREADY);
+    return fail(mctx, EISCONN);
+  }
+  if (!Number.isInteger(addr.port) || addr.port <= 0 || addr.port > 65535) {
+    return fail(mctx, EINVAL);
+  }
+  const iface = mctx.iface;
+  const mask = iface.prefixLength === 0 ? 0 : (0xffffffff << (32 - iface.prefixLength)) >>> 0;
+  if (((addr.addr ^ iface.address) & mask) !== 0 && iface.gateway < 0) return fail(mctx, EINVAL);
+  if (mctx.connect(slot, addr.addr >>> 0, addr.port) < 0) return fail(mctx, EAGAIN);
+  mctx.driver.kick();
+  return fail(mctx, EINPROGRESS);
+}
+
+function streamSlot(mctx: MtcpContext, sockid: number): number {
+  const slot = mctx.slotOf(sockid);
+  if (slot < 0) return fail(mctx, EBADF);
+  if (mctx.kindOf(slot) !== "stream") return fail(mctx, ENOTSOCK);
+  return slot;
+}
+
+// The common part of read, recv and readv: -1 with errno, or 0 to go on.
+function readable(mctx: MtcpContext, slot: number): number {
+  const sock = mctx.connection(slot);
+  if (sock === undefined) return fail(mctx, ENOTCONN);
+  if (sock.readable > 0) return 0;
+  // A connection that failed reports the error once, then end of stream.
+  const error = mctx.pendingError(slot, true);
+  if (error !== 0) return fail(mctx, error);
+  if (sock.readClosed) return 1;
+  if (sock.state === "SYN-SENT" || sock.state === "SYN-RECEIVED") return fail(mctx, ENOTCONN);
+  return fail(mctx, EAGAIN);
+}
+
+/** Reads up to `len` bytes into `buf`: the count, 0 at end of stream; EBADF, ENOTSOCK, ENOTCONN, EAGAIN, ECONNRESET/ETIMEDOUT once after a failure. */
+export function mtcp_read(mctx: mctx_t, sockid: number, buf: Uint8Array, len: number): number {
+  return mtcp_recv(mctx, sockid, buf, len, 0);
+}
+
+/** As {@linkcode mtcp_read}, with `flags` 0 or MSG_PEEK (else EINVAL). */
+export function mtcp_recv(
+  mctx: mctx_t,
+  sockid: number,
+  buf: Uint8Array,
+  len: number,
+  flags: number,
+): number {
+  if (!usable(mctx)) return -1;
+  const slot = streamSlot(mctx, sockid);
+  if (slot < 0) return -1;
+  if (flags !== 0 && flags !== MSG_PEEK) return fail(mctx, EINVAL);
+  const state = readable(mctx, slot);
+  if (state < 0) return -1;
+  if (state === 1) return 0;
+  const n = mctx.connection(slot)!.recv(buf, 0, Math.min(len, buf.length), flags === MSG_PEEK);
+  if (n > 0 && flags !== MSG_PEEK) {
+    mctx.markDirty(mctx.connection(slot)!.id);
+    mctx.driver.kick();
+  }
+  return n;
+}
+
+/** Reads into several buffers in order; the total count. Errors as {@linkcode mtcp_read}. */
+export function mtcp_readv(
+  mctx: mctx_t,
+  sockid: number,
+  iov: Uint8Array[],
+  numIOV: number = iov.length,
+): number {
+  if (!usable(mctx)) return -1;
+  const slot = streamSlot(mctx, sockid);
+  if (slot < 0) return -1;
+  if (!Number.isInteger(numIOV) || numIOV < 0 || numIOV > iov.length) return fail(mctx, EINVAL);
+  const state = readable(mctx, slot);
+  if (state < 0) return -1;
+  if (state === 1) return 0;
+  const sock = mctx.connection(slot)!;
+  let total = 0;
+  for (let i = 0; i < numIOV; i++) {
+    const b = iov[i]!;
+    const n = sock.recv(b, 0, b.length);
+    total += n;
+    if (n < b.length) break;
+  }
+  if (total > 0) {
+    mctx.markDirty(sock.id);
+    mctx.driver.kick();
+  }
+  return total;
+}
+
+// The common part of write and writev: -1 with errno, or 0 to go on.
+function writable(mctx: MtcpContext, slot: number): number {
+  const sock = mctx.connection(slot);
+  if (sock === undefined) return fail(mctx, ENOTCONN);
+  const error = mctx.pendingError(slot, true);
+  if (error !== 0) return fail(mctx, error);
+  if (mctx.writeShut(slot) || sock.writeClosed) return fail(mctx, EPIPE);
+  if (sock.state !== "ESTABLISHED" && sock.state !== "CLOSE-WAIT") return fail(mctx, ENOTCONN);
+  if (sock.writable === 0) return fail(mctx, EAGAIN);
+  return 0;
+}
+
+/**
+ * Queues up to `len` bytes of `buf`: the count, possibly less than `len`.
+ * EBADF, ENOTSOCK, ENOTCONN, EAGAIN (send buffer full), ENOMEM (no buffer in
+ * the pool), EPIPE (after shutdown or close of the write side), ECONNRESET or
+ * ETIMEDOUT once after a failure. A zero length writes nothing and returns 0.
+ */
+export function mtcp_write(mctx: mctx_t, sockid: number, buf: Uint8Array, len: number): number {
+  if (!usable(mctx)) return -1;
+  const slot = streamSlot(mctx, sockid);
+  if (slot < 0) return -1;
+  if (len <= 0) return 0;
+  if (writable(mctx, slot) < 0) return -1;
+  const sock = mctx.connection(slot)!;
+  const n = sock.send(buf, 0, Math.min(len, buf.length));
+  if (n === 0) return fail(mctx, ENOMEM);
+  mctx.markDirty(sock.id);
+  mctx.driver.kick();
+  return n;
+}
+
+/** Writes several buffers in order, as much as fits; errors as {@linkcode mtcp_write}. */
+export function mtcp_writev(
+  mctx: mctx_t,
+  sockid: number,
+  iov: Uint8Array[],
+  numIOV: number = iov.length,
+): number {
+  if (!usable(mctx)) return -1;
+  const slot = streamSlot(mctx, sockid);
+  if (slot < 0) return -1;
+  if (!Number.isInteger(numIOV) || numIOV < 0 || numIOV > iov.length) return fail(mctx, EINVAL);
+  if (writable(mctx, slot) < 0) return -1;
+  const sock = mctx.connection(slot)!;
+  let total = 0;
+  for (let i = 0; i < numIOV; i++) {
+    const b = iov[i]!;
+    const n = sock.send(b, 0, b.length);
+    total += n;
+    if (n < b.length) break;
+  }
+  if (total === 0 && iov.some((b, i) => i < numIOV && b.length > 0)) return fail(mctx, ENOMEM);
+  mctx.markDirty(sock.id);
+  mctx.driver.kick();
+  return total;
+}
+
+/**
+ * Closes a socket id at once; its connection sends what is queued, then a
+ * FIN, and finishes on its own (unread data makes it a RST, as Linux). With
+ * SO_LINGER on and a zero time, it is a RST at once. EBADF for an unknown id.
+ * (mTCP refuses to close in FIN-WAIT and unconnected sockets; this does not.)
+ */
+export function mtcp_close(mctx: mctx_t, sockid: number): number {
+  if (!usable(mctx)) return -1;
+  const slot = mctx.slotOf(sockid);
+  if (slot < 0) return fail(mctx, EBADF);
+  const linger = G.linger.get(mctx)?.get(sockid);
+  if (linger !== undefined) G.linger.get(mctx)!.delete(sockid);
+  if (
+    mctx.kindOf(slot) === "stream" && linger !== undefined && linger.l_onoff !== 0 &&
+    linger.l_linger === 0
+  ) {
+    mctx.abort(slot);
+    return 0;
+  }
+  mctx.close(slot);
+  return 0;
+}
+
+/** Resets the connection (a RST) and frees the id. EBADF, ENOTSOCK. */
+export function mtcp_abort(mctx: mctx_t, sockid: number): number {
+  if (!usable(mctx)) return -1;
+  const slot = streamSlot(mctx, sockid);
+  if (slot < 0) return -1;
+  mctx.abort(slot);
+  return 0;
+}
+
+/**
+ * shutdown(2), which mTCP lacks: SHUT_WR sends a FIN after the queued data,
+ * SHUT_RD makes reads return end of stream, SHUT_RDWR both. EBADF, ENOTSOCK,
+ * EINVAL (bad `how`), ENOTCONN (not connected).
+ */
+export function mtcp_shutdown(mctx: mctx_t, sockid: number, how: number): number {
+  if (!usable(mctx)) return -1;
+  const slot = streamSlot(mctx, sockid);
+  if (slot < 0) return -1;
+  if (how !== SHUT_RD && how !== SHUT_WR && how !== SHUT_RDWR) return fail(mctx, EINVAL);
+  const sock = mctx.connection(slot);
+  if (sock === undefined || sock.state === "SYN-SENT" || sock.state === "CLOSED") {
+    return fail(mctx, ENOTCONN);
+  }
+  if (how !== SHUT_WR) sock.shutdownRead();
+  if (how !== SHUT_RD) {
+    mctx.setWriteShut(slot);
+    sock.shutdownWrite();
+  }
+  mctx.markDirty(sock.id);
+  mctx.driver.kick();
+  return 0;
+}
+
+/** Marks a socket nonblocking (every socket behaves so here: nothing may block). EBADF. */
+export function mtcp_setsock_nonblock(mctx: mctx_t, sockid: number): number {
+  if (!usable(mctx)) return -1;
+  const slot = mctx.slotOf(sockid);
+  if (slot < 0) return fail(mctx, EBADF);
+  mctx.setNonblocking(slot);
+  return 0;
+}
+
+/**
+ * ioctl: FIONREAD (bytes to read, into `argp.value`) and FIONBIO (non-zero
+ * sets nonblocking). EBADF (not a stream or listener), EFAULT (no `argp`),
+ * EINVAL (other requests).
+ */
+export function mtcp_socket_ioctl(
+  mctx: mctx_t,
+  sockid: number,
+  request: number,
+  argp: { value: number } | null | undefined,
+): number {
+  if (!usable(mctx)) return -1;
+  const slot = mctx.slotOf(sockid);
+  if (slot < 0) return fail(mctx, EBADF);
+  const kind = mctx.kindOf(slot);
+  if (kind !== "stream" && kind !== "listener") return fail(mctx, EBADF);
+  if (argp === undefined || argp === null) return fail(mctx, EFAULT);
+  if (request === FIONREAD) {
+    const sock = mctx.connection(slot);
+    if (sock === undefined && kind === "stream") return fail(mctx, EBADF);
+    argp.value = sock?.readable ?? 0;
+    return 0;
+  }
+  if (request === FIONBIO) {
+    if (argp.value !== 0) mctx.setNonblocking(slot);
+    return 0;
+  }
+  return fail(mctx, EINVAL);
+}
+
+/** The local address. EBADF, EINVAL (`addrlen` <= 0), ENOTSOCK. (mTCP gives the peer's for accepted sockets: a bug.) */
+export function mtcp_getsockname(
+  mctx: mctx_t,
+  sockid: number,
+  addr: SockAddr,
+  addrlen?: { value: number },
+): number {
+  if (!usable(mctx)) return -1;
+  const slot = mctx.slotOf(sockid);
+  if (slot < 0) return fail(mctx, EBADF);
+  if (addrlen !== undefined && addrlen.value <= 0) return fail(mctx, EINVAL);
+  const kind = mctx.kindOf(slot);
+  if (kind !== "stream" && kind !== "listener") return fail(mctx, ENOTSOCK);
+  const sock = mctx.connection(slot);
+  addr.family = AF_INET;
+  addr.addr = sock !== undefined ? sock.localAddr : (mctx.boundPort(slot) >= 0 ? 0 : 0);
+  addr.port = sock !== undefined ? sock.localPort : Math.max(0, mctx.boundPort(slot));
+  if (addrlen !== undefined) addrlen.value = 16;
+  return 0;
+}
+
+/** The peer's address. EBADF, EINVAL, ENOTSOCK, ENOTCONN (not established). */
+export function mtcp_getpeername(
+  mctx: mctx_t,
+  sockid: number,
+  addr: SockAddr,
+  addrlen?: { value: number },
+): number {
+  if (!usable(mctx)) return -1;
+  const slot = mctx.slotOf(sockid);
+  if (slot < 0) return fail(mctx, EBADF);
+  if (addrlen !== undefined && addrlen.value <= 0) return fail(mctx, EINVAL);
+  if (mctx.kindOf(slot) !== "stream") return fail(mctx, ENOTSOCK);
+  const sock = mctx.connection(slot);
+  if (sock === undefined || !mctx.isConnected(slot)) return fail(mctx, ENOTCONN);
+  addr.family = AF_INET;
+  addr.addr = sock.remoteAddr;
+  addr.port = sock.remotePort;
+  if (addrlen !== undefined) addrlen.value = 16;
+  return 0;
+}
+
+/** A socket option's value: a number, a boolean, a string (TCP_CONGESTION) or a Linger. */
+export type SockOptValue = number | boolean | string | Linger;
+
+/**
+ * Reads an option into `optval.value`: SO_ERROR (clears it), SO_KEEPALIVE,
+ * SO_LINGER, SO_RCVBUF, SO_SNDBUF, TCP_NODELAY, TCP_MAXSEG, TCP_KEEPIDLE,
+ * TCP_KEEPINTVL, TCP_KEEPCNT, TCP_CONGESTION, TCP_USER_TIMEOUT. EBADF,
+ * ENOTSOCK, EFAULT (no `optval`), ENOPROTOOPT (other options). (mTCP knows
+ * only SO_ERROR.)
+ */
+export function mtcp_getsockopt(
+  mctx: mctx_t,
+  sockid: number,
+  level: number,
+  optname: number,
+  optval: { value: SockOptValue } | null | undefined,
+): number {
+  if (!usable(mctx)) return -1;
+  const slot = streamOrListener(mctx, sockid);
+  if (slot < 0) return -1;
+  if (optval === undefined || optval === null) return fail(mctx, EFAULT);
+  const cfg = mctx.socketOptions(slot);
+  const sock = mctx.connection(slot);
+  if (level === SOL_SOCKET) {
+    switch (optname) {
+      case SO_ERROR:
+        optval.value = mctx.pendingError(slot, true);
+        return 0;
+      case SO_KEEPALIVE:
+        optval.value = cfg.keepalive ? 1 : 0;
+        return 0;
+      case SO_LINGER:
+        optval.value = G.linger.get(mctx)?.get(sockid) ?? { l_onoff: 0, l_linger: 0 };
+        return 0;
+      case SO_RCVBUF:
+        optval.value = cfg.rcvBufSize;
+        return 0;
+      case SO_SNDBUF:
+        optval.value = cfg.sndBufSize;
+        return 0;
+      case SO_REUSEADDR:
+        optval.value = 0;
+        return 0;
+    }
+  } else if (level === IPPROTO_TCP) {
+    switch (optname) {
+      case TCP_NODELAY:
+        optval.value = cfg.noDelay ? 1 : 0;
+        return 0;
+      case TCP_MAXSEG:
+        optval.value = sock !== undefined && isEstablishedOrLater(sock.state) ? sock.mss : cfg.mss;
+        return 0;
+      case TCP_KEEPIDLE:
+        optval.value = cfg.keepIdleMs / 1000;
+        return 0;
+      case TCP_KEEPINTVL:
+        optval.value = cfg.keepIntvlMs / 1000;
+        return 0;
+      case TCP_KEEPCNT:
+        optval.value = cfg.keepCnt;
+        return 0;
+      case TCP_CONGESTION:
+        optval.value = cfg.congestion;
+        return 0;
+      case TCP_USER_TIMEOUT:
+        optval.value = cfg.userTimeoutMs;
+        return 0;
+    }
+  }
+  return fail(mctx, ENOPROTOOPT);
+}
+
+function isEstablishedOrLater(state: string): boolean {
+  return state !== "CLOSED" && state !== "LISTEN" && state !== "SYN-SENT" &&
+    state !== "SYN-RECEIVED";
+}
+
+/**
+ * Sets an option, and it acts (mTCP's setsockopt does nothing): the options
+ * of {@linkcode mtcp_getsockopt} but SO_ERROR. EBADF, ENOTSOCK, EINVAL (a bad
+ * value), ENOPROTOOPT (other options).
+ */
+export function mtcp_setsockopt(
+  mctx: mctx_t,
+  sockid: number,
+  level: number,
+  optname: number,
+  optval: SockOptValue,
+): number {
+  if (!usable(mctx)) return -1;
+  const slot = streamOrListener(mctx, sockid);
+  if (slot < 0) return -1;
+  const sock = mctx.connection(slot);
+  const cfg = mctx.socketOptions(slot);
+  const num = typeof optval === "boolean"
+    ? (optval ? 1 : 0)
+    : typeof optval === "number"
+    ? optval
+    : NaN;
+  const positive = (min: number) => Number.isFinite(num) && num >= min;
+  if (level === SOL_SOCKET) {
+    switch (optname) {
+      case SO_KEEPALIVE:
+        if (!Number.isFinite(num)) return fail(mctx, EINVAL);
+        cfg.keepalive = num !== 0;
+        break;
+      case SO_LINGER: {
+        if (typeof optval !== "object" || optval === null) return fail(mctx, EINVAL);
+        let perCtx = G.linger.get(mctx);
+        if (perCtx === undefined) G.linger.set(mctx, perCtx = new Map());
+        perCtx.set(sockid, { l_onoff: optval.l_onoff, l_linger: optval.l_linger });
+        return 0;
+      }
+      case SO_RCVBUF:
+        if (!positive(64)) return fail(mctx, EINVAL);
+        if (sock !== undefined && sock.state !== "LISTEN") return fail(mctx, EINVAL);
+        cfg.rcvBufSize = Math.floor(num);
+        break;
+      case SO_SNDBUF:
+        if (!positive(64)) return fail(mctx, EINVAL);
+        if (sock !== undefined && sock.sendQueued > 0) return fail(mctx, EINVAL);
+        cfg.sndBufSize = Math.floor(num);
+        break;
+      case SO_REUSEADDR:
+        return 0;
+      default:
+        return fail(mctx, ENOPROTOOPT);
+    }
+  } else if (level === IPPROTO_TCP) {
+    switch (optname) {
+      case TCP_NODELAY:
+        if (!Number.isFinite(num)) return fail(mctx, EINVAL);
+        cfg.noDelay = num !== 0;
+        break;
+      case TCP_MAXSEG:
+        if (!positive(64) || num > mctx.iface.mtu - 40) return fail(mctx, EINVAL);
+        cfg.mss = Math.floor(num);
+        break;
+      case TCP_KEEPIDLE:
+        if (!positive(1)) return fail(mctx, EINVAL);
+        cfg.keepIdleMs = num * 1000;
+        break;
+      case TCP_KEEPINTVL:
+        if (!positive(1)) return fail(mctx, EINVAL);
+        cfg.keepIntvlMs = num * 1000;
+        break;
+      case TCP_KEEPCNT:
+        if (!positive(1)) return fail(mctx, EINVAL);
+        cfg.keepCnt = Math.floor(num);
+        break;
+      case TCP_CONGESTION:
+        if (typeof optval !== "string" || !isCongestionAlgorithm(optval)) return fail(mctx, EINVAL);
+        cfg.congestion = optval;
+        break;
+      case TCP_USER_TIMEOUT:
+        if (!positive(0)) return fail(mctx, EINVAL);
+        cfg.userTimeoutMs = num;
+        break;
+      default:
+        return fail(mctx, ENOPROTOOPT);
+    }
+  } else {
+    return fail(mctx, ENOPROTOOPT);
+  }
+  if (sock !== undefined) {
+    sock.optionsChanged(mctx.now());
+    mctx.markDirty(sock.id);
+    mctx.driver.kick();
+  }
+  return 0;
+}
+
+// --- epoll ----------------------------------------------------------------------------
+
+/** An epoll instance id. EINVAL (size <= 0), ENFILE. */
+export function mtcp_epoll_create(mctx: mctx_t, size: number): number {
+  if (!usable(mctx)) return -1;
+  if (!Number.isInteger(size) || size <= 0) return fail(mctx, EINVAL);
+  const id = mctx.allocSocket("epoll");
+  if (id < 0) return fail(mctx, ENFILE);
+  return id;
+}
+
+/** As {@linkcode mtcp_epoll_create}, with flags 0 or O_CLOEXEC (else EINVAL). */
+export function mtcp_epoll_create1(mctx: mctx_t, flags: number): number {
+  if (!usable(mctx)) return -1;
+  if (flags !== 0 && flags !== O_CLOEXEC) return fail(mctx, EINVAL);
+  return mtcp_epoll_create(mctx, 1);
+}
+
+/**
+ * Adds, modifies or removes a socket's registration. EBADF (bad ids), EINVAL
+ * (not an epoll, no event for ADD/MOD, a bad op, or the epoll itself), EEXIST
+ * (ADD twice), ENOENT (MOD/DEL of an unregistered socket).
+ */
+export function mtcp_epoll_ctl(
+  mctx: mctx_t,
+  epid: number,
+  op: number,
+  sockid: number,
+  event?: MtcpEpollEvent | null,
+): number {
+  if (!usable(mctx)) return -1;
+  const epSlot = mctx.slotOf(epid);
+  const slot = mctx.slotOf(sockid);
+  if (epSlot < 0 || slot < 0) return fail(mctx, EBADF);
+  const ep = mctx.epoll(epSlot);
+  if (ep === undefined || epSlot === slot) return fail(mctx, EINVAL);
+  switch (op) {
+    case MTCP_EPOLL_CTL_ADD:
+      if (event === undefined || event === null) return fail(mctx, EINVAL);
+      if (!ep.add(slot, event.events, event.data, mctx)) return fail(mctx, EEXIST);
+      mctx.watch(slot, epSlot);
+      return 0;
+    case MTCP_EPOLL_CTL_MOD:
+      if (event === undefined || event === null) return fail(mctx, EINVAL);
+      if (!ep.modify(slot, event.events, event.data, mctx)) return fail(mctx, ENOENT);
+      return 0;
+    case MTCP_EPOLL_CTL_DEL:
+      if (!ep.remove(slot)) return fail(mctx, ENOENT);
+      mctx.unwatch(slot, epSlot);
+      return 0;
+    default:
+      return fail(mctx, EINVAL);
+  }
+}
+
+/**
+ * Waits for events: resolves to how many were written into `events` (0 on
+ * timeout), or -1 with EBADF (bad id), EINVAL (not an epoll, no array,
+ * maxevents <= 0) or EINTR (the context was destroyed). `timeout` is in ms:
+ * -1 waits forever, 0 only polls. While it waits it drives the context's
+ * network: receive, timers, transmit.
+ */
+export async function mtcp_epoll_wait(
+  mctx: mctx_t,
+  epid: number,
+  events: MtcpEpollEvent[] | null | undefined,
+  maxevents: number,
+  timeout: number,
+): Promise<number> {
+  if (!usable(mctx)) return -1;
+  const epSlot = mctx.slotOf(epid);
+  if (epSlot < 0) return fail(mctx, EBADF);
+  const ep = mctx.epoll(epSlot);
+  if (ep === undefined || events === undefined || events === null) return fail(mctx, EINVAL);
+  if (!Number.isInteger(maxevents) || maxevents <= 0) return fail(mctx, EINVAL);
+  mctx.poll(mctx.now());
+  if (!ep.hasEvents(mctx) && timeout !== 0) {
+    await mctx.driver.wait(() => mctx.destroyed || ep.hasEvents(mctx), timeout);
+  }
+  if (mctx.destroyed) return fail(mctx, EINTR);
+  return ep.collect(mctx, events, maxevents);
+}
+
+/** The errno the last failed call on `mctx` set. */
+export function mtcp_errno(mctx: mctx_t): number {
+  return mctx.errno;
+}
+
+export { EINPROGRESS, ENOSYS };

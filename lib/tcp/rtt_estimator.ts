@@ -1,0 +1,66 @@
+/**
+ * The retransmission timer's estimator (RFC 6298): SRTT and RTTVAR with
+ * alpha = 1/8 and beta = 1/4, RTO = SRTT + max(G, 4 RTTVAR) clamped to a
+ * configurable floor and ceiling, doubled per timeout (§5.5). Karn's rule is
+ * the caller's: it feeds only samples from segments sent once, or from
+ * timestamps (RFC 7323 §4).
+ *
+ * @module
+ */
+
+/** RFC 6298 §2.1: the RTO before any sample. */
+export const INITIAL_RTO_MS = 1000;
+/** Clock granularity G in milliseconds. */
+export const CLOCK_GRANULARITY_MS = 1;
+
+/** The estimator of one connection. */
+export class RttEstimator {
+  /** Smoothed RTT in ms; 0 before the first sample. */
+  srtt = 0;
+  /** RTT variation in ms. */
+  rttvar = 0;
+  /** Current RTO in ms, backoff included. */
+  rto: number;
+  /** Timeouts since the last new sample. */
+  backoffs = 0;
+  /** The floor (Linux: 200 ms). */
+  minRto: number;
+  /** The ceiling (RFC 6298 §2.5 allows 60 s or more; Linux uses 120 s). */
+  maxRto: number;
+
+  /** An estimator with the given floor, ceiling and initial RTO. */
+  constructor(minRto = 200, maxRto = 120_000, initialRto = INITIAL_RTO_MS) {
+    this.minRto = minRto;
+    this.maxRto = maxRto;
+    this.rto = Math.min(Math.max(initialRto, minRto), maxRto);
+  }
+
+  /** True once a sample has been taken. */
+  get hasSample(): boolean {
+    return this.srtt > 0;
+  }
+
+  /** Feeds one RTT measurement in ms (RFC 6298 §2.2 and §2.3). */
+  sample(rtt: number): void {
+    const r = Math.max(rtt, CLOCK_GRANULARITY_MS / 2);
+    if (this.srtt === 0) {
+      this.srtt = r;
+      this.rttvar = r / 2;
+    } else {
+      this.rttvar = 0.75 * this.rttvar + 0.25 * Math.abs(this.srtt - r);
+      this.srtt = 0.875 * this.srtt + 0.125 * r;
+    }
+    this.backoffs = 0;
+    this.rto = this.#clamp(this.srtt + Math.max(CLOCK_GRANULARITY_MS, 4 * this.rttvar));
+  }
+
+  /** RFC 6298 §5.5: the timer expired; double the RTO. */
+  backoff(): void {
+    this.backoffs++;
+    this.rto = this.#clamp(this.rto * 2);
+  }
+
+  #clamp(rto: number): number {
+    return Math.min(Math.max(rto, this.minRto), this.maxRto);
+  }
+}

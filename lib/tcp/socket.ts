@@ -1,0 +1,1732 @@
+/**
+ * One TCP connection (RFC 9293), sans-I/O in smoltcp's shape: `process(now,
+ * segment)` takes an arriving segment, `dispatch(now, tx)` emits what should
+ * be sent, `pollAt()` says when a timer is next due and `onTimer(now)` runs
+ * it. The socket never reads a clock, never touches a device and allocates
+ * nothing per segment.
+ *
+ * What it does beyond RFC 9293's core: options MSS, window scale and
+ * timestamps with PAWS (RFC 7323), SACK sent and used (RFC 2018) with loss
+ * recovery by RFC 6675 (NewReno, RFC 6582, when the peer has no SACK), the
+ * RFC 6298 timer, RFC 6928 initial window, pluggable congestion control,
+ * delayed ACK, Nagle, receiver and sender silly-window avoidance (RFC 1122
+ * §4.2.3.3/4), zero-window probes, keepalive, a user timeout, TIME-WAIT of a
+ * configurable length, and RFC 5961's challenge ACKs.
+ *
+ * @module
+ */
+
+import { Assembler } from "../storage/assembler.ts";
+import type { BufferPool } from "../storage/buffer_pool.ts";
+import { RingBuffer } from "../storage/ring_buffer.ts";
+import { seqAdd, seqGe, seqGt, seqLe, seqLt, seqMax, seqSub } from "../wire/seq_number.ts";
+import { TCP_ACK, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN, TcpRepr } from "../wire/tcp.ts";
+import {
+  type CongestionAlgorithm,
+  type CongestionController,
+  createController,
+} from "./congestion/mod.ts";
+import { RttEstimator } from "./rtt_estimator.ts";
+import { isSynchronized, type TcpState } from "./state.ts";
+
+/** Tunables of a connection. Times are milliseconds. */
+export interface TcpConfig {
+  /** MSS we advertise (MTU minus 40). */
+  mss: number;
+  /** Receive buffer size (SO_RCVBUF). */
+  rcvBufSize: number;
+  /** Send buffer size (SO_SNDBUF). */
+  sndBufSize: number;
+  /** RTO floor (Linux: 200). */
+  minRtoMs: number;
+  /** RTO ceiling (Linux: 120 000). */
+  maxRtoMs: number;
+  /** RTO before the first sample (RFC 6298: 1000). */
+  initialRtoMs: number;
+  /** Delayed-ACK timer; 0 acknowledges every segment at once. */
+  delayedAckMs: number;
+  /** TIME-WAIT length; 0 closes at once (mTCP's default). */
+  timeWaitMs: number;
+  /** How long an orphaned FIN-WAIT-2 waits for the peer's FIN (Linux tcp_fin_timeout). */
+  finWait2TimeoutMs: number;
+  /** SO_KEEPALIVE. */
+  keepalive: boolean;
+  /** TCP_KEEPIDLE. */
+  keepIdleMs: number;
+  /** TCP_KEEPINTVL. */
+  keepIntvlMs: number;
+  /** TCP_KEEPCNT. */
+  keepCnt: number;
+  /** TCP_USER_TIMEOUT: unacknowledged data older than this aborts; 0 uses `maxRetries`. */
+  userTimeoutMs: number;
+  /** Retransmissions of data before giving up (Linux tcp_retries2). */
+  maxRetries: number;
+  /** Retransmissions of a SYN or SYN-ACK before giving up (Linux tcp_syn_retries). */
+  synRetries: number;
+  /** mTCP's tcp_timeout: no segment for this long aborts; 0 disables. */
+  idleTimeoutMs: number;
+  /** TCP_CONGESTION. */
+  congestion: CongestionAlgorithm;
+  /** Offer and use SACK. */
+  sack: boolean;
+  /** Offer and use timestamps. */
+  timestamps: boolean;
+  /** Offer and use window scaling. */
+  windowScaling: boolean;
+  /** TCP_NODELAY: no Nagle. */
+  noDelay: boolean;
+  /** RFC 5961 §7: challenge ACKs one connection may send per second. */
+  challengeAcksPerSecond: number;
+  /** Out-of-order ranges held at once. */
+  maxOooRanges: number;
+}
+
+/** Defaults, after Linux where mTCP and the RFCs leave room. */
+export const TCP_DEFAULTS: Readonly<TcpConfig> = {
+  mss: 1460,
+  rcvBufSize: 65536,
+  sndBufSize: 65536,
+  minRtoMs: 200,
+  maxRtoMs: 120_000,
+  initialRtoMs: 1000,
+  delayedAckMs: 40,
+  timeWaitMs: 60_000,
+  finWait2TimeoutMs: 60_000,
+  keepalive: false,
+  keepIdleMs: 7_200_000,
+  keepIntvlMs: 75_000,
+  keepCnt: 9,
+  userTimeoutMs: 0,
+  maxRetries: 15,
+  synRetries: 6,
+  idleTimeoutMs: 0,
+  congestion: "cubic",
+  sack: true,
+  timestamps: true,
+  windowScaling: true,
+  noDelay: false,
+  challengeAcksPerSecond: 10,
+  maxOooRanges: 8,
+};
+
+/** Why a connection ended, for SO_ERROR and read/write results. */
+export type TcpError = "none" | "reset" | "refused" | "timeout";
+
+/** Event bits a socket reports to its owner (the low bits are epoll's). */
+export const TCP_EV_READABLE = 0x001;
+/** Send space available or the connection is established. */
+export const TCP_EV_WRITABLE = 0x004;
+/** An error is pending. */
+export const TCP_EV_ERROR = 0x008;
+/** Both directions are shut. */
+export const TCP_EV_HUP = 0x010;
+/** The peer closed its side. */
+export const TCP_EV_RDHUP = 0x2000;
+/** A passively opened connection completed its handshake. */
+export const TCP_EV_ESTABLISHED = 0x10000;
+/** The connection reached CLOSED and holds nothing more. */
+export const TCP_EV_CLOSED = 0x20000;
+
+/** Who hears about a socket's events and sends its segments. */
+export interface TcpSocketOwner {
+  /** Something happened (`TCP_EV_*` bits). */
+  socketEvent(socket: TcpSocket, events: number): void;
+}
+
+/** Sends segments built by {@linkcode TcpSocket.dispatch}. */
+export interface TcpTransmit {
+  /**
+   * Sends one segment: header `repr`, then `payloadLength` bytes taken from
+   * the socket's send buffer `payloadOffset` bytes past SND.UNA (use
+   * {@linkcode TcpSocket.copyPayload}). False when there is no room to send.
+   */
+  send(socket: TcpSocket, repr: TcpRepr, payloadOffset: number, payloadLength: number): boolean;
+}
+
+/** Counters of one connection. */
+export interface TcpSocketStats {
+  /** Segments sent. */
+  segmentsOut: number;
+  /** Segments received. */
+  segmentsIn: number;
+  /** Data bytes sent, retransmissions included. */
+  bytesOut: number;
+  /** Data bytes received in order. */
+  bytesIn: number;
+  /** Segments retransmitted. */
+  retransmits: number;
+  /** Retransmission timeouts. */
+  timeouts: number;
+  /** Fast retransmits (entries into loss recovery). */
+  fastRetransmits: number;
+  /** Segments dropped as unacceptable. */
+  dropped: number;
+  /** Challenge ACKs sent (RFC 5961). */
+  challengeAcks: number;
+}
+
+// RFC 5681 §3.2: the duplicate-ACK threshold.
+const DUP_THRESH = 3;
+// RFC 2018: the most SACK blocks that fit beside timestamps, and without.
+const SACK_BLOCKS_WITH_TS = 3;
+const SACK_BLOCKS_NO_TS = 4;
+// Most SACKed ranges the sender's scoreboard keeps (excess is ignored: safe,
+// it only delays recovery).
+const SCOREBOARD_RANGES = 16;
+
+/** A TCP connection endpoint. */
+export class TcpSocket {
+  /** The owner's id for this socket (the socket pool's index). */
+  id: number;
+  /** Tunables in force. */
+  readonly config: TcpConfig;
+  /** Counters. */
+  readonly stats: TcpSocketStats = {
+    segmentsOut: 0,
+    segmentsIn: 0,
+    bytesOut: 0,
+    bytesIn: 0,
+    retransmits: 0,
+    timeouts: 0,
+    fastRetransmits: 0,
+    dropped: 0,
+    challengeAcks: 0,
+  };
+  /** Current state. */
+  state: TcpState = "CLOSED";
+  /** Why the connection failed, if it did. */
+  error: TcpError = "none";
+  /** Local address. */
+  localAddr = 0;
+  /** Local port. */
+  localPort = 0;
+  /** Remote address. */
+  remoteAddr = 0;
+  /** Remote port. */
+  remotePort = 0;
+  /** True for a connection made by a listener (RFC 9293: passive OPEN). */
+  passive = false;
+  /** Trace hook: every state change. */
+  onStateChange: ((socket: TcpSocket, from: TcpState, to: TcpState) => void) | undefined;
+
+  // Send sequence space (RFC 9293 §3.3.1).
+  /** Initial send sequence number. */
+  iss = 0;
+  /** Oldest unacknowledged sequence number. */
+  sndUna = 0;
+  /** Next sequence number to send. */
+  sndNxt = 0;
+  /** Highest sequence number sent plus one. */
+  sndMax = 0;
+  /** Peer's window, scaled. */
+  sndWnd = 0;
+  #sndWl1 = 0;
+  #sndWl2 = 0;
+  #maxSndWnd = 0;
+  // Receive sequence space.
+  /** Initial receive sequence number. */
+  irs = 0;
+  /** Next sequence number expected. */
+  rcvNxt = 0;
+  #rcvRight = 0; // right edge last advertised
+  /** Shift we apply to our advertised window (RFC 7323). */
+  rcvScale = 0;
+  /** Shift the peer applies to its window. */
+  sndScale = 0;
+  /** Effective send MSS. */
+  mss: number;
+  /** Timestamps negotiated. */
+  tsEnabled = false;
+  /** SACK negotiated. */
+  sackEnabled = false;
+  #tsRecent = 0;
+  #tsOffset = 0;
+  #lastAckSent = 0;
+
+  // Buffers: taken from the pools only while they hold data.
+  #pools: { rx: BufferPool; tx: BufferPool } | undefined;
+  #rx: RingBuffer | undefined;
+  #tx: RingBuffer | undefined;
+  readonly #ooo: Assembler;
+  #pendingFin = -1; // sequence number of a FIN that arrived before a gap filled, or -1
+
+  // Application-side flags.
+  #finQueued = false; // close() or shutdown(SHUT_WR): FIN after the data
+  #finSent = false;
+  #readShut = false;
+  /** True once the application closed its handle: the socket finishes on its own. */
+  orphaned = false;
+  /** True once a FIN from the peer was received (reads return 0 after the data). */
+  peerFinReceived = false;
+
+  // Sending decisions.
+  #synPending = false;
+  #ackPending = false;
+  #ackNow = false;
+  #probePending = false;
+  #rstPending = false;
+  #rstSeq = 0;
+  #rstAck = 0;
+  #rstFlags = 0;
+  #closeAfterRst = false;
+  #unackedSegments = 0; // full-sized segments received since our last ACK
+  #windowUpdate = false;
+
+  // Loss recovery.
+  /** The RTT estimator. */
+  readonly rtt: RttEstimator;
+  /** The congestion controller. */
+  cc: CongestionController;
+  #dupAcks = 0;
+  #inRecovery = false;
+  #recover = 0; // RFC 6582 "recover": SND.MAX when loss was detected
+  #highRxt = 0; // RFC 6675 HighRxt
+  #rtxSeq = -1; // NewReno: a segment to retransmit before anything else
+  #retries = 0;
+  #firstUnackedAt = -1;
+  #timedSeq = -1; // Karn: the segment being timed (its end), or -1
+  #timedAt = 0;
+  readonly #sackStart = new Float64Array(SCOREBOARD_RANGES);
+  readonly #sackEnd = new Float64Array(SCOREBOARD_RANGES);
+  #sackCount = 0;
+
+  // Timers (absolute ms; Infinity when off).
+  #rtoAt = Infinity;
+  #delayedAckAt = Infinity;
+  #persistAt = Infinity;
+  #persistBackoff = 0;
+  #keepaliveAt = Infinity;
+  #keepaliveProbes = 0;
+  #keepaliveProbeAt = 0;
+  #timeWaitAt = Infinity;
+  #finWait2At = Infinity;
+  #idleAt = Infinity;
+  #lastSegmentAt = 0;
+  #lastSendAt = -Infinity;
+  #challengeWindowStart = -Infinity;
+  #challengeCount = 0;
+
+  readonly #owner: TcpSocketOwner;
+  readonly #out = new TcpRepr();
+
+  /** A CLOSED socket reporting to `owner`. */
+  constructor(id: number, owner: TcpSocketOwner, config: TcpConfig = TCP_DEFAULTS) {
+    this.id = id;
+    this.#owner = owner;
+    this.config = { ...config };
+    this.mss = Math.min(536, config.mss);
+    this.rtt = new RttEstimator(config.minRtoMs, config.maxRtoMs, config.initialRtoMs);
+    this.cc = createController(config.congestion, this.mss);
+    this.#ooo = new Assembler(config.maxOooRanges);
+  }
+
+  /** Uses buffer pools for the send and receive buffers (else each socket allocates its own). */
+  usePools(rx: BufferPool, tx: BufferPool): void {
+    this.#pools = { rx, tx };
+  }
+
+  // --- Application side -------------------------------------------------------
+
+  /** Bytes ready to read. */
+  get readable(): number {
+    return this.#rx?.length ?? 0;
+  }
+  /** Free space in the send buffer. */
+  get writable(): number {
+    return this.config.sndBufSize - (this.#tx?.length ?? 0);
+  }
+  /** Bytes in the send buffer (unsent or unacknowledged). */
+  get sendQueued(): number {
+    return this.#tx?.length ?? 0;
+  }
+  /** True when reads will return end of stream once the buffer is drained. */
+  get readClosed(): boolean {
+    return this.peerFinReceived || this.#readShut || this.state === "CLOSED";
+  }
+  /** True once no more data may be queued (FIN queued, or the connection is gone). */
+  get writeClosed(): boolean {
+    return this.#finQueued || this.state === "CLOSED" || this.state === "LISTEN";
+  }
+  /** Bytes held out of order (for tests and stats). */
+  get outOfOrderRanges(): number {
+    return this.#ooo.count;
+  }
+
+  /**
+   * Active open (RFC 9293 §3.10.1): from CLOSED to SYN-SENT with `iss`.
+   * The SYN goes out on the next dispatch.
+   */
+  connect(
+    now: number,
+    localAddr: number,
+    localPort: number,
+    remoteAddr: number,
+    remotePort: number,
+    iss: number,
+  ): void {
+    this.localAddr = localAddr;
+    this.localPort = localPort;
+    this.remoteAddr = remoteAddr;
+    this.remotePort = remotePort;
+    this.passive = false;
+    this.#initSend(now, iss);
+    this.rcvScale = this.config.windowScaling ? windowShiftFor(this.config.rcvBufSize) : 0;
+    this.#synPending = true;
+    this.#setState("SYN-SENT");
+  }
+
+  /**
+   * Passive open: a listener took `syn` (RFC 9293 §3.10.7.2) and made this
+   * socket for it; it goes to SYN-RECEIVED and answers with a SYN-ACK.
+   */
+  acceptSyn(now: number, localAddr: number, remoteAddr: number, syn: TcpRepr, iss: number): void {
+    this.localAddr = localAddr;
+    this.localPort = syn.dstPort;
+    this.remoteAddr = remoteAddr;
+    this.remotePort = syn.srcPort;
+    this.passive = true;
+    this.#initSend(now, iss);
+    this.irs = syn.seqNumber;
+    this.rcvNxt = seqAdd(syn.seqNumber, 1);
+    this.#negotiate(syn, true);
+    this.sndWnd = syn.window; // RFC 7323 §2.2: the window in a SYN is never scaled
+    this.#sndWl1 = syn.seqNumber;
+    this.#sndWl2 = this.iss;
+    this.#maxSndWnd = this.sndWnd;
+    this.#rcvRight = this.rcvNxt;
+    this.#lastSegmentAt = now;
+    this.#synPending = true;
+    this.#setState("SYN-RECEIVED");
+  }
+
+  /** Marks the socket as a listener (state LISTEN); the demux makes the connections. */
+  listen(localAddr: number, localPort: number): void {
+    this.localAddr = localAddr;
+    this.localPort = localPort;
+    this.#setState("LISTEN");
+  }
+
+  /**
+   * Queues up to `length` bytes of `src` for sending; returns how many fit
+   * (0 when the buffer is full or the pool has no buffer). Only in states
+   * where sending is allowed; the caller checks.
+   */
+  send(src: Uint8Array, offset: number, length: number): number {
+    if (length <= 0) return 0;
+    const tx = this.#txBuffer();
+    if (tx === undefined) return 0;
+    return tx.enqueue(src, offset, length);
+  }
+
+  /**
+   * Copies up to `length` received bytes into `dst`; with `peek` they stay.
+   * Returns the count. Reading frees window: an update goes out if it opened
+   * enough (RFC 1122 §4.2.3.3).
+   */
+  recv(dst: Uint8Array, offset: number, length: number, peek = false): number {
+    const rx = this.#rx;
+    if (rx === undefined || rx.length === 0) return 0;
+    const n = peek ? rx.peek(0, dst, offset, length) : rx.dequeue(dst, offset, length);
+    if (!peek && n > 0) {
+      if (rx.length === 0 && this.#ooo.isEmpty) this.#releaseRx();
+      if (isSynchronized(this.state) && !this.peerFinReceived && this.#windowWouldOpen()) {
+        this.#windowUpdate = true;
+      }
+    }
+    return n;
+  }
+
+  /** Discards up to `length` received bytes (readv into nothing); returns the count. */
+  skip(length: number): number {
+    const rx = this.#rx;
+    if (rx === undefined) return 0;
+    const n = Math.min(length, rx.length);
+    rx.discard(n);
+    if (rx.length === 0 && this.#ooo.isEmpty) this.#releaseRx();
+    if (n > 0 && this.#windowWouldOpen()) this.#windowUpdate = true;
+    return n;
+  }
+
+  /** Copies `length` bytes of the send buffer, `offset` past SND.UNA, into `dst` (for the transmitter). */
+  copyPayload(offset: number, length: number, dst: Uint8Array, dstOffset: number): void {
+    this.#tx?.peek(offset, dst, dstOffset, length);
+  }
+
+  /**
+   * shutdown(SHUT_WR): a FIN follows the queued data (RFC 9293 §3.10.4).
+   * ESTABLISHED goes to FIN-WAIT-1, CLOSE-WAIT to LAST-ACK.
+   */
+  shutdownWrite(): void {
+    if (this.#finQueued) return;
+    switch (this.state) {
+      case "ESTABLISHED":
+        this.#finQueued = true;
+        this.#setState("FIN-WAIT-1");
+        return;
+      case "CLOSE-WAIT":
+        this.#finQueued = true;
+        this.#setState("LAST-ACK");
+        return;
+      case "SYN-RECEIVED":
+        // RFC 9293 §3.10.4: queue the FIN; it goes once established.
+        this.#finQueued = true;
+        return;
+      default:
+        return;
+    }
+  }
+
+  /** shutdown(SHUT_RD): reads return end of stream; later data is acknowledged and dropped. */
+  shutdownRead(): void {
+    this.#readShut = true;
+    if (this.#rx !== undefined) {
+      this.#rx.clear();
+      this.#releaseRx();
+    }
+  }
+
+  /**
+   * close() (RFC 9293 §3.10.4). Unread data makes it an abort with a RST, as
+   * Linux does (RFC 2525 §2.17). Returns false if the socket is already gone.
+   */
+  close(now: number): void {
+    this.orphaned = true;
+    if ((this.#rx?.length ?? 0) > 0 && isSynchronized(this.state)) {
+      this.abort(now);
+      return;
+    }
+    switch (this.state) {
+      case "CLOSED":
+        return;
+      case "LISTEN":
+      case "SYN-SENT":
+        this.#enterClosed();
+        return;
+      case "SYN-RECEIVED":
+      case "ESTABLISHED":
+      case "CLOSE-WAIT":
+        this.shutdownWrite();
+        return;
+      case "FIN-WAIT-1":
+      case "CLOSING":
+      case "LAST-ACK":
+      case "TIME-WAIT":
+        return;
+      case "FIN-WAIT-2":
+        // Linux tcp_fin_timeout: an orphan does not wait forever for the peer.
+        this.#finWait2At = now + this.config.finWait2TimeoutMs;
+        return;
+    }
+  }
+
+  /** Abort (RFC 9293 §3.10.5): a RST if synchronized, then CLOSED. */
+  abort(_now: number): void {
+    this.orphaned = true;
+    if (isSynchronized(this.state) || this.state === "SYN-RECEIVED") {
+      this.#queueReset(this.sndNxt, 0, TCP_RST, true);
+    } else {
+      this.#enterClosed();
+    }
+  }
+
+  /** Applies a changed option that affects sending (TCP_NODELAY, keepalive, congestion). */
+  optionsChanged(now: number): void {
+    if (this.config.keepalive && isSynchronized(this.state)) this.#armKeepalive(now);
+    else this.#keepaliveAt = Infinity;
+    if (this.cc.name !== this.config.congestion) {
+      const next = createController(this.config.congestion, this.mss);
+      next.cwnd = this.cc.cwnd;
+      next.ssthresh = this.cc.ssthresh;
+      this.cc = next;
+    }
+  }
+
+  // --- Segment arrival (RFC 9293 §3.10.7) -----------------------------------------
+
+  /**
+   * Processes one segment for this connection. `bytes` holds the payload at
+   * `seg.payloadOffset`.
+   */
+  process(now: number, seg: TcpRepr, bytes: Uint8Array): void {
+    this.stats.segmentsIn++;
+    this.#lastSegmentAt = now;
+    switch (this.state) {
+      case "CLOSED":
+      case "LISTEN":
+        return;
+      case "SYN-SENT":
+        return this.#processSynSent(now, seg, bytes);
+      default:
+        return this.#processSynchronized(now, seg, bytes);
+    }
+  }
+
+  // RFC 9293 §3.10.7.3.
+  #processSynSent(now: number, seg: TcpRepr, bytes: Uint8Array): void {
+    const flags = seg.flags;
+    const hasAck = (flags & TCP_ACK) !== 0;
+    // First: the ACK must acknowledge our SYN: ISS < SEG.ACK <= SND.NXT.
+    if (hasAck && (seqLe(seg.ackNumber, this.iss) || seqGt(seg.ackNumber, this.sndNxt))) {
+      if ((flags & TCP_RST) === 0) this.#queueReset(seg.ackNumber, 0, TCP_RST);
+      return this.#drop();
+    }
+    if ((flags & TCP_RST) !== 0) {
+      // RFC 5961 §3.2: in SYN-SENT a RST is acceptable only with an acceptable ACK.
+      if (hasAck) return this.#fail("refused");
+      return this.#drop();
+    }
+    if ((flags & TCP_SYN) === 0) return this.#drop();
+    this.irs = seg.seqNumber;
+    this.rcvNxt = seqAdd(seg.seqNumber, 1);
+    // Our SYN offered its (unscaled) window: the peer may fill it.
+    this.#rcvRight = seqAdd(this.rcvNxt, Math.min(this.config.rcvBufSize, 65535));
+    this.#negotiate(seg, false);
+    if (hasAck) {
+      this.#ackAdvanced(now, seg);
+      this.sndWnd = seg.window; // a SYN's window is never scaled
+      this.#sndWl1 = seg.seqNumber;
+      this.#sndWl2 = seg.ackNumber;
+      this.#maxSndWnd = this.sndWnd;
+      this.#ackNow = true;
+      this.#ackPending = true;
+      this.#established(now);
+      if (seg.payloadLength > 0 || (flags & TCP_FIN) !== 0) {
+        this.#acceptText(now, seg, bytes, seqAdd(seg.seqNumber, 1), seg.payloadLength);
+      }
+      return;
+    }
+    // Simultaneous open: SYN-RECEIVED, and our SYN again, now with an ACK.
+    this.sndWnd = seg.window;
+    this.#sndWl1 = seg.seqNumber;
+    this.#maxSndWnd = this.sndWnd;
+    this.sndNxt = this.iss;
+    this.#synPending = true;
+    this.#setState("SYN-RECEIVED");
+  }
+
+  // RFC 9293 §3.10.7.4, for every state from SYN-RECEIVED on.
+  #processSynchronized(now: number, seg: TcpRepr, bytes: Uint8Array): void {
+    const flags = seg.flags;
+    const isRst = (flags & TCP_RST) !== 0;
+    // A retransmitted SYN in SYN-RECEIVED: our SYN-ACK was lost; send it again.
+    if (
+      this.state === "SYN-RECEIVED" && (flags & TCP_SYN) !== 0 && seg.seqNumber === this.irs &&
+      !isRst
+    ) {
+      this.sndNxt = this.iss;
+      this.#synPending = true;
+      return;
+    }
+    // RFC 7323 §5.3: PAWS. A segment whose TSval is older than TS.Recent is a
+    // duplicate from an earlier wrap: acknowledge and drop.
+    if (this.tsEnabled && seg.hasTimestamps && !isRst && seqLt(seg.tsVal, this.#tsRecent)) {
+      this.#ackNow = true;
+      this.#ackPending = true;
+      return this.#drop();
+    }
+    // First check: is the segment acceptable?
+    let seq = seg.seqNumber;
+    let len = seg.payloadLength;
+    const segLen = len + ((flags & TCP_SYN) !== 0 ? 1 : 0) + ((flags & TCP_FIN) !== 0 ? 1 : 0);
+    const wnd = this.#receiveWindow();
+    if (!this.#acceptable(seq, segLen, wnd)) {
+      // RFC 9293 §3.10.7.4: "If the RCV.WND is zero, no segments will be
+      // acceptable, but special allowance should be made to accept valid ACKs,
+      // URGs, and RSTs": a segment at RCV.NXT is processed, its text trimmed.
+      if (wnd === 0 && seq === this.rcvNxt) {
+        len = 0;
+        if ((flags & TCP_FIN) === 0) this.#ackNow = this.#ackPending = true;
+      } else {
+        // RFC 9293: send <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK> unless RST, and drop.
+        if (!isRst) this.#challengeAck(now);
+        return this.#drop();
+      }
+    }
+    // Second: RST (RFC 5961 §3.2): exact match resets, otherwise challenge.
+    if (isRst) {
+      if (seq !== this.rcvNxt) {
+        this.#challengeAck(now);
+        return this.#drop();
+      }
+      switch (this.state) {
+        case "SYN-RECEIVED":
+          // A passive open goes back to LISTEN: for us, the embryo vanishes.
+          return this.passive ? this.#enterClosed() : this.#fail("refused");
+        case "ESTABLISHED":
+        case "FIN-WAIT-1":
+        case "FIN-WAIT-2":
+        case "CLOSE-WAIT":
+          return this.#fail("reset");
+        default:
+          return this.#enterClosed();
+      }
+    }
+    // Fourth: a SYN in a synchronized state (RFC 5961 §4): challenge ACK, drop.
+    if ((flags & TCP_SYN) !== 0) {
+      this.#challengeAck(now);
+      return this.#drop();
+    }
+    // Fifth: the ACK field.
+    if ((flags & TCP_ACK) === 0) return this.#drop();
+    // RFC 5961 §5.2: SND.UNA - MAX.SND.WND <= SEG.ACK <= SND.NXT, else ACK and drop.
+    const ack = seg.ackNumber;
+    if (seqGt(ack, this.sndMax) || seqLt(ack, seqSub(this.sndUna, this.#maxSndWnd) >>> 0)) {
+      this.#challengeAck(now);
+      return this.#drop();
+    }
+    // RFC 7323 §4.3: remember the peer's TSval if this segment starts at or
+    // before the last ACK we sent.
+    if (this.tsEnabled && seg.hasTimestamps && seqLe(seq, this.#lastAckSent)) {
+      this.#tsRecent = seg.tsVal;
+    }
+    if (this.state === "SYN-RECEIVED") {
+      if (!seqGt(ack, this.sndUna)) {
+        this.#queueReset(ack, 0, TCP_RST);
+        return this.#drop();
+      }
+      this.sndWnd = seg.window << this.sndScale;
+      this.#sndWl1 = seq;
+      this.#sndWl2 = ack;
+      this.#maxSndWnd = Math.max(this.#maxSndWnd, this.sndWnd);
+      this.#established(now);
+    }
+    this.#processAck(now, seg);
+    switch (this.state) {
+      case "FIN-WAIT-1":
+        if (this.#finSent && this.sndUna === this.sndMax) {
+          this.#setState("FIN-WAIT-2");
+          if (this.orphaned) this.#finWait2At = now + this.config.finWait2TimeoutMs;
+        }
+        break;
+      case "CLOSING":
+        if (this.#finSent && this.sndUna === this.sndMax) this.#enterTimeWait(now);
+        return;
+      case "LAST-ACK":
+        if (this.#finSent && this.sndUna === this.sndMax) return this.#enterClosed();
+        return;
+      case "TIME-WAIT":
+        // Only a retransmitted FIN can come: acknowledge it, restart 2 MSL.
+        if ((flags & TCP_FIN) !== 0) {
+          this.#ackNow = true;
+          this.#ackPending = true;
+          this.#enterTimeWait(now);
+        }
+        return;
+      default:
+        break;
+    }
+    // Seventh and eighth: text and FIN, trimmed to the window.
+    if (len > 0 || (flags & TCP_FIN) !== 0) {
+      let dataOffset = 0;
+      if (seqLt(seq, this.rcvNxt)) {
+        const trim = Math.min(seqSub(this.rcvNxt, seq), len);
+        dataOffset = trim;
+        len -= trim;
+        seq = seqAdd(seq, trim);
+      }
+
+      this.#acceptTextAt(now, seg, bytes, seq, dataOffset, len);
+    }
+  }
+
+  // The ACK of a synchronized state: new data acknowledged, window update,
+  // duplicate ACKs and loss recovery.
+  #processAck(now: number, seg: TcpRepr): void {
+    const ack = seg.ackNumber;
+    const window = seg.window << this.sndScale;
+    if (this.sackEnabled && seg.sackCount > 0) this.#updateScoreboard(seg);
+    const advanced = seqGt(ack, this.sndUna);
+    // RFC 5681 §2: a duplicate ACK carries no data, no SYN/FIN, the same ACK
+    // and window, while data is outstanding.
+    const duplicate = !advanced && ack === this.sndUna && seg.payloadLength === 0 &&
+      (seg.flags & (TCP_SYN | TCP_FIN)) === 0 && window === this.sndWnd &&
+      this.sndMax !== this.sndUna;
+    // RFC 9293 §3.10.7.4: the send window, if this segment is newer.
+    if (
+      seqLt(this.#sndWl1, seg.seqNumber) ||
+      (this.#sndWl1 === seg.seqNumber && seqLe(this.#sndWl2, ack))
+    ) {
+      const opened = this.sndWnd === 0 && window > 0;
+      this.sndWnd = window;
+      this.#sndWl1 = seg.seqNumber;
+      this.#sndWl2 = ack;
+      this.#maxSndWnd = Math.max(this.#maxSndWnd, window);
+      if (opened) {
+        this.#persistAt = Infinity;
+        this.#persistBackoff = 0;
+      }
+    }
+    if (advanced) {
+      this.#ackAdvanced(now, seg);
+    } else if (duplicate) {
+      this.#dupAcks++;
+      if (this.#inRecovery && !this.sackEnabled) {
+        this.cc.cwnd += this.mss; // RFC 6582 §3.2 step 4: inflate
+      }
+    }
+    if (!this.#inRecovery && this.#lossDetected() && seqGt(this.sndUna, this.#recover)) {
+      this.#enterRecovery(now);
+    } else if (
+      !this.#inRecovery && this.#lossDetected() && !this.sackEnabled && this.#dupAcks === DUP_THRESH
+    ) {
+      // RFC 6582 §3.2 step 1: duplicates of data sent before the last
+      // recovery do not start another one.
+      this.#dupAcks = 0;
+    }
+    if (
+      this.sndWnd === 0 && this.sendQueued > seqSub(this.sndNxt, this.sndUna) &&
+      this.#persistAt === Infinity
+    ) {
+      this.#armPersist(now);
+    }
+  }
+
+  // SND.UNA moves forward to `seg.ackNumber`.
+  #ackAdvanced(now: number, seg: TcpRepr): void {
+    const ack = seg.ackNumber;
+    let acked = seqSub(ack, this.sndUna);
+    // The SYN and FIN occupy sequence space but no buffer.
+    if (this.sndUna === this.iss && acked > 0) acked--;
+    const finAcked = this.#finSent && ack === this.sndMax;
+    const dataAcked = Math.min(acked - (finAcked ? 1 : 0), this.sendQueued);
+    // RTT: from the timestamp echo (RFC 7323 §4), else the timed segment (Karn).
+    if (this.tsEnabled && seg.hasTimestamps && seg.tsEcr !== 0) {
+      const sample = ((this.#tsNow(now) - seg.tsEcr) >>> 0) & 0x7fffffff;
+      if (sample < 3_600_000) this.rtt.sample(sample);
+    } else if (this.#timedSeq >= 0 && seqGe(ack, this.#timedSeq)) {
+      this.rtt.sample(now - this.#timedAt);
+      this.#timedSeq = -1;
+    }
+    if (this.#sackCount > 0) this.#shiftScoreboard(seqSub(ack, this.sndUna));
+    this.sndUna = ack;
+    if (seqLt(this.sndNxt, this.sndUna)) this.sndNxt = this.sndUna;
+    if (dataAcked > 0) {
+      this.#tx!.discard(dataAcked);
+      if (this.#tx!.length === 0 && this.sndUna === this.sndMax) this.#releaseTx();
+    }
+    this.#retries = 0;
+    this.#dupAcks = 0;
+    // Loss recovery (RFC 6582 §3.2 steps 5-6; RFC 6675 §5 exits at RecoveryPoint).
+    if (this.#inRecovery) {
+      if (seqGe(ack, this.#recover)) {
+        this.#inRecovery = false;
+        this.#rtxSeq = -1;
+        const flight = seqSub(this.sndMax, this.sndUna);
+        this.cc.cwnd = this.sackEnabled
+          ? this.cc.ssthresh
+          : Math.min(this.cc.ssthresh, Math.max(flight, this.mss) + this.mss);
+      } else if (!this.sackEnabled) {
+        // Partial ACK: retransmit the next hole, deflate by what was acked.
+        this.#rtxSeq = this.sndUna;
+        this.cc.cwnd = Math.max(
+          this.cc.cwnd - dataAcked + (dataAcked >= this.mss ? this.mss : 0),
+          this.mss,
+        );
+      }
+    } else if (dataAcked > 0) {
+      this.cc.onAck(now, dataAcked, this.rtt.srtt);
+    }
+    // RFC 6298 §5.2/5.3: stop the timer when all is acknowledged, else restart it.
+    if (this.sndUna === this.sndMax) {
+      this.#rtoAt = Infinity;
+      this.#firstUnackedAt = -1;
+    } else {
+      this.#rtoAt = now + this.rtt.rto;
+      this.#firstUnackedAt = now;
+    }
+    if (dataAcked > 0 || finAcked) this.#emit(TCP_EV_WRITABLE);
+  }
+
+  // RFC 6675 §4 IsLost(SND.UNA), or RFC 5681's three duplicate ACKs.
+  #lossDetected(): boolean {
+    if (this.#dupAcks >= DUP_THRESH) return true;
+    if (!this.sackEnabled || this.#sackCount === 0) return false;
+    let sacked = 0;
+    for (let i = 0; i < this.#sackCount; i++) sacked += this.#sackEnd[i]! - this.#sackStart[i]!;
+    return sacked > (DUP_THRESH - 1) * this.mss;
+  }
+
+  #enterRecovery(now: number): void {
+    this.#inRecovery = true;
+    this.#recover = this.sndMax;
+    this.#highRxt = this.sndUna;
+    this.stats.fastRetransmits++;
+    const flight = seqSub(this.sndMax, this.sndUna);
+    this.cc.onLoss(now, flight);
+    this.#timedSeq = -1;
+    if (!this.sackEnabled) {
+      // RFC 6582 §3.2 step 2-3: retransmit, cwnd = ssthresh + 3 SMSS.
+      this.#rtxSeq = this.sndUna;
+      this.cc.cwnd = this.cc.ssthresh + DUP_THRESH * this.mss;
+    }
+  }
+
+  // The sender's scoreboard: SACKed ranges above SND.UNA, as byte offsets from
+  // SND.UNA (shifted as it advances) so that comparisons are plain numbers.
+  #updateScoreboard(seg: TcpRepr): void {
+    for (let b = 0; b < seg.sackCount; b++) {
+      const left = seg.sackBlocks[2 * b]!;
+      const right = seg.sackBlocks[2 * b + 1]!;
+      // RFC 2018 §5: ignore blocks outside (SND.UNA, SND.MAX].
+      if (!seqLt(left, right) || !seqGt(right, this.sndUna) || seqGt(right, this.sndMax)) continue;
+      const lo = Math.max(0, seqSub(left, this.sndUna));
+      const hi = seqSub(right, this.sndUna);
+      this.#addSacked(lo, hi);
+    }
+  }
+
+  #addSacked(lo: number, hi: number): void {
+    const s = this.#sackStart;
+    const e = this.#sackEnd;
+    let i = 0;
+    while (i < this.#sackCount && e[i]! < lo) i++;
+    let j = i;
+    while (j < this.#sackCount && s[j]! <= hi) {
+      lo = Math.min(lo, s[j]!);
+      hi = Math.max(hi, e[j]!);
+      j++;
+    }
+    const merged = j - i;
+    if (merged === 0 && this.#sackCount === SCOREBOARD_RANGES) return;
+    const shift = 1 - merged;
+    if (shift > 0) {
+      for (let k = this.#sackCount - 1; k >= j; k--) {
+        s[k + 1] = s[k]!;
+        e[k + 1] = e[k]!;
+      }
+    } else if (shift < 0) {
+      for (let k = j; k < this.#sackCount; k++) {
+        s[k + shift] = s[k]!;
+        e[k + shift] = e[k]!;
+      }
+    }
+    this.#sackCount += shift;
+    s[i] = lo;
+    e[i] = hi;
+  }
+
+  // SND.UNA moved forward by `n`: shift the scoreboard and drop what it passed.
+  #shiftScoreboard(n: number): void {
+    let w = 0;
+    for (let k = 0; k < this.#sackCount; k++) {
+      const end = this.#sackEnd[k]! - n;
+      if (end <= 0) continue;
+      this.#sackStart[w] = Math.max(this.#sackStart[k]! - n, 0);
+      this.#sackEnd[w] = end;
+      w++;
+    }
+    this.#sackCount = w;
+  }
+
+  // If `offset` (from SND.UNA) lies in a SACKed range, that range's end; else -1.
+  #sackedEnd(offset: number): number {
+    for (let k = 0; k < this.#sackCount; k++) {
+      if (offset >= this.#sackStart[k]! && offset < this.#sackEnd[k]!) return this.#sackEnd[k]!;
+    }
+    return -1;
+  }
+
+  // The start of the next SACKed range above `offset`, or Infinity.
+  #nextSackedStart(offset: number): number {
+    for (let k = 0; k < this.#sackCount; k++) {
+      if (this.#sackStart[k]! > offset) return this.#sackStart[k]!;
+    }
+    return Infinity;
+  }
+
+  // RFC 6675 §4 SetPipe, in the FACK form: everything above the highest SACKed
+  // byte is in flight, holes below it are lost, and what was retransmitted
+  // into them is in flight again.
+  #pipe(): number {
+    const max = seqSub(this.sndMax, this.sndUna);
+    const fack = this.#sackCount > 0 ? this.#sackEnd[this.#sackCount - 1]! : 0;
+    const above = Math.max(0, max - fack);
+    const rxt = Math.max(0, seqSub(this.#highRxt, this.sndUna));
+    let sackedBelowRxt = 0;
+    const rxtEnd = rxt;
+    for (let k = 0; k < this.#sackCount; k++) {
+      const lo = this.#sackStart[k]!;
+      const hi = Math.min(this.#sackEnd[k]!, rxtEnd);
+      if (hi > lo) sackedBelowRxt += hi - lo;
+    }
+    return above + Math.max(0, rxt - sackedBelowRxt);
+  }
+
+  // Text of the SYN-ACK (rare) goes through the common path.
+  #acceptText(now: number, seg: TcpRepr, bytes: Uint8Array, seq: number, len: number): void {
+    this.#acceptTextAt(now, seg, bytes, seq, 0, len);
+  }
+
+  // RFC 9293 §3.10.7.4 seventh and eighth: `len` payload bytes starting
+  // `dataOffset` into the segment's payload, at sequence number `seq`
+  // (>= RCV.NXT), then the FIN.
+  #acceptTextAt(
+    now: number,
+    seg: TcpRepr,
+    bytes: Uint8Array,
+    seq: number,
+    dataOffset: number,
+    len: number,
+  ): void {
+    const fin = (seg.flags & TCP_FIN) !== 0;
+    const finSeq = seqAdd(seg.seqNumber, seg.payloadLength);
+    if (this.peerFinReceived || this.#readShut) {
+      // Data after the peer's FIN cannot be; after SHUT_RD it is acknowledged and dropped.
+      if (len > 0 && this.#readShut && !this.peerFinReceived) {
+        this.rcvNxt = seqAdd(seq, len);
+        this.#rcvRight = seqMax(this.#rcvRight, this.rcvNxt);
+      }
+      this.#ackNow = true;
+      this.#ackPending = true;
+      if (fin && !this.peerFinReceived && finSeq === this.rcvNxt) this.#finArrived(now);
+      return;
+    }
+    const offset = seqSub(seq, this.rcvNxt);
+    const wnd = this.#receiveWindow();
+    if (len > wnd - offset) len = Math.max(0, wnd - offset); // trim to the window
+    const hadHoles = !this.#ooo.isEmpty;
+    if (len > 0) {
+      const rx = this.#rxBuffer();
+      if (rx === undefined) {
+        // No buffer to be had: as if lost; the peer retransmits.
+        this.stats.dropped++;
+        this.#ackNow = true;
+        this.#ackPending = true;
+        return;
+      }
+      if (!this.#ooo.add(offset, len)) {
+        // Too many holes: drop this segment, as if lost.
+        this.stats.dropped++;
+        this.#ackNow = true;
+        this.#ackPending = true;
+        return;
+      }
+      rx.writeUnallocated(offset, bytes, seg.payloadOffset + dataOffset, len);
+      const front = this.#ooo.removeFront();
+      if (front > 0) {
+        rx.commit(front);
+        this.rcvNxt = seqAdd(this.rcvNxt, front);
+        this.stats.bytesIn += front;
+        this.#emit(TCP_EV_READABLE);
+      }
+    }
+    // RFC 5681 §4.2: ACK at once for out-of-order data and for data filling a
+    // hole; otherwise at least every second full-sized segment, or on the timer.
+    this.#ackPending = true;
+    if (offset > 0 || hadHoles || this.config.delayedAckMs === 0) {
+      this.#ackNow = true;
+    } else if (len > 0) {
+      this.#unackedSegments += len >= this.mss ? 1 : 0.5;
+      if (this.#unackedSegments >= 2) this.#ackNow = true;
+      else if (this.#delayedAckAt === Infinity) this.#delayedAckAt = now + this.config.delayedAckMs;
+    }
+    if (fin) {
+      if (finSeq === this.rcvNxt) this.#finArrived(now);
+      else this.#pendingFin = finSeq; // a FIN beyond a hole: take it when the hole fills
+    } else if (this.#pendingFin >= 0 && this.#pendingFin === this.rcvNxt) {
+      this.#finArrived(now);
+    }
+  }
+
+  // RFC 9293 §3.10.7.4 eighth: the FIN.
+  #finArrived(now: number): void {
+    this.#pendingFin = -1;
+    this.rcvNxt = seqAdd(this.rcvNxt, 1);
+    this.#rcvRight = seqMax(this.#rcvRight, this.rcvNxt);
+    this.peerFinReceived = true;
+    this.#ackNow = true;
+    this.#ackPending = true;
+    switch (this.state) {
+      case "SYN-RECEIVED":
+      case "ESTABLISHED":
+        this.#setState("CLOSE-WAIT");
+        break;
+      case "FIN-WAIT-1":
+        if (this.#finSent && this.sndUna === this.sndMax) this.#enterTimeWait(now);
+        else this.#setState("CLOSING");
+        break;
+      case "FIN-WAIT-2":
+        this.#enterTimeWait(now);
+        break;
+      default:
+        break;
+    }
+    this.#emit(TCP_EV_READABLE | TCP_EV_RDHUP);
+  }
+
+  // --- Sending ---------------------------------------------------------------------
+
+  /**
+   * Emits at most one segment through `tx`: a pending RST, the SYN, a
+   * retransmission, new data, a FIN, a probe or an ACK, in that order of
+   * preference. Returns true if it sent one; call again until it returns false.
+   */
+  dispatch(now: number, tx: TcpTransmit): boolean {
+    if (this.#rstPending) return this.#sendReset(tx);
+    switch (this.state) {
+      case "CLOSED":
+      case "LISTEN":
+        return false;
+      case "SYN-SENT":
+      case "SYN-RECEIVED":
+        if (this.#synPending) return this.#sendSyn(now, tx);
+        if (this.state === "SYN-SENT") return false;
+        break;
+      default:
+        break;
+    }
+    if (this.#windowUpdate && this.#windowWouldOpen()) {
+      this.#ackPending = true;
+      this.#ackNow = true;
+    }
+    this.#windowUpdate = false;
+    // Retransmissions first.
+    if (this.#rtxSeq >= 0) {
+      const seq = this.#rtxSeq;
+      this.#rtxSeq = -1;
+      if (seqLt(seq, this.sndMax) && this.#sendData(now, tx, seq, this.mss, true)) return true;
+    }
+    if (this.#inRecovery && this.sackEnabled) {
+      if (this.#sackRecoverySend(now, tx)) return true;
+    } else if (this.#sendNewData(now, tx)) {
+      return true;
+    }
+    if (this.#probePending) {
+      this.#probePending = false;
+      // Zero-window and keepalive probes: an old sequence number (SND.UNA - 1)
+      // makes the peer answer with an ACK carrying its window (RFC 9293 §3.8.6.1).
+      return this.#sendSegment(now, tx, seqAdd(this.sndUna, -1), 0, 0, TCP_ACK);
+    }
+    if (this.#ackPending && (this.#ackNow || now >= this.#delayedAckAt)) {
+      return this.#sendSegment(now, tx, this.#acceptableSeq(), 0, 0, TCP_ACK);
+    }
+    return false;
+  }
+
+  // New data (and the FIN) from SND.NXT, within the windows, with Nagle and
+  // sender-side SWS avoidance (RFC 1122 §4.2.3.4).
+  #sendNewData(now: number, tx: TcpTransmit): boolean {
+    if (!isSynchronized(this.state) && this.state !== "SYN-RECEIVED") return false;
+    if (this.state === "SYN-RECEIVED") return false;
+    // Skip what the peer has SACKed (after a timeout we go back to SND.UNA).
+    if (this.sackEnabled && this.#sackCount > 0 && seqLt(this.sndNxt, this.sndMax)) {
+      const end = this.#sackedEnd(seqSub(this.sndNxt, this.sndUna));
+      if (end >= 0) this.sndNxt = seqAdd(this.sndUna, end);
+    }
+    const offset = seqSub(this.sndNxt, this.sndUna);
+    const queued = this.sendQueued;
+
+    const sendable = Math.max(0, queued - offset);
+    const inFlight = seqSub(this.sndNxt, this.sndUna);
+    const usable = Math.max(0, Math.min(this.sndWnd, this.cc.cwnd) - inFlight);
+    let len = Math.min(sendable, this.mss, usable);
+    const wantFin = this.#finQueued && !this.#finSent;
+
+    if (len > 0) {
+      const retransmitting = seqLt(this.sndNxt, this.sndMax);
+      // Stop at the next SACKed range when going back over old data.
+      if (retransmitting && this.sackEnabled && this.#sackCount > 0) {
+        const next = this.#nextSackedStart(offset);
+        if (next !== Infinity) len = Math.min(len, next - offset);
+      }
+      if (!retransmitting && len < this.mss && len < sendable && inFlight > 0) {
+        // Window-limited below a full segment while ACKs are still to come:
+        // wait for the window to open (sender SWS avoidance). With nothing in
+        // flight no ACK would come, so the segment goes.
+        if (len < this.#maxSndWnd / 2) len = 0;
+      }
+      if (
+        !retransmitting && len > 0 && len < this.mss && len === sendable && inFlight > 0 &&
+        !this.config.noDelay
+      ) {
+        // Nagle (RFC 896): a small segment waits while data is unacknowledged,
+        // unless it carries the FIN with it.
+        if (!wantFin) len = 0;
+      }
+      if (len > 0) {
+        const fin = wantFin && offset + len === queued;
+        return this.#sendData(now, tx, this.sndNxt, len, retransmitting, fin);
+      }
+    }
+    if (wantFin && offset >= queued) {
+      // The FIN alone, once all data is out.
+      return this.#sendSegment(now, tx, this.sndNxt, 0, 0, TCP_ACK | TCP_FIN);
+    }
+    if (sendable > 0 && this.sndWnd === 0 && inFlight === 0 && this.#persistAt === Infinity) {
+      this.#armPersist(now);
+    }
+    return false;
+  }
+
+  // RFC 6675 §5 (steps C.1-C.5): while cwnd - pipe allows a segment, send
+  // NextSeg(): the first lost byte not yet retransmitted, else new data.
+  #sackRecoverySend(now: number, tx: TcpTransmit): boolean {
+    if (this.cc.cwnd - this.#pipe() < this.mss) return false;
+    const fack = this.#sackCount > 0 ? this.#sackEnd[this.#sackCount - 1]! : 0;
+    let off = Math.max(0, seqSub(this.#highRxt, this.sndUna));
+    // Skip SACKed ranges.
+    for (let end = this.#sackedEnd(off); end >= 0; end = this.#sackedEnd(off)) off = end;
+    if (off < fack && off < seqSub(this.sndMax, this.sndUna)) {
+      const next = this.#nextSackedStart(off);
+      const len = Math.min(this.mss, next - off);
+      const seq = seqAdd(this.sndUna, off);
+      this.#highRxt = seqAdd(seq, len);
+      return this.#sendData(now, tx, seq, len, true);
+    }
+    if (seqLt(this.sndNxt, this.sndMax) && seqLt(this.sndNxt, seqAdd(this.sndUna, fack))) {
+      this.sndNxt = seqAdd(this.sndUna, fack);
+    }
+    return this.#sendNewData(now, tx);
+  }
+
+  #sendData(
+    now: number,
+    tx: TcpTransmit,
+    seq: number,
+    maxLen: number,
+    retransmit: boolean,
+    fin = false,
+  ): boolean {
+    const offset = seqSub(seq, this.sndUna);
+    const len = Math.min(maxLen, this.sendQueued - offset);
+    if (len <= 0) {
+      if (fin || (this.#finSent && seq === seqAdd(this.sndMax, -1))) {
+        return this.#sendSegment(now, tx, seq, 0, 0, TCP_ACK | TCP_FIN);
+      }
+      return false;
+    }
+    const last = offset + len === this.sendQueued;
+    const flags = TCP_ACK | (last ? TCP_PSH : 0) | (fin && last ? TCP_FIN : 0);
+    if (!this.#sendSegment(now, tx, seq, offset, len, flags)) return false;
+    if (retransmit) this.stats.retransmits++;
+    return true;
+  }
+
+  #sendSyn(now: number, tx: TcpTransmit): boolean {
+    const r = this.#out.clearOptions();
+    r.srcPort = this.localPort;
+    r.dstPort = this.remotePort;
+    r.seqNumber = this.iss;
+    r.urgentPointer = 0;
+    const synAck = this.state === "SYN-RECEIVED";
+    r.flags = synAck ? TCP_SYN | TCP_ACK : TCP_SYN;
+    r.ackNumber = synAck ? this.rcvNxt : 0;
+    // RFC 7323 §2.2: the window of a SYN is not scaled.
+    r.window = Math.min(this.config.rcvBufSize, 65535);
+    r.mss = this.config.mss;
+    // A SYN offers every option; a SYN-ACK answers only what the SYN offered.
+    if (synAck ? this.rcvScale >= 0 && this.#wsAgreed : this.config.windowScaling) {
+      r.windowScale = this.rcvScale;
+    }
+    r.sackPermitted = synAck ? this.sackEnabled : this.config.sack;
+    if (synAck ? this.tsEnabled : this.config.timestamps) {
+      r.hasTimestamps = true;
+      r.tsVal = this.#tsNow(now);
+      r.tsEcr = synAck ? this.#tsRecent : 0;
+    }
+    if (!tx.send(this, r, 0, 0)) return false;
+    this.stats.segmentsOut++;
+    this.#synPending = false;
+    this.sndNxt = seqAdd(this.iss, 1);
+    this.sndMax = seqMax(this.sndMax, this.sndNxt);
+    if (synAck) {
+      this.#afterAckSent(now);
+      this.#rcvRight = seqMax(this.#rcvRight, seqAdd(this.rcvNxt, r.window));
+    }
+    if (this.#rtoAt === Infinity) this.#rtoAt = now + this.rtt.rto;
+    if (this.#retries === 0 && this.#timedSeq < 0) {
+      this.#timedSeq = this.sndNxt;
+      this.#timedAt = now;
+    }
+    return true;
+  }
+
+  #wsAgreed = false;
+
+  // The sequence number of a pure ACK, as Linux's tcp_acceptable_seq: the
+  // highest sent (after a timeout SND.NXT goes back to SND.UNA, and an ACK
+  // numbered there would fall below the peer's RCV.NXT), but never past the
+  // right edge of the peer's window, or a peer with a closed window drops it.
+  #acceptableSeq(): number {
+    const windowEnd = seqAdd(this.sndUna, this.sndWnd);
+    return seqLe(this.sndMax, windowEnd) ? this.sndMax : windowEnd;
+  }
+
+  // Builds and sends one segment at `seq` with `len` bytes from `offset`.
+  #sendSegment(
+    now: number,
+    tx: TcpTransmit,
+    seq: number,
+    offset: number,
+    len: number,
+    flags: number,
+  ): boolean {
+    const r = this.#out;
+    r.clearOptions();
+    r.srcPort = this.localPort;
+    r.dstPort = this.remotePort;
+    r.seqNumber = seq;
+    r.ackNumber = this.rcvNxt;
+    r.flags = flags;
+    r.urgentPointer = 0;
+    r.window = this.#advertise();
+    if (this.tsEnabled) {
+      r.hasTimestamps = true;
+      r.tsVal = this.#tsNow(now);
+      r.tsEcr = this.#tsRecent;
+    }
+    if (this.sackEnabled && !this.#ooo.isEmpty) {
+      this.#fillSackBlocks(r);
+      // Options and data must fit the MSS: SACK blocks give way to data
+      // (each ACK repeats them, RFC 2018 §4).
+      while (
+        r.sackCount > 0 && len + 4 + 8 * r.sackCount + (this.tsEnabled ? 12 : 0) > this.#mssBase
+      ) r.sackCount--;
+    }
+    if (!tx.send(this, r, offset, len)) return false;
+    this.stats.segmentsOut++;
+    this.#lastSendAt = now;
+    this.#afterAckSent(now);
+    const isProbe = len === 0 && seqLt(seq, this.sndUna);
+    const end = seqAdd(seq, len + ((flags & TCP_FIN) !== 0 ? 1 : 0));
+    if ((flags & TCP_FIN) !== 0) this.#finSent = true;
+    if (!isProbe && seqGt(end, this.sndNxt)) this.sndNxt = end;
+    if (!isProbe && seqGt(end, this.sndMax)) {
+      this.sndMax = end;
+      if (this.#timedSeq < 0 && !this.tsEnabled) {
+        this.#timedSeq = end;
+        this.#timedAt = now;
+      }
+    }
+    if (len > 0) this.stats.bytesOut += len;
+    // RFC 6298 §5.1: start the timer when data (or a FIN) goes out and none runs.
+    if (!isProbe && (len > 0 || (flags & TCP_FIN) !== 0) && this.#rtoAt === Infinity) {
+      this.#rtoAt = now + this.rtt.rto;
+      if (this.#firstUnackedAt < 0) this.#firstUnackedAt = now;
+    }
+    if (len > 0) this.#persistAt = Infinity;
+    return true;
+  }
+
+  // After any segment carrying our ACK.
+  #afterAckSent(_now: number): void {
+    this.#ackPending = false;
+    this.#ackNow = false;
+    this.#delayedAckAt = Infinity;
+    this.#unackedSegments = 0;
+    this.#lastAckSent = this.rcvNxt;
+  }
+
+  #fillSackBlocks(r: TcpRepr): void {
+    const max = this.tsEnabled ? SACK_BLOCKS_WITH_TS : SACK_BLOCKS_NO_TS;
+    const ooo = this.#ooo;
+    let n = 0;
+    // RFC 2018 §4: the first block holds the most recently received data.
+    const recent = ooo.recent;
+    if (recent >= 0) {
+      r.sackBlocks[0] = seqAdd(this.rcvNxt, ooo.startOf(recent));
+      r.sackBlocks[1] = seqAdd(this.rcvNxt, ooo.endOf(recent));
+      n = 1;
+    }
+    for (let i = 0; i < ooo.count && n < max; i++) {
+      if (i === recent) continue;
+      r.sackBlocks[2 * n] = seqAdd(this.rcvNxt, ooo.startOf(i));
+      r.sackBlocks[2 * n + 1] = seqAdd(this.rcvNxt, ooo.endOf(i));
+      n++;
+    }
+    r.sackCount = n;
+  }
+
+  #sendReset(tx: TcpTransmit): boolean {
+    const r = this.#out.clearOptions();
+    r.srcPort = this.localPort;
+    r.dstPort = this.remotePort;
+    r.seqNumber = this.#rstSeq;
+    r.ackNumber = this.#rstAck;
+    r.flags = this.#rstFlags;
+    r.window = 0;
+    r.urgentPointer = 0;
+    if (!tx.send(this, r, 0, 0)) return false;
+    this.stats.segmentsOut++;
+    this.#rstPending = false;
+    // A RST from abort() ends the connection; one answering a bad segment does not.
+    if (this.#closeAfterRst) {
+      this.#closeAfterRst = false;
+      this.#enterClosed();
+    }
+    return true;
+  }
+
+  #queueReset(seq: number, ack: number, flags: number, closeAfter = false): void {
+    this.#rstPending = true;
+    this.#rstSeq = seq;
+    this.#rstAck = ack;
+    this.#rstFlags = flags;
+    this.#closeAfterRst = closeAfter;
+  }
+
+  // RFC 5961 §7: challenge ACKs (and the ACKs that answer unacceptable
+  // segments) are rate-limited per connection.
+  #challengeAck(now: number): void {
+    if (now - this.#challengeWindowStart >= 1000) {
+      this.#challengeWindowStart = now;
+      this.#challengeCount = 0;
+    }
+    if (this.#challengeCount >= this.config.challengeAcksPerSecond) return;
+    this.#challengeCount++;
+    this.stats.challengeAcks++;
+    this.#ackPending = true;
+    this.#ackNow = true;
+  }
+
+  // --- Windows -----------------------------------------------------------------------
+
+  // RCV.WND: the window in force for acceptance, from the last advertisement.
+  #receiveWindow(): number {
+    return Math.max(0, seqSub(this.#rcvRight, this.rcvNxt));
+  }
+
+  // Free receive space, as the right edge it would allow.
+  #freeSpace(): number {
+    if (this.#readShut) return this.config.rcvBufSize;
+    return this.config.rcvBufSize - (this.#rx?.length ?? 0);
+  }
+
+  // RFC 1122 §4.2.3.3: move the right edge only by at least min(buffer/2, MSS).
+  #windowWouldOpen(): boolean {
+    const proposed = seqAdd(this.rcvNxt, this.#freeSpace());
+    const step = Math.min(this.config.rcvBufSize / 2, this.config.mss);
+    const wasSmall = this.#receiveWindow() < step;
+    return wasSmall && seqSub(proposed, this.#rcvRight) >= step;
+  }
+
+  // The window field to send, updating the advertised right edge. The edge
+  // never moves left (RFC 9293 §3.8.6.2.2) and moves right only by a useful step.
+  #advertise(): number {
+    const free = this.#freeSpace();
+    const proposed = seqAdd(this.rcvNxt, free);
+    const step = Math.min(this.config.rcvBufSize / 2, this.config.mss);
+    let right = this.#rcvRight;
+    if (seqLt(right, this.rcvNxt)) right = this.rcvNxt;
+    if (seqSub(proposed, right) >= step || free === this.config.rcvBufSize) {
+      right = seqMax(right, proposed);
+    }
+    let field = Math.min(seqSub(right, this.rcvNxt) >>> this.rcvScale, 65535);
+    if (field < 0) field = 0;
+    this.#rcvRight = seqAdd(this.rcvNxt, field << this.rcvScale);
+    return field;
+  }
+
+  #acceptable(seq: number, segLen: number, wnd: number): boolean {
+    // RFC 9293 §3.10.7.4, the table of the four cases.
+    if (segLen === 0) {
+      if (wnd === 0) return seq === this.rcvNxt;
+      return seqLe(this.rcvNxt, seq) && seqLt(seq, seqAdd(this.rcvNxt, wnd));
+    }
+    if (wnd === 0) return false;
+    const end = seqAdd(seq, segLen - 1);
+    const right = seqAdd(this.rcvNxt, wnd);
+    return (seqLe(this.rcvNxt, seq) && seqLt(seq, right)) ||
+      (seqLe(this.rcvNxt, end) && seqLt(end, right));
+  }
+
+  // --- Timers ------------------------------------------------------------------------
+
+  /** When {@linkcode TcpSocket.onTimer} next has work, or `Infinity`. */
+  pollAt(): number {
+    return Math.min(
+      this.#rtoAt,
+      this.#delayedAckAt,
+      this.#persistAt,
+      this.#keepaliveAt,
+      this.#timeWaitAt,
+      this.#finWait2At,
+      this.#idleAt,
+    );
+  }
+
+  /**
+   * True when an ACK (or a RST) is due at once: the caller should dispatch
+   * before it processes the next segment, so that every out-of-order segment
+   * gets its duplicate ACK and every second segment its ACK (RFC 5681 §4.2),
+   * whatever the size of the receive batch.
+   */
+  get ackDue(): boolean {
+    return this.#ackNow || this.#rstPending;
+  }
+
+  /** True when {@linkcode TcpSocket.dispatch} has something to send now. */
+  get wantsToSend(): boolean {
+    return this.#rstPending || this.#synPending || this.#ackNow || this.#probePending ||
+      this.#windowUpdate ||
+      this.#rtxSeq >= 0 ||
+      (isSynchronized(this.state) && (this.sendQueued > seqSub(this.sndNxt, this.sndUna) ||
+        (this.#finQueued && !this.#finSent)));
+  }
+
+  /** Runs the timers due at `now`. */
+  onTimer(now: number): void {
+    if (now >= this.#timeWaitAt) {
+      this.#timeWaitAt = Infinity;
+      return this.#enterClosed();
+    }
+    if (now >= this.#finWait2At) {
+      this.#finWait2At = Infinity;
+      if (this.state === "FIN-WAIT-2") return this.#enterClosed();
+    }
+    if (now >= this.#idleAt) {
+      this.#idleAt = Infinity;
+      if (now - this.#lastSegmentAt >= this.config.idleTimeoutMs) return this.#fail("timeout");
+      this.#idleAt = this.#lastSegmentAt + this.config.idleTimeoutMs;
+    }
+    if (now >= this.#rtoAt) {
+      this.#rtoAt = Infinity;
+      this.#retransmitTimeout(now);
+      if (this.state === "CLOSED") return;
+    }
+    if (now >= this.#delayedAckAt) {
+      this.#delayedAckAt = Infinity;
+      if (this.#ackPending) this.#ackNow = true;
+    }
+    if (now >= this.#persistAt) {
+      this.#persistAt = Infinity;
+      if (this.sndWnd === 0 && this.sendQueued > seqSub(this.sndNxt, this.sndUna)) {
+        this.#probePending = true;
+        this.#persistBackoff++;
+        this.#armPersist(now);
+      }
+    }
+    if (now >= this.#keepaliveAt) {
+      this.#keepaliveAt = Infinity;
+      this.#keepaliveTimer(now);
+    }
+  }
+
+  // RFC 6298 §5.4-5.7, and giving up after too many retries.
+  #retransmitTimeout(now: number): void {
+    this.#retries++;
+    this.stats.timeouts++;
+    const handshake = this.state === "SYN-SENT" || this.state === "SYN-RECEIVED";
+    const limit = handshake ? this.config.synRetries : this.config.maxRetries;
+    const userTimedOut = this.config.userTimeoutMs > 0 && this.#firstUnackedAt >= 0 &&
+      now - this.#firstUnackedAt >= this.config.userTimeoutMs;
+    if (this.#retries > limit || userTimedOut) {
+      if (this.passive && this.state === "SYN-RECEIVED") return this.#enterClosed();
+      return this.#fail("timeout");
+    }
+    this.rtt.backoff();
+    this.#timedSeq = -1; // Karn: no sample from a retransmitted segment
+    if (handshake) {
+      this.sndNxt = this.iss;
+      this.#synPending = true;
+      this.#rtoAt = now + this.rtt.rto;
+      return;
+    }
+    if (this.sndUna === this.sndMax) return;
+    this.cc.onTimeout(now, seqSub(this.sndMax, this.sndUna));
+    // RFC 6582 §4 / RFC 6675 §5.1: recovery ends; duplicate ACKs for data sent
+    // before the timeout must not start a new fast retransmit.
+    this.#inRecovery = false;
+    this.#recover = this.sndMax;
+    this.#rtxSeq = -1;
+    this.#dupAcks = 0;
+    this.#highRxt = this.sndUna;
+    // Go back to SND.UNA; SACKed data is skipped as it is resent.
+    this.sndNxt = this.sndUna;
+    this.#finSent = false; // it goes again after the data
+    this.#rtoAt = now + this.rtt.rto;
+  }
+
+  #armPersist(now: number): void {
+    // RFC 9293 §3.8.6.1: probe the zero window with the RTO, backed off.
+    const base = Math.max(this.rtt.rto, this.config.minRtoMs);
+    this.#persistAt = now + Math.min(base * 2 ** this.#persistBackoff, this.config.maxRtoMs);
+  }
+
+  #armKeepalive(now: number): void {
+    this.#keepaliveProbes = 0;
+    this.#keepaliveAt = now + this.config.keepIdleMs;
+  }
+
+  // RFC 1122 §4.2.3.6: after keepIdle of silence, probe every keepIntvl; after
+  // keepCnt unanswered probes, the connection is dead.
+  #keepaliveTimer(now: number): void {
+    if (!this.config.keepalive || !isSynchronized(this.state)) return;
+    // Anything heard since the last probe answers it.
+    if (this.#keepaliveProbes > 0 && this.#lastSegmentAt >= this.#keepaliveProbeAt) {
+      this.#keepaliveProbes = 0;
+    }
+    if (this.#keepaliveProbes === 0 && now - this.#lastSegmentAt < this.config.keepIdleMs) {
+      this.#keepaliveAt = this.#lastSegmentAt + this.config.keepIdleMs;
+      return;
+    }
+    if (this.#keepaliveProbes >= this.config.keepCnt) return this.#fail("timeout");
+    this.#keepaliveProbes++;
+    this.#keepaliveProbeAt = now;
+    this.#probePending = true;
+    this.#keepaliveAt = now + this.config.keepIntvlMs;
+  }
+
+  // --- State plumbing ----------------------------------------------------------------
+
+  #initSend(now: number, iss: number): void {
+    this.iss = iss;
+    this.sndUna = iss;
+    this.sndNxt = iss;
+    this.sndMax = iss;
+    this.#recover = iss;
+    this.#highRxt = iss;
+    // RFC 7323 §5.4: a random offset per connection for TSval.
+    this.#tsOffset = (iss * 2654435761) >>> 0;
+    this.#lastSegmentAt = now;
+    if (this.config.idleTimeoutMs > 0) this.#idleAt = now + this.config.idleTimeoutMs;
+  }
+
+  // Options of the peer's SYN (RFC 9293 §3.7.1, RFC 7323, RFC 2018).
+  #negotiate(syn: TcpRepr, passive: boolean): void {
+    // MSS: the peer's, else 536 (RFC 9293 §3.7.1), clamped to ours. RFC 6691:
+    // the segment size excludes options, so the timestamps' 12 bytes come off.
+    const peerMss = syn.mss > 0 ? syn.mss : 536;
+    // Window scaling only if both sides offered it (RFC 7323 §2.2); the
+    // peer's shift is capped at 14 (§2.3).
+    this.#wsAgreed = this.config.windowScaling && syn.windowScale >= 0;
+    if (this.#wsAgreed) {
+      this.sndScale = Math.min(syn.windowScale, 14);
+      if (passive) this.rcvScale = windowShiftFor(this.config.rcvBufSize);
+    } else {
+      this.sndScale = 0;
+      this.rcvScale = 0;
+    }
+    this.tsEnabled = this.config.timestamps && syn.hasTimestamps;
+    if (this.tsEnabled) this.#tsRecent = syn.tsVal;
+    this.sackEnabled = this.config.sack && syn.sackPermitted;
+    this.#mssBase = Math.max(64, Math.min(peerMss, this.config.mss));
+    this.mss = this.#mssBase - (this.tsEnabled ? 12 : 0);
+    this.cc.mss = this.mss;
+    this.cc.cwnd = Math.min(10 * this.mss, Math.max(2 * this.mss, 14600));
+  }
+
+  #mssBase = 536;
+
+  #established(now: number): void {
+    this.#setState("ESTABLISHED");
+    this.#retries = 0;
+    if (this.sndUna === this.sndMax) this.#rtoAt = Infinity;
+    if (this.config.keepalive) this.#armKeepalive(now);
+    this.#emit(this.passive ? TCP_EV_ESTABLISHED | TCP_EV_WRITABLE : TCP_EV_WRITABLE);
+    if (this.#finQueued && this.passive) this.#setState("FIN-WAIT-1");
+  }
+
+  #enterTimeWait(now: number): void {
+    this.#setState("TIME-WAIT");
+    this.#rtoAt = Infinity;
+    this.#persistAt = Infinity;
+    this.#keepaliveAt = Infinity;
+    this.#finWait2At = Infinity;
+    this.#idleAt = Infinity;
+    this.#releaseTx();
+    if (this.config.timeWaitMs <= 0) {
+      // mTCP's tcp_timewait = 0: gone at once (the final ACK is still sent).
+      this.#timeWaitAt = now;
+      return;
+    }
+    this.#timeWaitAt = now + this.config.timeWaitMs;
+  }
+
+  // The connection failed: CLOSED with an error for the application.
+  #fail(error: TcpError): void {
+    this.error = error;
+    this.#enterClosed();
+  }
+
+  #enterClosed(): void {
+    if (this.state === "CLOSED") return;
+    this.#rtoAt = Infinity;
+    this.#delayedAckAt = Infinity;
+    this.#persistAt = Infinity;
+    this.#keepaliveAt = Infinity;
+    this.#timeWaitAt = Infinity;
+    this.#finWait2At = Infinity;
+    this.#idleAt = Infinity;
+    this.#synPending = false;
+    this.#ackPending = false;
+    this.#ackNow = false;
+    this.#probePending = false;
+    this.#releaseTx();
+    this.#ooo.clear();
+    this.#setState("CLOSED");
+    let events = TCP_EV_CLOSED | TCP_EV_HUP | TCP_EV_READABLE | TCP_EV_WRITABLE | TCP_EV_RDHUP;
+    if (this.error !== "none") events |= TCP_EV_ERROR;
+    this.#emit(events);
+  }
+
+  /** Frees the receive buffer once the application is done with the socket. */
+  release(): void {
+    this.#releaseRx();
+    this.#releaseTx();
+  }
+
+  #setState(next: TcpState): void {
+    const prev = this.state;
+    if (prev === next) return;
+    this.state = next;
+    this.onStateChange?.(this, prev, next);
+  }
+
+  #emit(events: number): void {
+    this.#owner.socketEvent(this, events);
+  }
+
+  #drop(): void {
+    this.stats.dropped++;
+  }
+
+  #tsNow(now: number): number {
+    return (Math.floor(now) + this.#tsOffset) >>> 0;
+  }
+
+  #rxBuffer(): RingBuffer | undefined {
+    if (this.#rx !== undefined) return this.#rx;
+    const pool = this.#pools?.rx;
+    const memory = pool !== undefined && pool.size === this.config.rcvBufSize
+      ? pool.acquire()
+      : new Uint8Array(this.config.rcvBufSize);
+    if (memory === undefined) return undefined;
+    this.#rx = new RingBuffer(memory);
+    return this.#rx;
+  }
+
+  #txBuffer(): RingBuffer | undefined {
+    if (this.#tx !== undefined) return this.#tx;
+    const pool = this.#pools?.tx;
+    const memory = pool !== undefined && pool.size === this.config.sndBufSize
+      ? pool.acquire()
+      : new Uint8Array(this.config.sndBufSize);
+    if (memory === undefined) return undefined;
+    this.#tx = new RingBuffer(memory);
+    return this.#tx;
+  }
+
+  #releaseRx(): void {
+    const rx = this.#rx;
+    if (rx === undefined || !this.#ooo.isEmpty) return;
+    this.#rx = undefined;
+    const pool = this.#pools?.rx;
+    if (pool !== undefined && rx.storage.length === pool.size) pool.release(rx.storage);
+  }
+
+  #releaseTx(): void {
+    const tx = this.#tx;
+    if (tx === undefined) return;
+    this.#tx = undefined;
+    const pool = this.#pools?.tx;
+    if (pool !== undefined && tx.storage.length === pool.size) pool.release(tx.storage);
+  }
+}
+
+/** The smallest window shift that lets a 16-bit field cover `bufferSize` (RFC 7323 §2.3, at most 14). */
+export function windowShiftFor(bufferSize: number): number {
+  let shift = 0;
+  while (shift < 14 && bufferSize > 65535 << shift) shift++;
+  return shift;
+}
