@@ -18,7 +18,7 @@ export const EBADF = 9;
 /** Try again: nothing to read, no room to write, nothing to accept. */
 export const EAGAIN = 11;
 /** Same as EAGAIN on Linux. */
-export const EWOULDBLOCK = EAGAIN;
+export const EWOULDBLOCK: number = EAGAIN;
 /** Out of memory (buffer pool exhausted). */
 export const ENOMEM = 12;
 /** Permission denied. */

@@ -23,7 +23,7 @@ export class Cubic implements CongestionController {
   /** Congestion window in bytes. */
   cwnd: number;
   /** Slow-start threshold in bytes. */
-  ssthresh = Infinity;
+  ssthresh: number = Infinity;
   /** Sender MSS. */
   mss: number;
   /** W_max in segments: the window before the last reduction. */

@@ -16,7 +16,7 @@ export class NewReno implements CongestionController {
   /** Congestion window. */
   cwnd: number;
   /** Slow-start threshold (RFC 5681 §3.1: arbitrarily high at first). */
-  ssthresh = Infinity;
+  ssthresh: number = Infinity;
   /** Sender MSS. */
   mss: number;
   #acked = 0;
