@@ -817,6 +817,11 @@ export class MtcpContext
     this.driver.interrupt();
   }
 
+  /** Every connection in the pool, orphans and embryos included (for stats and tools). */
+  *connections(): IterableIterator<TcpSocket> {
+    for (const sock of this.#conns) if (sock !== undefined) yield sock;
+  }
+
   /** A connection's state by socket id, for tests and tools. */
   stateOf(slot: number): string | undefined {
     return this.connection(slot)?.state;

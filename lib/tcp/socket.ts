@@ -252,7 +252,8 @@ export class TcpSocket {
 
   // Application-side flags.
   #finQueued = false; // close() or shutdown(SHUT_WR): FIN after the data
-  #finSent = false;
+  #finSent = false; // the FIN went out in the current pass (go-back-N re-arms it)
+  #finSeq = -1; // sequence number of our FIN once first sent; fixed from then on
   #readShut = false;
   /** True once the application closed its handle: the socket finishes on its own. */
   orphaned = false;
@@ -693,16 +694,16 @@ export class TcpSocket {
     this.#processAck(now, seg);
     switch (this.state) {
       case "FIN-WAIT-1":
-        if (this.#finSent && this.sndUna === this.sndMax) {
+        if (this.#finAcked()) {
           this.#setState("FIN-WAIT-2");
           if (this.orphaned) this.#finWait2At = now + this.config.finWait2TimeoutMs;
         }
         break;
       case "CLOSING":
-        if (this.#finSent && this.sndUna === this.sndMax) this.#enterTimeWait(now);
+        if (this.#finAcked()) this.#enterTimeWait(now);
         return;
       case "LAST-ACK":
-        if (this.#finSent && this.sndUna === this.sndMax) return this.#enterClosed();
+        if (this.#finAcked()) return this.#enterClosed();
         return;
       case "TIME-WAIT":
         // Only a retransmitted FIN can come: acknowledge it, restart 2 MSL.
@@ -787,7 +788,9 @@ export class TcpSocket {
     let acked = seqSub(ack, this.sndUna);
     // The SYN and FIN occupy sequence space but no buffer.
     if (this.sndUna === this.iss && acked > 0) acked--;
-    const finAcked = this.#finSent && ack === this.sndMax;
+    // Our FIN is acknowledged by this ACK if the ACK passes it and SND.UNA did not yet.
+    const finAcked = this.#finSeq >= 0 && seqGt(ack, this.#finSeq) &&
+      !seqGt(this.sndUna, this.#finSeq);
     const dataAcked = Math.min(acked - (finAcked ? 1 : 0), this.sendQueued);
     // RTT: from the timestamp echo (RFC 7323 §4), else the timed segment (Karn).
     if (this.tsEnabled && seg.hasTimestamps && seg.tsEcr !== 0) {
@@ -834,6 +837,7 @@ export class TcpSocket {
       this.#rtoAt = now + this.rtt.rto;
       this.#firstUnackedAt = now;
     }
+    if (finAcked) this.#finSent = true; // for good: a timeout must not re-arm it
     if (dataAcked > 0 || finAcked) this.#emit(TCP_EV_WRITABLE);
   }
 
@@ -1042,7 +1046,7 @@ export class TcpSocket {
         this.#setState("CLOSE-WAIT");
         break;
       case "FIN-WAIT-1":
-        if (this.#finSent && this.sndUna === this.sndMax) this.#enterTimeWait(now);
+        if (this.#finAcked()) this.#enterTimeWait(now);
         else this.#setState("CLOSING");
         break;
       case "FIN-WAIT-2":
@@ -1120,7 +1124,7 @@ export class TcpSocket {
     const inFlight = seqSub(this.sndNxt, this.sndUna);
     const usable = Math.max(0, Math.min(this.sndWnd, this.cc.cwnd) - inFlight);
     let len = Math.min(sendable, this.mss, usable);
-    const wantFin = this.#finQueued && !this.#finSent;
+    const wantFin = this.#finQueued && !this.#finSent && !this.#finAcked();
 
     if (len > 0) {
       const retransmitting = seqLt(this.sndNxt, this.sndMax);
@@ -1149,8 +1153,9 @@ export class TcpSocket {
       }
     }
     if (wantFin && offset >= queued) {
-      // The FIN alone, once all data is out.
-      return this.#sendSegment(now, tx, this.sndNxt, 0, 0, TCP_ACK | TCP_FIN);
+      // The FIN alone, once all data is out, at its one place in sequence space.
+      const finSeq = this.#finSeq >= 0 ? this.#finSeq : seqAdd(this.sndUna, queued);
+      return this.#sendSegment(now, tx, finSeq, 0, 0, TCP_ACK | TCP_FIN);
     }
     if (sendable > 0 && this.sndWnd === 0 && inFlight === 0 && this.#persistAt === Infinity) {
       this.#armPersist(now);
@@ -1190,7 +1195,7 @@ export class TcpSocket {
     const offset = seqSub(seq, this.sndUna);
     const len = Math.min(maxLen, this.sendQueued - offset);
     if (len <= 0) {
-      if (fin || (this.#finSent && seq === seqAdd(this.sndMax, -1))) {
+      if (fin || (this.#finSeq >= 0 && seq === this.#finSeq)) {
         return this.#sendSegment(now, tx, seq, 0, 0, TCP_ACK | TCP_FIN);
       }
       return false;
@@ -1243,6 +1248,11 @@ export class TcpSocket {
 
   #wsAgreed = false;
 
+  // True once the peer acknowledged our FIN (SND.UNA is past it).
+  #finAcked(): boolean {
+    return this.#finSeq >= 0 && seqGt(this.sndUna, this.#finSeq);
+  }
+
   // The sequence number of a pure ACK, as Linux's tcp_acceptable_seq: the
   // highest sent (after a timeout SND.NXT goes back to SND.UNA, and an ACK
   // numbered there would fall below the peer's RCV.NXT), but never past the
@@ -1289,7 +1299,10 @@ export class TcpSocket {
     this.#afterAckSent(now);
     const isProbe = len === 0 && seqLt(seq, this.sndUna);
     const end = seqAdd(seq, len + ((flags & TCP_FIN) !== 0 ? 1 : 0));
-    if ((flags & TCP_FIN) !== 0) this.#finSent = true;
+    if ((flags & TCP_FIN) !== 0) {
+      this.#finSent = true;
+      if (this.#finSeq < 0) this.#finSeq = seqAdd(seq, len);
+    }
     if (!isProbe && seqGt(end, this.sndNxt)) this.sndNxt = end;
     if (!isProbe && seqGt(end, this.sndMax)) {
       this.sndMax = end;
@@ -1533,7 +1546,8 @@ export class TcpSocket {
     this.#highRxt = this.sndUna;
     // Go back to SND.UNA; SACKed data is skipped as it is resent.
     this.sndNxt = this.sndUna;
-    this.#finSent = false; // it goes again after the data
+    // The FIN goes again after the data, unless it was acknowledged.
+    if (!this.#finAcked()) this.#finSent = false;
     this.#rtoAt = now + this.rtt.rto;
   }
 
