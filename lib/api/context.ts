@@ -813,8 +813,10 @@ export class MtcpContext
     if (this.destroyed) return;
     this.destroyed = true;
     this.network.remove(this);
-    this.iface.device.close();
-    this.driver.interrupt();
+        this.iface.device.close();
+    // Wake the driver: a wait on this context must end now, even on a
+    // virtual clock with nothing else to do.
+    this.driver.kick();
   }
 
   /** Every connection in the pool, orphans and embryos included (for stats and tools). */

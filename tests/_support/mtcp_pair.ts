@@ -316,3 +316,75 @@ export async function transfer(
     serverStats: serverStats!,
   };
 }
+
+/** The server's address. */
+export const SERVER = M.parseIpv4Address("10.0.0.2")!;
+
+/** A nonblocking listener on `port`. */
+export function listenOn(ctx: M.MtcpContext, port: number, backlog = 16): number {
+  const fd = mustOk(M.mtcp_socket(ctx, M.AF_INET, M.SOCK_STREAM, 0), ctx, "socket");
+  M.mtcp_setsock_nonblock(ctx, fd);
+  mustOk(M.mtcp_bind(ctx, fd, { family: M.AF_INET, addr: M.INADDR_ANY, port }), ctx, "bind");
+  mustOk(M.mtcp_listen(ctx, fd, backlog), ctx, "listen");
+  return fd;
+}
+
+/** A nonblocking socket connecting to `addr:port` (EINPROGRESS checked). */
+export function connectTo(ctx: M.MtcpContext, addr: number, port: number): number {
+  const fd = mustOk(M.mtcp_socket(ctx, M.AF_INET, M.SOCK_STREAM, 0), ctx, "socket");
+  M.mtcp_setsock_nonblock(ctx, fd);
+  const rc = M.mtcp_connect(ctx, fd, { family: M.AF_INET, addr, port });
+  if (rc !== -1 || ctx.errno !== M.EINPROGRESS) {
+    throw new Error(`connect: ${rc} ${M.errnoName(ctx.errno)}`);
+  }
+  return fd;
+}
+
+/** Runs the simulation until `done()` or `ms` of virtual time; returns whether `done()` held. */
+export function run(pair: Pair, done: () => boolean, ms = 60_000): boolean {
+  return pair.network.runUntil(done, { timeoutMs: ms }) === "done" || done();
+}
+
+/** Runs `ms` of virtual time. */
+export function advance(pair: Pair, ms: number): void {
+  pair.network.runFor(ms);
+}
+
+/** Accepts one connection after running until one is there. */
+export function acceptOne(pair: Pair, ctx: M.MtcpContext, lfd: number): number {
+  let fd = -1;
+  run(pair, () => (fd = M.mtcp_accept(ctx, lfd)) >= 0);
+  if (fd < 0) throw new Error(`accept: ${M.errnoName(ctx.errno)}`);
+  return fd;
+}
+
+/** A connected pair of sockets: [client fd, server fd, listener fd]. */
+export function connected(pair: Pair, port = 80): [number, number, number] {
+  const lfd = listenOn(pair.server, port);
+  const cfd = connectTo(pair.client, SERVER, port);
+  const sfd = acceptOne(pair, pair.server, lfd);
+  run(pair, () => pair.client.isConnected(pair.client.slotOf(cfd)));
+  return [cfd, sfd, lfd];
+}
+
+/** The state of a socket's connection. */
+export function stateOf(ctx: M.MtcpContext, fd: number): string | undefined {
+  return ctx.stateOf(ctx.slotOf(fd));
+}
+
+/** Reads everything available as text. */
+export function readAll(ctx: M.MtcpContext, fd: number): { text: string; rc: number } {
+  const buf = new Uint8Array(65536);
+  let text = "";
+  for (;;) {
+    const n = M.mtcp_read(ctx, fd, buf, buf.length);
+    if (n <= 0) return { text, rc: n };
+    text += new TextDecoder().decode(buf.subarray(0, n));
+  }
+}
+
+/** Writes text; the count written. */
+export function writeText(ctx: M.MtcpContext, fd: number, text: string): number {
+  const b = new TextEncoder().encode(text);
+  return M.mtcp_write(ctx, fd, b, b.length);
+}
