@@ -5,8 +5,6 @@
 import assert from "node:assert/strict";
 import * as M from "../mod.ts";
 import {
-  acceptOne,
-  advance,
   connected,
   connectTo,
   listenOn,
