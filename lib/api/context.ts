@@ -813,7 +813,7 @@ export class MtcpContext
     if (this.destroyed) return;
     this.destroyed = true;
     this.network.remove(this);
-        this.iface.device.close();
+    this.iface.device.close();
     // Wake the driver: a wait on this context must end now, even on a
     // virtual clock with nothing else to do.
     this.driver.kick();

@@ -173,6 +173,8 @@ const SACK_BLOCKS_NO_TS = 4;
 // Most SACKed ranges the sender's scoreboard keeps (excess is ignored: safe,
 // it only delays recovery).
 const SCOREBOARD_RANGES = 16;
+// How long a segment the transmitter refused waits before it is tried again.
+const TX_RETRY_MS = 10;
 
 /** A TCP connection endpoint. */
 export class TcpSocket {
@@ -300,6 +302,7 @@ export class TcpSocket {
   #keepaliveProbes = 0;
   #keepaliveProbeAt = 0;
   #timeWaitAt = Infinity;
+  #retryAt = Infinity; // a segment could not be sent (no slot, ARP queue full): try again then
   #finWait2At = Infinity;
   #idleAt = Infinity;
   #lastSegmentAt = 0;
@@ -609,14 +612,22 @@ export class TcpSocket {
   #processSynchronized(now: number, seg: TcpRepr, bytes: Uint8Array): void {
     const flags = seg.flags;
     const isRst = (flags & TCP_RST) !== 0;
-    // A retransmitted SYN in SYN-RECEIVED: our SYN-ACK was lost; send it again.
     if (
       this.state === "SYN-RECEIVED" && (flags & TCP_SYN) !== 0 && seg.seqNumber === this.irs &&
       !isRst
     ) {
-      this.sndNxt = this.iss;
-      this.#synPending = true;
-      return;
+      const ack = seg.ackNumber;
+      if ((flags & TCP_ACK) === 0 || !seqGt(ack, this.sndUna) || seqGt(ack, this.sndMax)) {
+        // A retransmitted SYN: our SYN-ACK was lost; send it again.
+        this.sndNxt = this.iss;
+        this.#synPending = true;
+        return;
+      }
+      // Simultaneous open (RFC 9293 §3.5, figure 8): the peer's SYN-ACK. Its
+      // SYN is the one we already have; what is new is the ACK of ours.
+      seg.seqNumber = seqAdd(seg.seqNumber, 1);
+      seg.flags = flags & ~TCP_SYN;
+      return this.#processSynchronized(now, seg, bytes);
     }
     // RFC 7323 §5.3: PAWS. A segment whose TSval is older than TS.Recent is a
     // duplicate from an earlier wrap: acknowledge and drop.
@@ -1066,6 +1077,19 @@ export class TcpSocket {
    * preference. Returns true if it sent one; call again until it returns false.
    */
   dispatch(now: number, tx: TcpTransmit): boolean {
+    const sent = this.#dispatch(now, tx);
+    // Something wanted to go and could not (the transmitter refused): retry
+    // shortly rather than wait for an unrelated event.
+    if (!sent && this.#blocked) {
+      this.#blocked = false;
+      if (this.#retryAt === Infinity) this.#retryAt = now + TX_RETRY_MS;
+    }
+    return sent;
+  }
+
+  #blocked = false;
+
+  #dispatch(now: number, tx: TcpTransmit): boolean {
     if (this.#rstPending) return this.#sendReset(tx);
     switch (this.state) {
       case "CLOSED":
@@ -1229,7 +1253,10 @@ export class TcpSocket {
       r.tsVal = this.#tsNow(now);
       r.tsEcr = synAck ? this.#tsRecent : 0;
     }
-    if (!tx.send(this, r, 0, 0)) return false;
+    if (!tx.send(this, r, 0, 0)) {
+      this.#blocked = true;
+      return false;
+    }
     this.stats.segmentsOut++;
     this.#synPending = false;
     this.sndNxt = seqAdd(this.iss, 1);
@@ -1293,7 +1320,10 @@ export class TcpSocket {
         r.sackCount > 0 && len + 4 + 8 * r.sackCount + (this.tsEnabled ? 12 : 0) > this.#mssBase
       ) r.sackCount--;
     }
-    if (!tx.send(this, r, offset, len)) return false;
+    if (!tx.send(this, r, offset, len)) {
+      this.#blocked = true;
+      return false;
+    }
     this.stats.segmentsOut++;
     this.#lastSendAt = now;
     this.#afterAckSent(now);
@@ -1359,7 +1389,10 @@ export class TcpSocket {
     r.flags = this.#rstFlags;
     r.window = 0;
     r.urgentPointer = 0;
-    if (!tx.send(this, r, 0, 0)) return false;
+    if (!tx.send(this, r, 0, 0)) {
+      this.#blocked = true;
+      return false;
+    }
     this.stats.segmentsOut++;
     this.#rstPending = false;
     // A RST from abort() ends the connection; one answering a bad segment does not.
@@ -1453,6 +1486,7 @@ export class TcpSocket {
       this.#persistAt,
       this.#keepaliveAt,
       this.#timeWaitAt,
+      this.#retryAt,
       this.#finWait2At,
       this.#idleAt,
     );
@@ -1483,6 +1517,7 @@ export class TcpSocket {
       this.#timeWaitAt = Infinity;
       return this.#enterClosed();
     }
+    if (now >= this.#retryAt) this.#retryAt = Infinity; // the caller dispatches next
     if (now >= this.#finWait2At) {
       this.#finWait2At = Infinity;
       if (this.state === "FIN-WAIT-2") return this.#enterClosed();
@@ -1660,6 +1695,7 @@ export class TcpSocket {
     this.#persistAt = Infinity;
     this.#keepaliveAt = Infinity;
     this.#timeWaitAt = Infinity;
+    this.#retryAt = Infinity;
     this.#finWait2At = Infinity;
     this.#idleAt = Infinity;
     this.#synPending = false;
