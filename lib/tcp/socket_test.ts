@@ -1,0 +1,384 @@
+/**
+ * The TCP socket driven segment by segment with explicit time, in smoltcp's
+ * style: a scripted peer sends segments and reads what the socket emits.
+ * Sequence numbers start near the 2^32 wrap, so every test crosses it.
+ */
+import assert from "node:assert/strict";
+import { seqAdd } from "../wire/seq_number.ts";
+import { TCP_ACK, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN, TcpRepr } from "../wire/tcp.ts";
+import {
+  TCP_DEFAULTS,
+  TCP_EV_CLOSED,
+  TCP_EV_ESTABLISHED,
+  type TcpConfig,
+  TcpSocket,
+  type TcpSocketOwner,
+  type TcpTransmit,
+} from "./socket.ts";
+
+const LOCAL = 0x0a000001;
+const REMOTE = 0x0a000002;
+const LOCAL_ISS = 0xffff_fff0; // wraps after 16 bytes
+const REMOTE_ISS = 0xffff_ff00;
+
+interface Seg {
+  seq: number;
+  ack: number;
+  flags: number;
+  window: number;
+  payload: string;
+  mss: number;
+  windowScale: number;
+  sackPermitted: boolean;
+  ts: boolean;
+  tsVal: number;
+  tsEcr: number;
+  sack: number[];
+}
+
+class Peer implements TcpSocketOwner, TcpTransmit {
+  readonly out: Seg[] = [];
+  readonly events: number[] = [];
+  socketEvent(_s: TcpSocket, ev: number): void {
+    this.events.push(ev);
+  }
+  send(sock: TcpSocket, r: TcpRepr, off: number, len: number): boolean {
+    const buf = new Uint8Array(len);
+    sock.copyPayload(off, len, buf, 0);
+    this.out.push({
+      seq: r.seqNumber,
+      ack: r.ackNumber,
+      flags: r.flags,
+      window: r.window,
+      payload: new TextDecoder().decode(buf),
+      mss: r.mss,
+      windowScale: r.windowScale,
+      sackPermitted: r.sackPermitted,
+      ts: r.hasTimestamps,
+      tsVal: r.tsVal,
+      tsEcr: r.tsEcr,
+      sack: [...r.sackBlocks.subarray(0, 2 * r.sackCount)],
+    });
+    return true;
+  }
+}
+
+function config(over: Partial<TcpConfig> = {}): TcpConfig {
+  return { ...TCP_DEFAULTS, timestamps: false, ...over };
+}
+
+/** Sends a segment from the peer at time `at`. */
+function send(sock: TcpSocket, at: number, seg: Partial<Seg> & { seq: number }): void {
+  const r = new TcpRepr();
+  r.srcPort = 80;
+  r.dstPort = 40000;
+  r.seqNumber = seg.seq;
+  r.ackNumber = seg.ack ?? 0;
+  r.flags = seg.flags ?? TCP_ACK;
+  r.window = seg.window ?? 65535;
+  r.mss = seg.mss ?? 0;
+  r.windowScale = seg.windowScale ?? -1;
+  r.sackPermitted = seg.sackPermitted ?? false;
+  r.hasTimestamps = seg.ts ?? false;
+  r.tsVal = seg.tsVal ?? 0;
+  r.tsEcr = seg.tsEcr ?? 0;
+  const payload = new TextEncoder().encode(seg.payload ?? "");
+  const bytes = new Uint8Array(64 + payload.length);
+  bytes.set(payload, 64);
+  r.payloadOffset = 64;
+  r.payloadLength = payload.length;
+  r.sackCount = (seg.sack?.length ?? 0) / 2;
+  if (seg.sack) r.sackBlocks.set(seg.sack);
+  sock.process(at, r, bytes);
+}
+
+/** Everything the socket sends at time `at`. */
+function recv(sock: TcpSocket, peer: Peer, at: number): Seg[] {
+  if (at >= sock.pollAt()) sock.onTimer(at);
+  while (sock.dispatch(at, peer));
+  return peer.out.splice(0);
+}
+
+/** A socket in ESTABLISHED after an active open, and its peer. */
+function established(over: Partial<TcpConfig> = {}): { sock: TcpSocket; peer: Peer } {
+  const peer = new Peer();
+  const sock = new TcpSocket(0, peer, config(over));
+  sock.connect(0, LOCAL, 40000, REMOTE, 80, LOCAL_ISS);
+  recv(sock, peer, 0);
+  send(sock, 10, {
+    seq: REMOTE_ISS,
+    ack: seqAdd(LOCAL_ISS, 1),
+    flags: TCP_SYN | TCP_ACK,
+    mss: 1460,
+  });
+  recv(sock, peer, 10);
+  assert.equal(sock.state, "ESTABLISHED");
+  return { sock, peer };
+}
+
+const R1 = seqAdd(REMOTE_ISS, 1);
+const L1 = seqAdd(LOCAL_ISS, 1);
+
+Deno.test("active open sends a SYN with every option, and a SYN-ACK establishes it", () => {
+  const peer = new Peer();
+  const sock = new TcpSocket(0, peer, config({ timestamps: true }));
+  sock.connect(0, LOCAL, 40000, REMOTE, 80, LOCAL_ISS);
+  const [syn] = recv(sock, peer, 0);
+  assert.equal(sock.state, "SYN-SENT");
+  assert.equal(syn!.flags, TCP_SYN);
+  assert.equal(syn!.seq, LOCAL_ISS);
+  assert.equal(syn!.mss, 1460);
+  assert.ok(syn!.sackPermitted && syn!.ts && syn!.windowScale >= 0);
+  send(sock, 5, {
+    seq: REMOTE_ISS,
+    ack: L1,
+    flags: TCP_SYN | TCP_ACK,
+    mss: 1400,
+    windowScale: 7,
+    sackPermitted: true,
+    ts: true,
+    tsVal: 1000,
+    tsEcr: syn!.tsVal,
+  });
+  const [ack] = recv(sock, peer, 5);
+  assert.equal(sock.state, "ESTABLISHED");
+  assert.deepEqual([ack!.seq, ack!.ack, ack!.flags], [L1, R1, TCP_ACK]);
+  assert.equal(ack!.tsEcr, 1000);
+  assert.equal(sock.mss, 1400 - 12, "peer's MSS less the timestamp option");
+  assert.equal(sock.sndScale, 7);
+  assert.ok(sock.sackEnabled && sock.tsEnabled);
+});
+
+Deno.test("a passive open answers only the options the SYN offered", () => {
+  const peer = new Peer();
+  const sock = new TcpSocket(0, peer, config({ timestamps: true }));
+  const syn = new TcpRepr();
+  Object.assign(syn, {
+    srcPort: 80,
+    dstPort: 40000,
+    seqNumber: REMOTE_ISS,
+    flags: TCP_SYN,
+    window: 5840,
+    mss: 536,
+  });
+  sock.acceptSyn(0, LOCAL, REMOTE, syn, LOCAL_ISS);
+  const [synAck] = recv(sock, peer, 0);
+  assert.equal(synAck!.flags, TCP_SYN | TCP_ACK);
+  assert.equal(synAck!.ack, R1);
+  assert.ok(!synAck!.ts && !synAck!.sackPermitted && synAck!.windowScale < 0, "nothing unoffered");
+  send(sock, 1, { seq: R1, ack: L1 });
+  assert.equal(sock.state, "ESTABLISHED");
+  assert.ok(peer.events.some((e) => (e & TCP_EV_ESTABLISHED) !== 0));
+});
+
+Deno.test("data and acknowledgments cross the 2^32 wrap in both directions", () => {
+  const { sock, peer } = established();
+  sock.send(new TextEncoder().encode("0123456789abcdefXYZ"), 0, 19);
+  const [seg] = recv(sock, peer, 20);
+  assert.equal(seg!.seq, L1);
+  assert.equal(seg!.payload, "0123456789abcdefXYZ");
+  send(sock, 30, { seq: R1, ack: seqAdd(L1, 19), payload: "hello" });
+  assert.equal(sock.sendQueued, 0, "acknowledged across the wrap");
+  assert.equal(sock.readable, 5);
+  assert.equal(sock.rcvNxt, seqAdd(R1, 5));
+});
+
+Deno.test("RFC 5961: an exact RST resets, an in-window RST draws a challenge ACK, an out-of-window RST is ignored", () => {
+  {
+    const { sock, peer } = established();
+    send(sock, 20, { seq: seqAdd(R1, 100), flags: TCP_RST });
+    const [challenge] = recv(sock, peer, 20);
+    assert.equal(sock.state, "ESTABLISHED");
+    assert.deepEqual([challenge!.seq, challenge!.ack, challenge!.flags], [L1, R1, TCP_ACK]);
+    send(sock, 21, { seq: seqAdd(R1, 1_000_000), flags: TCP_RST });
+    assert.equal(recv(sock, peer, 21).length, 0, "out of window: silently dropped");
+    send(sock, 22, { seq: R1, flags: TCP_RST });
+    assert.equal(sock.state, "CLOSED");
+    assert.equal(sock.error, "reset");
+    assert.ok(peer.events.some((e) => (e & TCP_EV_CLOSED) !== 0));
+  }
+});
+
+Deno.test("RFC 5961: a SYN on an established connection draws a challenge ACK and changes nothing", () => {
+  const { sock, peer } = established();
+  send(sock, 20, { seq: seqAdd(R1, 5000), flags: TCP_SYN });
+  const [challenge] = recv(sock, peer, 20);
+  assert.equal(sock.state, "ESTABLISHED");
+  assert.equal(challenge!.ack, R1);
+  assert.equal(sock.stats.challengeAcks, 1);
+});
+
+Deno.test("challenge ACKs are rate-limited per connection", () => {
+  const { sock, peer } = established({ challengeAcksPerSecond: 3 });
+  for (let i = 0; i < 10; i++) send(sock, 20, { seq: seqAdd(R1, 100), flags: TCP_RST });
+  recv(sock, peer, 20);
+  assert.equal(sock.stats.challengeAcks, 3);
+  send(sock, 1021, { seq: seqAdd(R1, 100), flags: TCP_RST });
+  assert.equal(sock.stats.challengeAcks, 4, "a new second, a new allowance");
+});
+
+Deno.test("data outside the window is answered with an ACK and dropped", () => {
+  const { sock, peer } = established();
+  send(sock, 20, { seq: seqAdd(R1, 200_000), ack: L1, payload: "far" });
+  const [ack] = recv(sock, peer, 20);
+  assert.equal(ack!.ack, R1);
+  assert.equal(sock.readable, 0);
+  send(sock, 21, { seq: seqAdd(R1, -10), ack: L1, payload: "old" });
+  assert.equal(recv(sock, peer, 21).length, 1, "an old duplicate is acknowledged too");
+});
+
+Deno.test("PAWS (RFC 7323): a segment with an older timestamp is dropped and acknowledged", () => {
+  const peer = new Peer();
+  const sock = new TcpSocket(0, peer, config({ timestamps: true }));
+  sock.connect(0, LOCAL, 40000, REMOTE, 80, LOCAL_ISS);
+  recv(sock, peer, 0);
+  send(sock, 1, { seq: REMOTE_ISS, ack: L1, flags: TCP_SYN | TCP_ACK, ts: true, tsVal: 5000 });
+  recv(sock, peer, 1);
+  send(sock, 2, { seq: R1, ack: L1, payload: "new", ts: true, tsVal: 5001 });
+  assert.equal(sock.readable, 3);
+  send(sock, 3, { seq: seqAdd(R1, 3), ack: L1, payload: "stale", ts: true, tsVal: 4000 });
+  assert.equal(sock.readable, 3, "the stale segment was dropped");
+  assert.equal(sock.stats.dropped, 1);
+});
+
+Deno.test("delayed ACK: one segment waits for the timer, every second full segment is acknowledged at once", () => {
+  const { sock, peer } = established();
+  const full = "x".repeat(1460);
+  send(sock, 20, { seq: R1, ack: L1, payload: full });
+  assert.equal(recv(sock, peer, 20).length, 0, "held");
+  assert.equal(sock.pollAt(), 60, "for 40 ms");
+  assert.equal(recv(sock, peer, 60).length, 1, "the timer sends it");
+  send(sock, 70, { seq: seqAdd(R1, 1460), ack: L1, payload: full });
+  send(sock, 71, { seq: seqAdd(R1, 2920), ack: L1, payload: full });
+  const acks = recv(sock, peer, 71);
+  assert.equal(acks.length, 1);
+  assert.equal(acks[0]!.ack, seqAdd(R1, 4380));
+});
+
+Deno.test("an out-of-order segment gets an immediate duplicate ACK with a SACK block; the fill gets an ACK for all", () => {
+  const peer = new Peer();
+  const sock = new TcpSocket(0, peer, config());
+  sock.connect(0, LOCAL, 40000, REMOTE, 80, LOCAL_ISS);
+  recv(sock, peer, 0);
+  send(sock, 1, { seq: REMOTE_ISS, ack: L1, flags: TCP_SYN | TCP_ACK, sackPermitted: true });
+  recv(sock, peer, 1);
+  send(sock, 2, { seq: seqAdd(R1, 10), ack: L1, payload: "later" });
+  const [dup] = recv(sock, peer, 2);
+  assert.equal(dup!.ack, R1);
+  assert.deepEqual(dup!.sack, [seqAdd(R1, 10), seqAdd(R1, 15)]);
+  send(sock, 3, { seq: R1, ack: L1, payload: "0123456789" });
+  const [ack] = recv(sock, peer, 3);
+  assert.equal(ack!.ack, seqAdd(R1, 15));
+  assert.deepEqual(ack!.sack, []);
+  const out = new Uint8Array(15);
+  sock.recv(out, 0, 15);
+  assert.equal(new TextDecoder().decode(out), "0123456789later");
+});
+
+Deno.test("Nagle holds a small segment while data is unacknowledged; TCP_NODELAY sends it", () => {
+  for (const noDelay of [false, true]) {
+    const { sock, peer } = established({ noDelay });
+    sock.send(new TextEncoder().encode("first"), 0, 5);
+    assert.equal(recv(sock, peer, 20).length, 1);
+    sock.send(new TextEncoder().encode("second"), 0, 6);
+    assert.equal(recv(sock, peer, 21).length, noDelay ? 1 : 0);
+    send(sock, 22, { seq: R1, ack: seqAdd(L1, 5) });
+    if (!noDelay) {
+      assert.equal(
+        recv(sock, peer, 22)[0]!.payload,
+        "second",
+        "sent once the first is acknowledged",
+      );
+    }
+  }
+});
+
+Deno.test("a zero window is probed with backoff and data flows when it opens", () => {
+  const { sock, peer } = established();
+  send(sock, 20, { seq: R1, ack: L1, window: 0 });
+  sock.send(new TextEncoder().encode("waiting"), 0, 7);
+  assert.equal(recv(sock, peer, 21).length, 0, "nothing into a closed window");
+  const first = sock.pollAt();
+  const [probe] = recv(sock, peer, first);
+  assert.equal(probe!.seq, seqAdd(L1, -1), "a probe with an old sequence number");
+  assert.equal(probe!.payload, "");
+  assert.ok(sock.pollAt() - first > first - 21, "the next probe is backed off");
+  send(sock, first + 1, { seq: R1, ack: L1, window: 1000 });
+  const [data] = recv(sock, peer, first + 1);
+  assert.equal(data!.payload, "waiting");
+});
+
+Deno.test("RFC 6298: unacknowledged data is retransmitted at the RTO, which then doubles", () => {
+  const { sock, peer } = established();
+  sock.send(new TextEncoder().encode("lost"), 0, 4);
+  recv(sock, peer, 100);
+  const rto1 = sock.pollAt();
+  assert.equal(rto1, 100 + sock.rtt.rto);
+  const [again] = recv(sock, peer, rto1);
+  assert.equal(again!.payload, "lost");
+  assert.equal(sock.stats.retransmits + sock.stats.timeouts >= 1, true);
+  const rto2 = sock.pollAt();
+  assert.equal(rto2 - rto1, 2 * (rto1 - 100), "backed off");
+});
+
+Deno.test("NewReno: three duplicate ACKs retransmit the first unacknowledged segment at once", () => {
+  const { sock, peer } = established({ sack: false });
+  const data = new Uint8Array(1460 * 6).fill(65);
+  sock.send(data, 0, data.length);
+  const out = recv(sock, peer, 20);
+  assert.equal(out.length, 6);
+    // One ACK that advances, then three duplicates of it.
+  for (let i = 0; i < 4; i++) send(sock, 30 + i, { seq: R1, ack: seqAdd(L1, 1460) });
+  const [rtx] = recv(sock, peer, 33);
+  assert.equal(rtx!.seq, seqAdd(L1, 1460), "the segment after the last ACK");
+  assert.equal(sock.stats.fastRetransmits, 1);
+});
+
+Deno.test("the receive window is not shrunk and reopens by at least an MSS (RFC 1122 SWS avoidance)", () => {
+    const { sock, peer } = established({ rcvBufSize: 4096, delayedAckMs: 0 });
+  send(sock, 20, { seq: R1, ack: L1, payload: "y".repeat(4096) });
+  const [ack] = recv(sock, peer, 20);
+  assert.equal(ack!.window, 0, "full");
+  const out = new Uint8Array(100);
+  sock.recv(out, 0, 100);
+  assert.equal(recv(sock, peer, 21).length, 0, "100 bytes is no reason to reopen");
+  const big = new Uint8Array(2000);
+  sock.recv(big, 0, 2000);
+  const [update] = recv(sock, peer, 22);
+  assert.ok(update!.window >= 1460, "a window update once an MSS is free");
+});
+
+Deno.test("closing from ESTABLISHED: FIN after the data, FIN-WAIT-1, FIN-WAIT-2, TIME-WAIT, CLOSED", () => {
+  const { sock, peer } = established({ timeWaitMs: 1000 });
+  sock.send(new TextEncoder().encode("bye"), 0, 3);
+  sock.close(20);
+  assert.equal(sock.state, "FIN-WAIT-1");
+  const out = recv(sock, peer, 20);
+  assert.equal(out.length, 1);
+  assert.equal(out[0]!.flags & TCP_FIN, TCP_FIN, "the FIN rides with the last data");
+  assert.equal(out[0]!.flags & TCP_PSH, TCP_PSH);
+  send(sock, 30, { seq: R1, ack: seqAdd(L1, 4) });
+  assert.equal(sock.state, "FIN-WAIT-2");
+  send(sock, 40, { seq: R1, ack: seqAdd(L1, 4), flags: TCP_FIN | TCP_ACK });
+  assert.equal(sock.state, "TIME-WAIT");
+  const [lastAck] = recv(sock, peer, 40);
+  assert.equal(lastAck!.ack, seqAdd(R1, 1));
+  recv(sock, peer, 1039);
+  assert.equal(sock.state, "TIME-WAIT");
+  recv(sock, peer, 1040);
+  assert.equal(sock.state, "CLOSED");
+});
+
+Deno.test("a connection refused in SYN-SENT reports 'refused'; a SYN-SENT ACK of the wrong number gets a RST", () => {
+  const peer = new Peer();
+  const sock = new TcpSocket(0, peer, config());
+  sock.connect(0, LOCAL, 40000, REMOTE, 80, LOCAL_ISS);
+  recv(sock, peer, 0);
+  send(sock, 1, { seq: 0, ack: seqAdd(LOCAL_ISS, 77), flags: TCP_ACK });
+  const [rst] = recv(sock, peer, 1);
+  assert.deepEqual([rst!.seq, rst!.flags], [seqAdd(LOCAL_ISS, 77), TCP_RST]);
+  assert.equal(sock.state, "SYN-SENT");
+  send(sock, 2, { seq: 0, ack: L1, flags: TCP_RST | TCP_ACK });
+  assert.equal(sock.state, "CLOSED");
+  assert.equal(sock.error, "refused");
+});
