@@ -327,7 +327,7 @@ Deno.test("NewReno: three duplicate ACKs retransmit the first unacknowledged seg
   sock.send(data, 0, data.length);
   const out = recv(sock, peer, 20);
   assert.equal(out.length, 6);
-    // One ACK that advances, then three duplicates of it.
+  // One ACK that advances, then three duplicates of it.
   for (let i = 0; i < 4; i++) send(sock, 30 + i, { seq: R1, ack: seqAdd(L1, 1460) });
   const [rtx] = recv(sock, peer, 33);
   assert.equal(rtx!.seq, seqAdd(L1, 1460), "the segment after the last ACK");
@@ -335,7 +335,7 @@ Deno.test("NewReno: three duplicate ACKs retransmit the first unacknowledged seg
 });
 
 Deno.test("the receive window is not shrunk and reopens by at least an MSS (RFC 1122 SWS avoidance)", () => {
-    const { sock, peer } = established({ rcvBufSize: 4096, delayedAckMs: 0 });
+  const { sock, peer } = established({ rcvBufSize: 4096, delayedAckMs: 0 });
   send(sock, 20, { seq: R1, ack: L1, payload: "y".repeat(4096) });
   const [ack] = recv(sock, peer, 20);
   assert.equal(ack!.window, 0, "full");
