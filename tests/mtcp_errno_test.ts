@@ -9,7 +9,7 @@ import {
   connectTo,
   listenOn,
   makePair,
-  type Pair,
+  pairTest,
   run,
   SERVER,
 } from "./_support/mtcp_pair.ts";
@@ -19,24 +19,9 @@ function fails(ctx: M.MtcpContext, rc: number, errno: number, what: string): voi
   assert.equal(M.errnoName(ctx.errno), M.errnoName(errno), what);
 }
 
-function withPair(
-  name: string,
-  fn: (pair: Pair) => void | Promise<void>,
-  config: Record<string, unknown> = {},
-): void {
-  Deno.test(name, async () => {
-    const pair = makePair({ config });
-    try {
-      await fn(pair);
-    } finally {
-      M.mtcp_destroy();
-    }
-  });
-}
-
 const addr = (a: number, port: number): M.SockAddr => ({ family: M.AF_INET, addr: a, port });
 
-withPair(
+pairTest(
   "mtcp_socket: EAFNOSUPPORT, EINVAL for other types (SOCK_NONBLOCK too), ENFILE when the pool is full",
   ({ server: c }) => {
     fails(c, M.mtcp_socket(c, 10, M.SOCK_STREAM, 0), M.EAFNOSUPPORT, "AF_INET6");
@@ -60,7 +45,7 @@ withPair(
   },
 );
 
-withPair(
+pairTest(
   "socket ids: a stale id gives EBADF, never the newer socket in its slot",
   ({ server: c }) => {
     const a = M.mtcp_socket(c, M.AF_INET, M.SOCK_STREAM, 0);
@@ -76,7 +61,7 @@ withPair(
   },
 );
 
-withPair(
+pairTest(
   "mtcp_bind: EBADF, ENOTSOCK on an epoll, EINVAL (no address, wrong family, bound twice, not our address), EADDRINUSE",
   ({ server: c }) => {
     fails(c, M.mtcp_bind(c, 99999, addr(0, 80)), M.EBADF, "bad id");
@@ -99,7 +84,7 @@ withPair(
   },
 );
 
-withPair(
+pairTest(
   "mtcp_listen: EBADF, ENOTSOCK, EINVAL for backlog <= 0 or above max_concurrency, EADDRINUSE",
   ({ server: c }) => {
     fails(c, M.mtcp_listen(c, 99999, 4), M.EBADF, "bad id");
@@ -135,7 +120,7 @@ Deno.test("mtcp_listen: a second listener on a port is EADDRINUSE", () => {
   }
 });
 
-withPair(
+pairTest(
   "mtcp_accept: EBADF, EINVAL (not a listener), EAGAIN (nothing queued), ENFILE (no id free)",
   (pair) => {
     const c = pair.server;
@@ -164,7 +149,7 @@ withPair(
   },
 );
 
-withPair(
+pairTest(
   "mtcp_connect: EBADF, ENOTSOCK, EFAULT, EAFNOSUPPORT, EINVAL (no route), EINPROGRESS, EALREADY, EISCONN",
   (pair) => {
     const c = pair.client;
@@ -194,7 +179,7 @@ withPair(
   },
 );
 
-withPair(
+pairTest(
   "mtcp_connect to a closed port: EPOLLERR, then SO_ERROR is ECONNREFUSED and clears",
   async (pair) => {
     const c = pair.client;
@@ -213,7 +198,7 @@ withPair(
   },
 );
 
-withPair(
+pairTest(
   "mtcp_read/recv/readv: EBADF, ENOTSOCK, ENOTCONN, EAGAIN, EINVAL flags; 0 at end of stream",
   (pair) => {
     const c = pair.client;
@@ -244,7 +229,7 @@ withPair(
   },
 );
 
-withPair(
+pairTest(
   "mtcp_write/writev: EBADF, ENOTSOCK, ENOTCONN, EAGAIN when full, EPIPE after shutdown",
   (pair) => {
     const c = pair.client;
@@ -268,7 +253,7 @@ withPair(
   },
 );
 
-withPair("mtcp_write: ENOMEM when the buffer pool is exhausted", (pair) => {
+pairTest("mtcp_write: ENOMEM when the buffer pool is exhausted", (pair) => {
   const [cfd] = connected(pair);
   const c = pair.client;
   // max_num_buffers 2: one receive and one send buffer in all.
@@ -278,7 +263,7 @@ withPair("mtcp_write: ENOMEM when the buffer pool is exhausted", (pair) => {
   fails(c, M.mtcp_write(c, s2, data, 10), M.ENOMEM, "no send buffer left");
 }, { max_num_buffers: 2 });
 
-withPair(
+pairTest(
   "a reset connection: read gives ECONNRESET once, then end of stream; write gives ECONNRESET then EPIPE",
   (pair) => {
     const [cfd, sfd] = connected(pair);
@@ -292,7 +277,7 @@ withPair(
   },
 );
 
-withPair(
+pairTest(
   "mtcp_close: EBADF for bad and already-closed ids; closing works in every state",
   (pair) => {
     const c = pair.client;
@@ -307,7 +292,7 @@ withPair(
   },
 );
 
-withPair("mtcp_shutdown: EBADF, ENOTSOCK, EINVAL (how), ENOTCONN", (pair) => {
+pairTest("mtcp_shutdown: EBADF, ENOTSOCK, EINVAL (how), ENOTCONN", (pair) => {
   const c = pair.client;
   fails(c, M.mtcp_shutdown(c, 99999, M.SHUT_WR), M.EBADF, "bad id");
   fails(c, M.mtcp_shutdown(c, M.mtcp_epoll_create(c, 1), M.SHUT_WR), M.ENOTSOCK, "epoll");
@@ -317,7 +302,7 @@ withPair("mtcp_shutdown: EBADF, ENOTSOCK, EINVAL (how), ENOTCONN", (pair) => {
   fails(c, M.mtcp_shutdown(c, cfd, 7), M.EINVAL, "bad how");
 });
 
-withPair(
+pairTest(
   "getsockname/getpeername: EBADF, EINVAL addrlen, ENOTSOCK, ENOTCONN; the local address of an accepted socket",
   (pair) => {
     const s = pair.server;
@@ -337,7 +322,7 @@ withPair(
   },
 );
 
-withPair(
+pairTest(
   "ioctl: FIONREAD counts bytes, FIONBIO sets nonblocking; EBADF, EFAULT, EINVAL",
   (pair) => {
     const [cfd, sfd] = connected(pair);
@@ -355,7 +340,7 @@ withPair(
   },
 );
 
-withPair(
+pairTest(
   "getsockopt/setsockopt act: every option reads back what was set; ENOPROTOOPT, EINVAL, EFAULT",
   (pair) => {
     const [cfd] = connected(pair);
@@ -406,7 +391,7 @@ withPair(
   },
 );
 
-withPair(
+pairTest(
   "epoll calls: EINVAL size, ENOENT, EEXIST, EBADF, EINVAL op and target; epoll_wait EBADF/EINVAL",
   async (pair) => {
     const c = pair.client;

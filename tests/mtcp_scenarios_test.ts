@@ -12,8 +12,7 @@ import {
   connected,
   connectTo,
   listenOn,
-  makePair,
-  type Pair,
+  pairTest,
   readAll,
   run,
   SERVER,
@@ -21,24 +20,9 @@ import {
   writeText,
 } from "./_support/mtcp_pair.ts";
 
-function scenario(
-  name: string,
-  fn: (pair: Pair) => void | Promise<void>,
-  config: Record<string, unknown> = {},
-): void {
-  Deno.test(name, async () => {
-    const pair = makePair({ config });
-    try {
-      await fn(pair);
-    } finally {
-      M.mtcp_destroy();
-    }
-  });
-}
-
 // --- epoll ------------------------------------------------------------------------
 
-scenario(
+pairTest(
   "epoll level-triggered reports readable data at every wait until it is read",
   async (pair) => {
     const [cfd, sfd] = connected(pair);
@@ -55,7 +39,7 @@ scenario(
   },
 );
 
-scenario(
+pairTest(
   "epoll edge-triggered reports each arrival once; level-triggered and one-shot coexist on other epolls",
   async (pair) => {
     const [cfd, sfd] = connected(pair);
@@ -93,7 +77,7 @@ scenario(
   },
 );
 
-scenario(
+pairTest(
   "a listener is readable when a connection can be accepted; EPOLLOUT signals an active open",
   async (pair) => {
     const lfd = listenOn(pair.server, 80);
@@ -122,7 +106,7 @@ scenario(
   },
 );
 
-scenario(
+pairTest(
   "a peer's FIN raises EPOLLRDHUP; a RST raises EPOLLERR and EPOLLHUP even when not asked for",
   async (pair) => {
     const [cfd, sfd] = connected(pair);
@@ -152,7 +136,7 @@ scenario(
   },
 );
 
-scenario(
+pairTest(
   "an epoll-driven echo server and client on the mtcp_* API exchange messages",
   async (pair) => {
     const s = pair.server, c = pair.client;
@@ -214,7 +198,7 @@ scenario(
 
 // --- Closing --------------------------------------------------------------------------
 
-scenario(
+pairTest(
   "the active closer waits in TIME-WAIT for 60 s; the passive side goes through LAST-ACK to CLOSED",
   (pair) => {
     const [cfd, sfd] = connected(pair);
@@ -237,7 +221,7 @@ scenario(
   },
 );
 
-scenario("tcp_timewait = 0 (mTCP's default) frees the connection at once", (pair) => {
+pairTest("tcp_timewait = 0 (mTCP's default) frees the connection at once", (pair) => {
   const [cfd, sfd] = connected(pair);
   M.mtcp_close(pair.client, cfd);
   run(pair, () => stateOf(pair.server, sfd) === "CLOSE-WAIT");
@@ -246,7 +230,7 @@ scenario("tcp_timewait = 0 (mTCP's default) frees the connection at once", (pair
   assert.equal(pair.client.connectionsInUse, 0);
 }, { tcp_timewait: 0 });
 
-scenario("simultaneous close: both ends pass through CLOSING to TIME-WAIT", (pair) => {
+pairTest("simultaneous close: both ends pass through CLOSING to TIME-WAIT", (pair) => {
   const [cfd, sfd] = connected(pair);
   const cc = pair.client.connection(pair.client.slotOf(cfd))!;
   const sc = pair.server.connection(pair.server.slotOf(sfd))!;
@@ -259,7 +243,7 @@ scenario("simultaneous close: both ends pass through CLOSING to TIME-WAIT", (pai
   assert.ok(seen.has("c:CLOSING") && seen.has("s:CLOSING"), [...seen].join(","));
 });
 
-scenario(
+pairTest(
   "half-close: after the client's SHUT_WR the server still sends, and the client reads it all",
   (pair) => {
     const [cfd, sfd] = connected(pair);
@@ -288,7 +272,7 @@ scenario(
   },
 );
 
-scenario(
+pairTest(
   "closing with unread data resets the connection (as Linux); the peer sees ECONNRESET",
   (pair) => {
     const [cfd, sfd] = connected(pair);
@@ -302,7 +286,7 @@ scenario(
   },
 );
 
-scenario("SO_LINGER with a zero time makes close a reset", (pair) => {
+pairTest("SO_LINGER with a zero time makes close a reset", (pair) => {
   const [cfd, sfd] = connected(pair);
   M.mtcp_setsockopt(pair.server, sfd, M.SOL_SOCKET, M.SO_LINGER, { l_onoff: 1, l_linger: 0 });
   M.mtcp_close(pair.server, sfd);
@@ -313,7 +297,7 @@ scenario("SO_LINGER with a zero time makes close a reset", (pair) => {
 
 // --- Windows and timers ------------------------------------------------------------------
 
-scenario("a zero window is probed and reopens when the application reads", (pair) => {
+pairTest("a zero window is probed and reopens when the application reads", (pair) => {
   const [cfd, sfd] = connected(pair);
   const c = pair.client, s = pair.server;
   const data = new Uint8Array(400_000);
@@ -349,7 +333,7 @@ scenario("a zero window is probed and reopens when the application reads", (pair
   assert.equal(got, data.length);
 });
 
-scenario("keepalive: a vanished peer is declared dead after idle + count x interval", (pair) => {
+pairTest("keepalive: a vanished peer is declared dead after idle + count x interval", (pair) => {
   const [cfd] = connected(pair);
   const c = pair.client;
   M.mtcp_setsockopt(c, cfd, M.SOL_SOCKET, M.SO_KEEPALIVE, 1);
@@ -375,7 +359,7 @@ scenario("keepalive: a vanished peer is declared dead after idle + count x inter
   assert.equal(v.value, M.ETIMEDOUT);
 });
 
-scenario(
+pairTest(
   "TCP_USER_TIMEOUT: unacknowledged data older than the limit ends the connection",
   (pair) => {
     const [cfd] = connected(pair);
@@ -391,7 +375,7 @@ scenario(
   },
 );
 
-scenario("retransmissions give up after tcp_retries with ETIMEDOUT", (pair) => {
+pairTest("retransmissions give up after tcp_retries with ETIMEDOUT", (pair) => {
   const [cfd] = connected(pair);
   M.mtcp_destroy_context(pair.server);
   writeText(pair.client, cfd, "hello?");
@@ -403,7 +387,7 @@ scenario("retransmissions give up after tcp_retries with ETIMEDOUT", (pair) => {
 
 // --- Opening -------------------------------------------------------------------------------
 
-scenario(
+pairTest(
   "simultaneous open: two active opens between bound ports both reach ESTABLISHED",
   (pair) => {
     const c = pair.client, s = pair.server;
@@ -423,7 +407,7 @@ scenario(
   },
 );
 
-scenario(
+pairTest(
   "a full backlog drops SYNs by default; the clients retry and get in once there is room",
   (pair) => {
     const lfd = listenOn(pair.server, 80, 2);
@@ -445,7 +429,7 @@ scenario(
   },
 );
 
-scenario("with listen_overflow = reset, SYNs beyond the backlog are refused", (pair) => {
+pairTest("with listen_overflow = reset, SYNs beyond the backlog are refused", (pair) => {
   listenOn(pair.server, 80, 1);
   const fds = [0, 1, 2].map(() => connectTo(pair.client, SERVER, 80));
   run(pair, () => fds.filter((fd) => stateOf(pair.client, fd) === "CLOSED").length === 2, 5000);
@@ -455,7 +439,7 @@ scenario("with listen_overflow = reset, SYNs beyond the backlog are refused", (p
   assert.equal(refused.length, 2);
 }, { listen_overflow: "reset" });
 
-scenario("RFC 6191: a new SYN with newer timestamps takes over a TIME-WAIT pair", (pair) => {
+pairTest("RFC 6191: a new SYN with newer timestamps takes over a TIME-WAIT pair", (pair) => {
   const lfd = listenOn(pair.server, 80);
   const c = pair.client, s = pair.server;
   const first = M.mtcp_socket(c, M.AF_INET, M.SOCK_STREAM, 0);
@@ -475,7 +459,7 @@ scenario("RFC 6191: a new SYN with newer timestamps takes over a TIME-WAIT pair"
   assert.equal(stateOf(c, again), "ESTABLISHED");
 });
 
-scenario("10,000 concurrent connections in one context, each carrying a message", (pair) => {
+pairTest("10,000 concurrent connections in one context, each carrying a message", (pair) => {
   const N = 10_000;
   const s = pair.server, c = pair.client;
   const lfd = listenOn(s, 80, N);

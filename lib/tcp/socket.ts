@@ -289,9 +289,9 @@ export class TcpSocket {
   #firstUnackedAt = -1;
   #timedSeq = -1; // Karn: the segment being timed (its end), or -1
   #timedAt = 0;
-  readonly #sackStart = new Float64Array(SCOREBOARD_RANGES);
-  readonly #sackEnd = new Float64Array(SCOREBOARD_RANGES);
-  #sackCount = 0;
+  // The sender's scoreboard: SACKed ranges as byte offsets from SND.UNA
+  // (an Assembler, shifted as SND.UNA advances).
+  readonly #sacked = new Assembler(SCOREBOARD_RANGES);
 
   // Timers (absolute ms; Infinity when off).
   #rtoAt = Infinity;
@@ -811,7 +811,7 @@ export class TcpSocket {
       this.rtt.sample(now - this.#timedAt);
       this.#timedSeq = -1;
     }
-    if (this.#sackCount > 0) this.#shiftScoreboard(seqSub(ack, this.sndUna));
+    if (!this.#sacked.isEmpty) this.#sacked.advance(seqSub(ack, this.sndUna));
     this.sndUna = ack;
     if (seqLt(this.sndNxt, this.sndUna)) this.sndNxt = this.sndUna;
     if (dataAcked > 0) {
@@ -855,9 +855,11 @@ export class TcpSocket {
   // RFC 6675 §4 IsLost(SND.UNA), or RFC 5681's three duplicate ACKs.
   #lossDetected(): boolean {
     if (this.#dupAcks >= DUP_THRESH) return true;
-    if (!this.sackEnabled || this.#sackCount === 0) return false;
+    if (!this.sackEnabled || this.#sacked.isEmpty) return false;
     let sacked = 0;
-    for (let i = 0; i < this.#sackCount; i++) sacked += this.#sackEnd[i]! - this.#sackStart[i]!;
+    for (let i = 0; i < this.#sacked.count; i++) {
+      sacked += this.#sacked.endOf(i) - this.#sacked.startOf(i);
+    }
     return sacked > (DUP_THRESH - 1) * this.mss;
   }
 
@@ -886,65 +888,24 @@ export class TcpSocket {
       if (!seqLt(left, right) || !seqGt(right, this.sndUna) || seqGt(right, this.sndMax)) continue;
       const lo = Math.max(0, seqSub(left, this.sndUna));
       const hi = seqSub(right, this.sndUna);
-      this.#addSacked(lo, hi);
+      this.#sacked.add(lo, hi - lo); // a full scoreboard ignores it: recovery is only slower
     }
-  }
-
-  #addSacked(lo: number, hi: number): void {
-    const s = this.#sackStart;
-    const e = this.#sackEnd;
-    let i = 0;
-    while (i < this.#sackCount && e[i]! < lo) i++;
-    let j = i;
-    while (j < this.#sackCount && s[j]! <= hi) {
-      lo = Math.min(lo, s[j]!);
-      hi = Math.max(hi, e[j]!);
-      j++;
-    }
-    const merged = j - i;
-    if (merged === 0 && this.#sackCount === SCOREBOARD_RANGES) return;
-    const shift = 1 - merged;
-    if (shift > 0) {
-      for (let k = this.#sackCount - 1; k >= j; k--) {
-        s[k + 1] = s[k]!;
-        e[k + 1] = e[k]!;
-      }
-    } else if (shift < 0) {
-      for (let k = j; k < this.#sackCount; k++) {
-        s[k + shift] = s[k]!;
-        e[k + shift] = e[k]!;
-      }
-    }
-    this.#sackCount += shift;
-    s[i] = lo;
-    e[i] = hi;
-  }
-
-  // SND.UNA moved forward by `n`: shift the scoreboard and drop what it passed.
-  #shiftScoreboard(n: number): void {
-    let w = 0;
-    for (let k = 0; k < this.#sackCount; k++) {
-      const end = this.#sackEnd[k]! - n;
-      if (end <= 0) continue;
-      this.#sackStart[w] = Math.max(this.#sackStart[k]! - n, 0);
-      this.#sackEnd[w] = end;
-      w++;
-    }
-    this.#sackCount = w;
   }
 
   // If `offset` (from SND.UNA) lies in a SACKed range, that range's end; else -1.
   #sackedEnd(offset: number): number {
-    for (let k = 0; k < this.#sackCount; k++) {
-      if (offset >= this.#sackStart[k]! && offset < this.#sackEnd[k]!) return this.#sackEnd[k]!;
+    for (let k = 0; k < this.#sacked.count; k++) {
+      if (offset >= this.#sacked.startOf(k) && offset < this.#sacked.endOf(k)) {
+        return this.#sacked.endOf(k);
+      }
     }
     return -1;
   }
 
   // The start of the next SACKed range above `offset`, or Infinity.
   #nextSackedStart(offset: number): number {
-    for (let k = 0; k < this.#sackCount; k++) {
-      if (this.#sackStart[k]! > offset) return this.#sackStart[k]!;
+    for (let k = 0; k < this.#sacked.count; k++) {
+      if (this.#sacked.startOf(k) > offset) return this.#sacked.startOf(k);
     }
     return Infinity;
   }
@@ -954,14 +915,14 @@ export class TcpSocket {
   // into them is in flight again.
   #pipe(): number {
     const max = seqSub(this.sndMax, this.sndUna);
-    const fack = this.#sackCount > 0 ? this.#sackEnd[this.#sackCount - 1]! : 0;
+    const fack = this.#sacked.isEmpty ? 0 : this.#sacked.endOf(this.#sacked.count - 1);
     const above = Math.max(0, max - fack);
     const rxt = Math.max(0, seqSub(this.#highRxt, this.sndUna));
     let sackedBelowRxt = 0;
     const rxtEnd = rxt;
-    for (let k = 0; k < this.#sackCount; k++) {
-      const lo = this.#sackStart[k]!;
-      const hi = Math.min(this.#sackEnd[k]!, rxtEnd);
+    for (let k = 0; k < this.#sacked.count; k++) {
+      const lo = this.#sacked.startOf(k);
+      const hi = Math.min(this.#sacked.endOf(k), rxtEnd);
       if (hi > lo) sackedBelowRxt += hi - lo;
     }
     return above + Math.max(0, rxt - sackedBelowRxt);
@@ -1137,7 +1098,7 @@ export class TcpSocket {
     if (!isSynchronized(this.state) && this.state !== "SYN-RECEIVED") return false;
     if (this.state === "SYN-RECEIVED") return false;
     // Skip what the peer has SACKed (after a timeout we go back to SND.UNA).
-    if (this.sackEnabled && this.#sackCount > 0 && seqLt(this.sndNxt, this.sndMax)) {
+    if (this.sackEnabled && !this.#sacked.isEmpty && seqLt(this.sndNxt, this.sndMax)) {
       const end = this.#sackedEnd(seqSub(this.sndNxt, this.sndUna));
       if (end >= 0) this.sndNxt = seqAdd(this.sndUna, end);
     }
@@ -1153,7 +1114,7 @@ export class TcpSocket {
     if (len > 0) {
       const retransmitting = seqLt(this.sndNxt, this.sndMax);
       // Stop at the next SACKed range when going back over old data.
-      if (retransmitting && this.sackEnabled && this.#sackCount > 0) {
+      if (retransmitting && this.sackEnabled && !this.#sacked.isEmpty) {
         const next = this.#nextSackedStart(offset);
         if (next !== Infinity) len = Math.min(len, next - offset);
       }
@@ -1191,7 +1152,7 @@ export class TcpSocket {
   // NextSeg(): the first lost byte not yet retransmitted, else new data.
   #sackRecoverySend(now: number, tx: TcpTransmit): boolean {
     if (this.cc.cwnd - this.#pipe() < this.mss) return false;
-    const fack = this.#sackCount > 0 ? this.#sackEnd[this.#sackCount - 1]! : 0;
+    const fack = this.#sacked.isEmpty ? 0 : this.#sacked.endOf(this.#sacked.count - 1);
     let off = Math.max(0, seqSub(this.#highRxt, this.sndUna));
     // Skip SACKed ranges.
     for (let end = this.#sackedEnd(off); end >= 0; end = this.#sackedEnd(off)) off = end;
@@ -1736,42 +1697,34 @@ export class TcpSocket {
   }
 
   #rxBuffer(): RingBuffer | undefined {
-    if (this.#rx !== undefined) return this.#rx;
-    const pool = this.#pools?.rx;
-    const memory = pool !== undefined && pool.size === this.config.rcvBufSize
-      ? pool.acquire()
-      : new Uint8Array(this.config.rcvBufSize);
-    if (memory === undefined) return undefined;
-    this.#rx = new RingBuffer(memory);
-    return this.#rx;
+    return this.#rx ??= this.#acquireRing(this.#pools?.rx, this.config.rcvBufSize);
   }
 
   #txBuffer(): RingBuffer | undefined {
-    if (this.#tx !== undefined) return this.#tx;
-    const pool = this.#pools?.tx;
-    const memory = pool !== undefined && pool.size === this.config.sndBufSize
-      ? pool.acquire()
-      : new Uint8Array(this.config.sndBufSize);
-    if (memory === undefined) return undefined;
-    this.#tx = new RingBuffer(memory);
-    return this.#tx;
+    return this.#tx ??= this.#acquireRing(this.#pools?.tx, this.config.sndBufSize);
+  }
+
+  // A buffer from the pool when the size is the pool's (else one of our own).
+  #acquireRing(pool: BufferPool | undefined, size: number): RingBuffer | undefined {
+    const memory = pool !== undefined && pool.size === size ? pool.acquire() : new Uint8Array(size);
+    return memory === undefined ? undefined : new RingBuffer(memory);
   }
 
   #releaseRx(): void {
-    const rx = this.#rx;
-    if (rx === undefined || !this.#ooo.isEmpty) return;
+    if (this.#rx === undefined || !this.#ooo.isEmpty) return;
+    giveBack(this.#pools?.rx, this.#rx);
     this.#rx = undefined;
-    const pool = this.#pools?.rx;
-    if (pool !== undefined && rx.storage.length === pool.size) pool.release(rx.storage);
   }
 
   #releaseTx(): void {
-    const tx = this.#tx;
-    if (tx === undefined) return;
+    if (this.#tx === undefined) return;
+    giveBack(this.#pools?.tx, this.#tx);
     this.#tx = undefined;
-    const pool = this.#pools?.tx;
-    if (pool !== undefined && tx.storage.length === pool.size) pool.release(tx.storage);
   }
+}
+
+function giveBack(pool: BufferPool | undefined, ring: RingBuffer): void {
+  if (pool !== undefined && ring.storage.length === pool.size) pool.release(ring.storage);
 }
 
 /** The smallest window shift that lets a 16-bit field cover `bufferSize` (RFC 7323 §2.3, at most 14). */
