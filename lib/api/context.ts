@@ -240,8 +240,10 @@ export class MtcpContext
     this.#dirty = new Int32Array(cap);
     this.#isDirty = new Uint8Array(cap);
     const half = Math.max(1, Math.floor(config.max_num_buffers / 2));
-    this.#rxPool = new BufferPool(config.rcvbuf, half);
-    this.#txPool = new BufferPool(config.sndbuf, half);
+    // Buffers come from the network's arena, like its frame slots: copies
+    // between the two are copyWithin and allocate nothing.
+    this.#rxPool = new BufferPool(config.rcvbuf, half, attachment.network.arena);
+    this.#txPool = new BufferPool(config.sndbuf, half, attachment.network.arena);
     this.#isn = new IsnGenerator(config.seed === 0 ? undefined : config.seed + cpu);
     this.#now = attachment.network.clock.now();
     attachment.network.add(this);

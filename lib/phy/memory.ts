@@ -17,6 +17,7 @@
  * @module
  */
 
+import { Arena } from "../storage/arena.ts";
 import { DueHeap } from "../storage/due_heap.ts";
 import { FramePool } from "../storage/frame_pool.ts";
 import {
@@ -86,7 +87,7 @@ export class MemoryDevice implements Device {
     this.name = `memory:${options.name}`;
     this.mtu = options.mtu ?? 1500;
     const frames = options.queueFrames ?? 1024;
-    this.txPool = new FramePool(frames, maxFrame(this.mtu));
+    this.txPool = new FramePool(frames, maxFrame(this.mtu), network.arena);
     this.#refs = new Uint16Array(frames);
     this.#slot = { bytes: this.txPool.bytes, offset: 0 };
     this.#rxFrom = new Array<MemoryDevice | undefined>(frames).fill(undefined);
@@ -233,6 +234,11 @@ export class MemoryNetwork {
   readonly clock: Clock;
   /** One-way latency in milliseconds. */
   readonly latencyMs: number;
+  /**
+   * Memory the ports' frame slots come from, and the sockets' buffers of
+   * contexts on this network: copies between them are `copyWithin`.
+   */
+  readonly arena: Arena = new Arena();
   /** Frames the switch flooded because the destination was unknown or a group address. */
   flooded = 0;
   readonly #ports: MemoryDevice[] = [];

@@ -7,6 +7,8 @@
  * @module
  */
 
+import type { Arena } from "./arena.ts";
+
 /** Buffers of `size` bytes, at most `max` of them out at once. */
 export class BufferPool {
   /** Bytes per buffer. */
@@ -14,12 +16,14 @@ export class BufferPool {
   /** Most buffers out at once. */
   readonly max: number;
   readonly #free: Uint8Array[] = [];
+  readonly #arena: Arena | undefined;
   #out = 0;
 
-  /** A pool of up to `max` buffers of `size` bytes. */
-  constructor(size: number, max: number) {
+  /** A pool of up to `max` buffers of `size` bytes, carved from `arena` when given (and while it has room). */
+  constructor(size: number, max: number, arena?: Arena) {
     this.size = size;
     this.max = max;
+    this.#arena = arena;
   }
 
   /** Buffers handed out and not yet released. */
@@ -35,7 +39,7 @@ export class BufferPool {
   acquire(): Uint8Array | undefined {
     if (this.#out >= this.max) return undefined;
     this.#out++;
-    return this.#free.pop() ?? new Uint8Array(this.size);
+    return this.#free.pop() ?? this.#arena?.alloc(this.size) ?? new Uint8Array(this.size);
   }
 
   /** Gives a buffer back. */

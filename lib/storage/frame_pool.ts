@@ -10,6 +10,7 @@
  * @module
  */
 
+import type { Arena } from "./arena.ts";
 import { DueHeap } from "./due_heap.ts";
 
 /** A pool of `capacity` slots of `slotSize` bytes each. */
@@ -25,8 +26,11 @@ export class FramePool {
   #freeCount: number;
   readonly #queue: DueHeap;
 
-  /** Allocates all memory now; throws `RangeError` for a size that is not a positive integer. */
-  constructor(capacity: number, slotSize: number) {
+  /**
+   * Allocates all memory now (from `arena` when given and it has room);
+   * throws `RangeError` for a size that is not a positive integer.
+   */
+  constructor(capacity: number, slotSize: number, arena?: Arena) {
     if (!Number.isInteger(capacity) || capacity < 1) {
       throw new RangeError(`Invalid pool capacity: ${capacity}`);
     }
@@ -35,7 +39,7 @@ export class FramePool {
     }
     this.capacity = capacity;
     this.slotSize = slotSize;
-    this.bytes = new Uint8Array(capacity * slotSize);
+    this.bytes = arena?.alloc(capacity * slotSize) ?? new Uint8Array(capacity * slotSize);
     this.#lengths = new Uint32Array(capacity);
     this.#free = new Int32Array(capacity);
     for (let i = 0; i < capacity; i++) this.#free[i] = capacity - 1 - i;

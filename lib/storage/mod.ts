@@ -12,3 +12,4 @@ export * from "./assembler.ts";
 export * from "./ring_buffer.ts";
 export * from "./timer_wheel.ts";
 export * from "./buffer_pool.ts";
+export * from "./arena.ts";
