@@ -1,0 +1,78 @@
+/**
+ * Where the stack allocates: runs one layer of alloc_layers.ts in a child Deno
+ * under `--inspect-wait` on loopback, takes a V8 sampling heap profile through
+ * the DevTools protocol (objects already collected included), and prints the
+ * allocation sites with the most bytes, each with two callers.
+ *
+ * Run: `deno run -A scripts/bench/heap_profile.ts [socket|interface|context]`.
+ *
+ * @module
+ */
+
+// deno-lint-ignore-file no-explicit-any
+const layer = Deno.args[0] ?? "context";
+const child = new Deno.Command(Deno.execPath(), {
+  args: [
+    "run",
+    "-A",
+    "--inspect-wait=127.0.0.1:9239",
+    new URL("./alloc_layers.ts", import.meta.url).pathname,
+    layer,
+  ],
+  stdout: "null",
+  stderr: "piped",
+}).spawn();
+let wsUrl = "";
+for (let i = 0; i < 50 && !wsUrl; i++) {
+  await new Promise((r) => setTimeout(r, 200));
+  try {
+    const j = await (await fetch("http://127.0.0.1:9239/json")).json();
+    wsUrl = j[0]?.webSocketDebuggerUrl ?? "";
+  } catch { /* not yet */ }
+}
+const ws = new WebSocket(wsUrl);
+await new Promise((r) => ws.onopen = r);
+let id = 0;
+const pending = new Map<number, (v: unknown) => void>();
+ws.onmessage = (e) => {
+  const m = JSON.parse(e.data);
+  if (m.id && pending.has(m.id)) {
+    pending.get(m.id)!(m.result);
+    pending.delete(m.id);
+  }
+};
+const call = (method: string, params = {}) =>
+  new Promise<any>((r) => {
+    const i = ++id;
+    pending.set(i, r);
+    ws.send(JSON.stringify({ id: i, method, params }));
+  });
+await call("Runtime.enable");
+await call("HeapProfiler.enable");
+await call("HeapProfiler.startSampling", {
+  samplingInterval: 256,
+  includeObjectsCollectedByMajorGC: true,
+  includeObjectsCollectedByMinorGC: true,
+});
+call("Runtime.runIfWaitingForDebugger");
+await new Promise((r) => setTimeout(r, 6000));
+const { profile } = await call("HeapProfiler.stopSampling");
+const totals = new Map<string, number>();
+const walk = (node: any, stack: string[]) => {
+  const f = node.callFrame;
+  const name = `${f.functionName || "(anon)"} ${f.url.split("/").slice(-2).join("/")}:${
+    f.lineNumber + 1
+  }`;
+  const s = [...stack, name];
+  if (node.selfSize > 0) {
+    totals.set(s.slice(-3).join(" < "), (totals.get(s.slice(-3).join(" < ")) ?? 0) + node.selfSize);
+  }
+  for (const c of node.children) walk(c, s);
+};
+walk(profile.head, []);
+for (const [k, v] of [...totals].sort((a, b) => b[1] - a[1]).slice(0, 14)) {
+  console.log((v / 1e6).toFixed(2).padStart(7), "MB", k.slice(0, 230));
+}
+ws.close();
+child.kill();
+await child.status;
