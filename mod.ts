@@ -1,13 +1,15 @@
 /**
  * A user-space TCP/IPv4 stack for Deno, after mTCP.
  *
- * What is here today: the packet codecs (`lib/wire`), frame pools
- * (`lib/storage`), the interface layer with ARP, IPv4 (fragmentation and
- * reassembly) and ICMP (`lib/iface`), devices and middleware including a
- * privilege-free in-memory Ethernet with a discrete-event clock, a seeded
- * fault injector and pcap capture (`lib/phy`), hosts on that network
- * (`lib/api`) and ping (`lib/apps`). The TCP engine, mTCP's API and the FFI
- * ring devices come next (see the README's status table).
+ * What is here today: the packet codecs (`lib/wire`); pools, rings, the
+ * out-of-order assembler and the timer wheel (`lib/storage`); the TCP engine
+ * with SACK, NewReno and CUBIC (`lib/tcp`); the interface layer with ARP, IPv4
+ * (fragmentation and reassembly) and ICMP (`lib/iface`); devices and
+ * middleware including a privilege-free in-memory Ethernet with a
+ * discrete-event clock, a seeded fault injector and pcap capture (`lib/phy`);
+ * mTCP's API with contexts, epoll and its errno contract (`lib/api`); and ping
+ * (`lib/apps`). The FFI ring devices and the appliance come next (see the
+ * README's status table).
  *
  * @example Two hosts on an in-memory Ethernet ping each other
  * ```ts
