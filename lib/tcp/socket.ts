@@ -306,7 +306,6 @@ export class TcpSocket {
   #finWait2At = Infinity;
   #idleAt = Infinity;
   #lastSegmentAt = 0;
-  #lastSendAt = -Infinity;
   #challengeWindowStart = -Infinity;
   #challengeCount = 0;
 
@@ -351,11 +350,6 @@ export class TcpSocket {
   get writeClosed(): boolean {
     return this.#finQueued || this.state === "CLOSED" || this.state === "LISTEN";
   }
-  /** Bytes held out of order (for tests and stats). */
-  get outOfOrderRanges(): number {
-    return this.#ooo.count;
-  }
-
   /**
    * Active open (RFC 9293 §3.10.1): from CLOSED to SYN-SENT with `iss`.
    * The SYN goes out on the next dispatch.
@@ -437,17 +431,6 @@ export class TcpSocket {
         this.#windowUpdate = true;
       }
     }
-    return n;
-  }
-
-  /** Discards up to `length` received bytes (readv into nothing); returns the count. */
-  skip(length: number): number {
-    const rx = this.#rx;
-    if (rx === undefined) return 0;
-    const n = Math.min(length, rx.length);
-    rx.discard(n);
-    if (rx.length === 0 && this.#ooo.isEmpty) this.#releaseRx();
-    if (n > 0 && this.#windowWouldOpen()) this.#windowUpdate = true;
     return n;
   }
 
@@ -1286,7 +1269,6 @@ export class TcpSocket {
       return false;
     }
     this.stats.segmentsOut++;
-    this.#lastSendAt = now;
     this.#afterAckSent(now);
     const isProbe = len === 0 && seqLt(seq, this.sndUna);
     const end = seqAdd(seq, len + ((flags & TCP_FIN) !== 0 ? 1 : 0));
