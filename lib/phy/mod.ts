@@ -3,7 +3,8 @@
  * and wrappers any device can wear: pcap capture, tracing, fault injection.
  * (The FFI ring devices for TAP, AF_PACKET and netmap come with the Rust shim.)
  *
- * Devices lend frames as views and allocate nothing per frame. This layer
+ * Devices lend frames as views; the memory link copies and allocates nothing
+ * per frame (the fault injector, a test tool, copies). This layer
  * moves frames; it must not parse beyond what a capture or trace line needs.
  *
  * @module

@@ -1,7 +1,8 @@
 /**
- * Storage for packets and streams: fixed pools allocated once, so the hot path
- * allocates nothing. This layer knows bytes and slots, not protocols; it
- * imports only lib/wire.
+ * Storage for packets and streams: frame pools, byte rings, the out-of-order
+ * assembler, the timer wheel and the arena they can share. Memory is taken
+ * once and reused, and copies inside one arena are `copyWithin`. This layer
+ * knows bytes and slots, not protocols; it imports nothing else in lib/.
  *
  * @module
  */
