@@ -96,7 +96,6 @@ import {
   ENOENT,
   ENOMEM,
   ENOPROTOOPT,
-  ENOSYS,
   ENOTCONN,
   ENOTSOCK,
   EPERM,
@@ -643,7 +642,8 @@ export function mtcp_getsockname(
   if (kind !== "stream" && kind !== "listener") return fail(mctx, ENOTSOCK);
   const sock = mctx.connection(slot);
   addr.family = AF_INET;
-  addr.addr = sock !== undefined ? sock.localAddr : (mctx.boundPort(slot) >= 0 ? 0 : 0);
+  // Unconnected: bound to the wildcard address (bind accepts only ours or any).
+  addr.addr = sock !== undefined ? sock.localAddr : 0;
   addr.port = sock !== undefined ? sock.localPort : Math.max(0, mctx.boundPort(slot));
   if (addrlen !== undefined) addrlen.value = 16;
   return 0;
@@ -929,5 +929,3 @@ export async function mtcp_epoll_wait(
 export function mtcp_errno(mctx: mctx_t): number {
   return mctx.errno;
 }
-
-export { EINPROGRESS, ENOSYS };

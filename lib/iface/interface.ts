@@ -46,7 +46,7 @@ import {
   Ipv4Packet,
   writeIpv4Header,
 } from "../wire/ipv4.ts";
-import { emitTcp, parseTcp, TCP_ACK, TCP_RST, TcpPacket, TcpRepr } from "../wire/tcp.ts";
+import { emitTcp, readTcp, TCP_ACK, TCP_RST, TcpPacket, TcpRepr } from "../wire/tcp.ts";
 import { ArpCache, type ArpConfig, type ArpEntry } from "./arp_cache.ts";
 import type { Device, FrameSink, TxSlot } from "./device.ts";
 import { type PartialDatagram, Reassembler, type ReassemblyConfig } from "./reassembly.ts";
@@ -534,8 +534,8 @@ export class Interface implements FrameSink {
     if (!unicastToUs) return this.#drop("tcpToBroadcast");
     this.stats.rx.tcp++;
     const repr = this.#tcpRepr;
-    // check() has passed, checksum included: this parse cannot fail.
-    parseTcp(seg, repr);
+    // check() has passed, checksum included: fill the repr without checking again.
+    readTcp(seg, repr);
     if (this.tcp?.segmentArrived(this.#now, ip.src, ip.dst, repr, ip.bytes)) return;
     this.#drop("tcpNoSocket");
     this.#sendReset(this.#now, ip.src, repr);

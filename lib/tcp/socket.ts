@@ -578,7 +578,7 @@ export class TcpSocket {
       this.#ackPending = true;
       this.#established(now);
       if (seg.payloadLength > 0 || (flags & TCP_FIN) !== 0) {
-        this.#acceptText(now, seg, bytes, seqAdd(seg.seqNumber, 1), seg.payloadLength);
+        this.#acceptTextAt(now, seg, bytes, seqAdd(seg.seqNumber, 1), 0, seg.payloadLength);
       }
       return;
     }
@@ -909,11 +909,6 @@ export class TcpSocket {
       if (hi > lo) sackedBelowRxt += hi - lo;
     }
     return above + Math.max(0, rxt - sackedBelowRxt);
-  }
-
-  // Text of the SYN-ACK (rare) goes through the common path.
-  #acceptText(now: number, seg: TcpRepr, bytes: Uint8Array, seq: number, len: number): void {
-    this.#acceptTextAt(now, seg, bytes, seq, 0, len);
   }
 
   // RFC 9293 §3.10.7.4 seventh and eighth: `len` payload bytes starting

@@ -268,6 +268,15 @@ export function parseTcp(
   dst?: number,
 ): TcpRepr | undefined {
   if (packet.check(src, dst) !== "ok") return undefined;
+  return readTcp(packet, into);
+}
+
+/**
+ * Fills `into` from a segment whose {@linkcode TcpPacket.check} has already
+ * passed (the receive path checks once, with the checksum, and counts the
+ * fault; this does not check again). Unchecked input is undefined behaviour.
+ */
+export function readTcp(packet: TcpPacket, into: TcpRepr): TcpRepr {
   into.srcPort = packet.srcPort;
   into.dstPort = packet.dstPort;
   into.seqNumber = packet.seqNumber;
