@@ -6,10 +6,11 @@
  * with SACK, NewReno and CUBIC (`lib/tcp`); the interface layer with ARP, IPv4
  * (fragmentation and reassembly) and ICMP (`lib/iface`); devices and
  * middleware including a privilege-free in-memory Ethernet with a
- * discrete-event clock, a seeded fault injector and pcap capture (`lib/phy`);
- * mTCP's API with contexts, epoll and its errno contract (`lib/api`); and ping
- * (`lib/apps`). The FFI ring devices and the appliance come next (see the
- * README's status table).
+ * discrete-event clock, a seeded fault injector, pcap capture, and ring
+ * devices on the Rust shim for TAP, AF_PACKET and netmap (`lib/phy`, `ffi/`);
+ * mTCP's API with contexts, epoll and its errno contract (`lib/api`); and
+ * ping, an epoll server loop with echo/discard/HTTP handlers and a client
+ * (`lib/apps`). The appliance's CLI comes next (see the README's status table).
  *
  * @example Two hosts on an in-memory Ethernet ping each other
  * ```ts
@@ -30,5 +31,6 @@ export * from "./lib/storage/mod.ts";
 export * from "./lib/tcp/mod.ts";
 export * from "./lib/iface/mod.ts";
 export * from "./lib/phy/mod.ts";
+export * from "./ffi/shim.ts";
 export * from "./lib/api/mod.ts";
 export * from "./lib/apps/mod.ts";

@@ -19,7 +19,7 @@
 import { Interface } from "../iface/interface.ts";
 import { FlowTable } from "../iface/flow_table.ts";
 import type { TcpHandler } from "../iface/interface.ts";
-import type { MemoryNetwork, Pollable } from "../phy/memory.ts";
+import type { Network, Pollable } from "../phy/network.ts";
 import { BufferPool } from "../storage/buffer_pool.ts";
 import { TimerWheel } from "../storage/timer_wheel.ts";
 import { IsnGenerator } from "../tcp/isn.ts";
@@ -61,10 +61,13 @@ const KIND_STREAM = 1;
 const KIND_LISTENER = 2;
 const KIND_NAMES: readonly SocketKind[] = ["unused", "stream", "listener", "epoll"];
 
-/** Where a context's interface lives: for now, a host on a memory network. */
+/**
+ * Where a context's interface lives: a host on a memory network, or the one
+ * host of a `DeviceNetwork` on a TAP, AF_PACKET or netmap ring.
+ */
 export interface ContextAttachment extends Omit<HostOptions, "name"> {
   /** The network. */
-  network: MemoryNetwork;
+  network: Network;
   /** Port name on the network (default `ctx<cpu>`). */
   name?: string;
 }
@@ -125,7 +128,7 @@ export class MtcpContext
   /** True once destroyed. */
   destroyed = false;
   /** The network the context is attached to. */
-  readonly network: MemoryNetwork;
+  readonly network: Network;
   /** Its driver. */
   readonly driver: Driver;
   /** TCP tunables for new sockets. */

@@ -8,7 +8,8 @@
  * satisfied in the round: after a waiter resolves, the driver yields a whole
  * macrotask so every application coroutine runs (and queues its writes and
  * next waits) at the same virtual instant. With the system clock it sleeps
- * until the next event, at most `maxSleepMs`.
+ * until the next event, at most `maxSleepMs`: in the scheduler's `idle` (a
+ * real device's wait, which a kick ends early) or else on a timer.
  *
  * @module
  */
@@ -24,6 +25,10 @@ export interface Scheduler {
   pollAll(): boolean;
   /** The earliest time anything wants to run. */
   nextEvent(): number;
+  /** Sleeps until a device event, a wake, or `timeoutMs` (real devices; else a timer). */
+  idle?(timeoutMs: number): Promise<void>;
+  /** Ends an `idle` in progress. */
+  wakeIdle?(): void;
 }
 
 interface Waiter {
@@ -85,6 +90,7 @@ export class Driver {
 
   /** Ends a real-time sleep early (the scheduler is going away). */
   interrupt(): void {
+    this.scheduler.wakeIdle?.();
     const s = this.#sleep;
     if (s !== undefined) {
       clearTimeout(s.timer);
@@ -137,6 +143,10 @@ export class Driver {
           continue;
         }
         const wait = Math.max(0, Math.min(next - now, this.maxSleepMs));
+        if (s.idle !== undefined) {
+          await s.idle(wait);
+          continue;
+        }
         await new Promise<void>((resolve) => {
           const timer = setTimeout(() => {
             this.#sleep = undefined;

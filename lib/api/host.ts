@@ -11,7 +11,7 @@ import { Interface, type InterfaceConfig } from "../iface/interface.ts";
 import type { Device } from "../iface/device.ts";
 import { formatIpv4, parseIpv4Address, parseIpv4Cidr } from "../wire/address.ts";
 import { FaultInjector, type FaultInjectorOptions } from "../phy/fault.ts";
-import type { MemoryNetwork, Pollable } from "../phy/memory.ts";
+import type { Network, Pollable } from "../phy/network.ts";
 import { type PcapSink, PcapWriter } from "../phy/pcap_writer.ts";
 import { type TraceFn, Tracer } from "../phy/tracer.ts";
 
@@ -52,11 +52,11 @@ export class Host implements Pollable {
   readonly iface: Interface;
   /** The fault injector, when impaired. */
   readonly faults: FaultInjector | undefined;
-  readonly #network: MemoryNetwork;
+  readonly #network: Network;
 
   /** Use {@linkcode attachHost}. */
   constructor(
-    network: MemoryNetwork,
+    network: Network,
     name: string,
     device: Device,
     iface: Interface,
@@ -98,10 +98,11 @@ export interface HostStack {
 }
 
 /**
- * Builds a host's device chain (memory port, then fault injection, capture and
- * tracing as asked) and its interface. Throws `TypeError` on a malformed address.
+ * Builds a host's device chain (the network's device for it, then fault
+ * injection, capture and tracing as asked) and its interface. The MAC is the
+ * option's, else the device's own hardware address, else one from the name. Throws `TypeError` on a malformed address.
  */
-export function createHostStack(network: MemoryNetwork, options: HostOptions): HostStack {
+export function createHostStack(network: Network, options: HostOptions): HostStack {
   const cidr = parseIpv4Cidr(options.address);
   if (cidr === undefined) {
     throw new TypeError(`Invalid address: ${options.address} (expected a.b.c.d/n)`);
@@ -118,7 +119,7 @@ export function createHostStack(network: MemoryNetwork, options: HostOptions): H
   if (options.trace !== undefined) device = new Tracer(device, options.trace);
   const iface = new Interface(device, {
     ...options.interface,
-    mac: options.mac ?? macFromName(options.name),
+    mac: options.mac ?? network.hardwareMac ?? macFromName(options.name),
     address: cidr.address,
     prefixLength: cidr.prefixLength,
     ...(gateway !== undefined ? { gateway } : {}),
@@ -130,7 +131,7 @@ export function createHostStack(network: MemoryNetwork, options: HostOptions): H
  * Attaches a host to `network`, registers it with the scheduler and brings it
  * up (a gratuitous ARP). Throws `TypeError` on a malformed address.
  */
-export function attachHost(network: MemoryNetwork, options: HostOptions): Host {
+export function attachHost(network: Network, options: HostOptions): Host {
   const { device, iface, faults } = createHostStack(network, options);
   const host = new Host(network, options.name, device, iface, faults);
   network.add(host);

@@ -1,8 +1,11 @@
 /**
- * Applications on the stack, built only on lib/api: for now ping; `serve`,
- * `proxy` and `bench` come with the TCP engine.
+ * Applications on the stack, built only on lib/api: ping, an epoll-driven
+ * TCP server loop with echo and discard handlers, and a small HTTP responder.
  *
  * @module
  */
 
+export * from "./http_responder.ts";
 export * from "./ping.ts";
+export * from "./tcp_client.ts";
+export * from "./tcp_server.ts";

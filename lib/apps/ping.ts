@@ -6,7 +6,8 @@
  */
 
 import type { Host } from "../api/host.ts";
-import type { MemoryNetwork, Pollable } from "../phy/memory.ts";
+import type { Network, Pollable } from "../phy/network.ts";
+import { Driver } from "../api/driver.ts";
 
 /** Options for {@linkcode ping}. */
 export interface PingOptions {
@@ -92,7 +93,7 @@ class Pinger implements Pollable {
  * reply as it comes.
  */
 export async function ping(
-  network: MemoryNetwork,
+  network: Network,
   host: Host,
   dst: number,
   options: PingOptions = {},
@@ -117,9 +118,10 @@ export async function ping(
   network.add(pinger);
   try {
     const lastSendAt = start + (count - 1) * intervalMs;
-    await network.runUntilAsync(() => pinger.sent === count && pinger.answered.size === count, {
-      timeoutMs: lastSendAt - start + waitMs,
-    });
+    await Driver.of(network).wait(
+      () => pinger.sent === count && pinger.answered.size === count,
+      lastSendAt - start + waitMs,
+    );
   } finally {
     network.remove(pinger);
     host.iface.onEchoReply = previous;

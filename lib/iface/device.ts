@@ -10,10 +10,18 @@
  * @module
  */
 
+/**
+ * Receive flag: the frame's TCP/UDP checksum need not be verified. The
+ * kernel either verified it, or the frame never crossed a wire and carries a
+ * partial checksum (a veth's TP_STATUS_CSUMNOTREADY, a TAP's
+ * VIRTIO_NET_HDR_F_NEEDS_CSUM). The IPv4 header checksum is always complete.
+ */
+export const RX_CHECKSUM_TRUSTED = 1;
+
 /** Receives frames lent by a device. */
 export interface FrameSink {
-  /** One frame: valid only until this call returns. */
-  receiveFrame(bytes: Uint8Array, offset: number, length: number): void;
+  /** One frame: valid only until this call returns. `flags`: RX_* bits. */
+  receiveFrame(bytes: Uint8Array, offset: number, length: number, flags: number): void;
 }
 
 /** Where to build one outgoing frame: `bytes[offset, offset + length)`. */

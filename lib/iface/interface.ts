@@ -48,7 +48,7 @@ import {
 } from "../wire/ipv4.ts";
 import { emitTcp, readTcp, TCP_ACK, TCP_RST, TcpPacket, TcpRepr } from "../wire/tcp.ts";
 import { ArpCache, type ArpConfig, type ArpEntry } from "./arp_cache.ts";
-import type { Device, FrameSink, TxSlot } from "./device.ts";
+import { type Device, type FrameSink, RX_CHECKSUM_TRUSTED, type TxSlot } from "./device.ts";
 import { type PartialDatagram, Reassembler, type ReassemblyConfig } from "./reassembly.ts";
 import { type DropReason, InterfaceStats } from "./stats.ts";
 
@@ -158,6 +158,7 @@ export class Interface implements FrameSink {
   #icmpRefilledAt = -Infinity;
   #ident = 1;
   #now = 0;
+  #rxChecksumTrusted = false;
 
   // Reused views: nothing is allocated per packet on the receive path.
   readonly #eth = new EthernetFrame();
@@ -229,7 +230,8 @@ export class Interface implements FrameSink {
   }
 
   /** @internal FrameSink: one received frame. */
-  receiveFrame(bytes: Uint8Array, offset: number, length: number): void {
+  receiveFrame(bytes: Uint8Array, offset: number, length: number, flags: number): void {
+    this.#rxChecksumTrusted = (flags & RX_CHECKSUM_TRUSTED) !== 0;
     const rx = this.stats.rx;
     rx.frames++;
     rx.bytes += length;
@@ -528,7 +530,8 @@ export class Interface implements FrameSink {
 
   #receiveTcp(ip: Ipv4Packet, offset: number, length: number, unicastToUs: boolean): void {
     const seg = this.#tcpPacket.wrap(ip.bytes, offset, length);
-    const fault = seg.check(ip.src, ip.dst);
+    // The device vouches for the checksum (verified, or partial on local data).
+    const fault = this.#rxChecksumTrusted ? seg.check() : seg.check(ip.src, ip.dst);
     if (fault !== "ok") return this.#drop(CHECK_DROPS.tcp[fault]);
     // RFC 1122 §4.2.3.10: segments to a broadcast or multicast address are discarded.
     if (!unicastToUs) return this.#drop("tcpToBroadcast");

@@ -8,8 +8,9 @@
  */
 
 import { FramePool } from "../storage/frame_pool.ts";
-import type { Device, FrameSink, TxSlot } from "../iface/device.ts";
+import { type Device, type FrameSink, RX_CHECKSUM_TRUSTED, type TxSlot } from "../iface/device.ts";
 import { ETHERNET_HEADER_LEN } from "../wire/ethernet.ts";
+import { completeTcpChecksum } from "../wire/tcp.ts";
 import { DeviceWrapper } from "./device_wrapper.ts";
 
 /** What to do to frames in one direction. Probabilities are 0 to 1. */
@@ -150,8 +151,8 @@ export class FaultInjector extends DeviceWrapper {
   }
 
   /** @internal Frames from the wrapped device enter the receive impairment. */
-  receiveFrame(bytes: Uint8Array, offset: number, length: number): void {
-    this.#admit(this.#rx, this.#now, bytes, offset, length);
+  receiveFrame(bytes: Uint8Array, offset: number, length: number, flags: number): void {
+    this.#admit(this.#rx, this.#now, bytes, offset, length, flags);
   }
 
   /** A slot of the injector's own; the frame is impaired at commit. */
@@ -161,7 +162,7 @@ export class FaultInjector extends DeviceWrapper {
 
   /** Impairs the frame and queues it for the wrapped device. */
   override txCommit(now: number, length: number): void {
-    this.#admit(this.#tx, now, this.#txBuffer, 0, length);
+    this.#admit(this.#tx, now, this.#txBuffer, 0, length, 0);
     this.#drain(this.#tx, now, Infinity, undefined, this.inner);
   }
 
@@ -176,7 +177,14 @@ export class FaultInjector extends DeviceWrapper {
     return Math.min(this.inner.pollAt(now), this.#rx.nextDue(), this.#tx.nextDue());
   }
 
-  #admit(d: Direction, now: number, bytes: Uint8Array, offset: number, length: number): void {
+  #admit(
+    d: Direction,
+    now: number,
+    bytes: Uint8Array,
+    offset: number,
+    length: number,
+    flags: number,
+  ): void {
     d.stats.frames++;
     if (d.loss > 0 && this.#random() < d.loss) {
       d.stats.lost++;
@@ -192,6 +200,9 @@ export class FaultInjector extends DeviceWrapper {
       }
       const at = d.pool.offsetOf(slot);
       d.pool.bytes.set(bytes.subarray(offset, offset + length), at);
+      // A held copy is lent later without the device's flags: complete a
+      // partial checksum now, so that corruption is still caught.
+      if ((flags & RX_CHECKSUM_TRUSTED) !== 0) completeTcpChecksum(d.pool.bytes, at, length);
       if (d.corrupt > 0 && length > ETHERNET_HEADER_LEN && this.#random() < d.corrupt) {
         const i = at + ETHERNET_HEADER_LEN +
           Math.floor(this.#random() * (length - ETHERNET_HEADER_LEN));
@@ -244,7 +255,7 @@ export class FaultInjector extends DeviceWrapper {
       const length = pool.lengthOf(slot);
       const at = pool.offsetOf(slot);
       if (sink !== undefined) {
-        sink.receiveFrame(pool.bytes, at, length);
+        sink.receiveFrame(pool.bytes, at, length, 0);
       } else if (out !== undefined) {
         const tx = out.txAcquire(now, length);
         if (tx !== undefined) {

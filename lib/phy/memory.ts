@@ -30,6 +30,7 @@ import {
 import { getMac, isMulticastMac } from "../wire/address.ts";
 import { ETHERNET_HEADER_LEN, VLAN_TAG_LEN } from "../wire/ethernet.ts";
 import { type Clock, SystemClock, VirtualClock } from "./clock.ts";
+import type { Network, Pollable } from "./network.ts";
 
 /** Largest frame a memory link carries: MTU plus a tagged Ethernet header. */
 function maxFrame(mtu: number): number {
@@ -46,13 +47,7 @@ export interface MemoryPortOptions {
   queueFrames?: number;
 }
 
-/** Something the scheduler drives: an interface, a context, an application loop. */
-export interface Pollable {
-  /** Does whatever is due at `now`; true if it did anything. */
-  poll(now: number): boolean;
-  /** When it next has something to do (`Infinity`: nothing until a frame comes). */
-  pollAt(now: number): number;
-}
+export type { Pollable } from "./network.ts";
 
 /** One host's device on a {@linkcode MemoryNetwork}. */
 export class MemoryDevice implements Device {
@@ -122,7 +117,7 @@ export class MemoryDevice implements Device {
       this.#rxFree[this.#rxFreeCount++] = entry;
       this.stats.rxFrames++;
       this.stats.rxBytes += length;
-      sink.receiveFrame(from.txPool.bytes, from.txPool.offsetOf(slot), length);
+      sink.receiveFrame(from.txPool.bytes, from.txPool.offsetOf(slot), length, 0);
       from.releaseTx(slot);
       n++;
     }
@@ -236,7 +231,7 @@ export interface RunOptions {
 }
 
 /** The segment: a learning switch between ports, and the scheduler. */
-export class MemoryNetwork {
+export class MemoryNetwork implements Network {
   /** The clock every host on this network reads. */
   readonly clock: Clock;
   /** One-way latency in milliseconds. */

@@ -111,9 +111,9 @@ export class PcapWriter extends DeviceWrapper implements FrameSink {
   }
 
   /** @internal */
-  receiveFrame(bytes: Uint8Array, offset: number, length: number): void {
+  receiveFrame(bytes: Uint8Array, offset: number, length: number, flags: number): void {
     this.#capture(this.#now, bytes, offset, length);
-    this.#outer!.receiveFrame(bytes, offset, length);
+    this.#outer!.receiveFrame(bytes, offset, length, flags);
   }
 
   /** Forwards, remembering the slot to capture at commit. */

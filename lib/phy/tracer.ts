@@ -47,9 +47,9 @@ export class Tracer extends DeviceWrapper implements FrameSink {
     return n;
   }
   /** @internal */
-  receiveFrame(bytes: Uint8Array, offset: number, length: number): void {
+  receiveFrame(bytes: Uint8Array, offset: number, length: number, flags: number): void {
     this.#fn("rx", this.#now, bytes, offset, length);
-    this.#outer!.receiveFrame(bytes, offset, length);
+    this.#outer!.receiveFrame(bytes, offset, length, flags);
   }
   /** Forwards, remembering the slot. */
   override txAcquire(now: number, length: number): TxSlot | undefined {

@@ -379,3 +379,33 @@ export function emitTcp(
   put16(bytes, offset + 16, checksumFinish(sum));
   return hl;
 }
+
+/**
+ * Computes and stores the TCP checksum of an Ethernet frame carrying IPv4 and
+ * TCP, whatever the checksum field held (a partial checksum from an offloading
+ * sender, say). Returns false, changing nothing, for any other frame or one
+ * too short for its headers.
+ */
+export function completeTcpChecksum(bytes: Uint8Array, offset: number, length: number): boolean {
+  if (length < 14 + 20 + TCP_HEADER_LEN) return false;
+  if (bytes[offset + 12] !== 0x08 || bytes[offset + 13] !== 0x00) return false;
+  const ip = offset + 14;
+  if (bytes[ip]! >> 4 !== 4 || bytes[ip + 9] !== IP_PROTO_TCP) return false;
+  const ihl = (bytes[ip]! & 0x0f) * 4;
+  const total = (bytes[ip + 2]! << 8) | bytes[ip + 3]!;
+  if (ihl < 20 || total < ihl + TCP_HEADER_LEN || total > length - 14) return false;
+  const src = ((bytes[ip + 12]! << 24) | (bytes[ip + 13]! << 16) | (bytes[ip + 14]! << 8) |
+    bytes[ip + 15]!) >>> 0;
+  const dst = ((bytes[ip + 16]! << 24) | (bytes[ip + 17]! << 16) | (bytes[ip + 18]! << 8) |
+    bytes[ip + 19]!) >>> 0;
+  const seg = ip + ihl;
+  const segLen = total - ihl;
+  bytes[seg + 16] = 0;
+  bytes[seg + 17] = 0;
+  const sum = checksumFinish(
+    checksumAdd(pseudoHeaderSum(src, dst, IP_PROTO_TCP, segLen), bytes, seg, segLen),
+  );
+  bytes[seg + 16] = sum >> 8;
+  bytes[seg + 17] = sum & 0xff;
+  return true;
+}

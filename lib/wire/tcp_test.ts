@@ -2,7 +2,9 @@ import assert from "node:assert/strict";
 import { fixtureFrames } from "../../tests/_support/fixtures.ts";
 import { EthernetFrame } from "./ethernet.ts";
 import { Ipv4Packet } from "./ipv4.ts";
+import { checksumFold, pseudoHeaderSum } from "./checksum.ts";
 import {
+  completeTcpChecksum,
   emitTcp,
   parseTcp,
   TCP_ACK,
@@ -141,4 +143,24 @@ Deno.test("parseTcp() skips an unknown option by its length and stops at EOL", (
   const r = parseTcp(new TcpPacket().wrap(out, 0, 32))!;
   assert.equal(r.mss, 1400, "MSS after the unknown option");
   assert.ok(!r.hasTimestamps, "nothing read after EOL");
+});
+
+Deno.test("completeTcpChecksum() turns a partial checksum into the kernel's full one", () => {
+  let count = 0;
+  for (const { frame, ip, tcp } of segments("tcp_http")) {
+    const out = frame.slice();
+    // What an offloading sender leaves: the folded pseudo-header sum.
+    const partial = checksumFold(pseudoHeaderSum(ip.src, ip.dst, 6, tcp.length));
+    out[tcp.offset + 16] = partial >> 8;
+    out[tcp.offset + 17] = partial & 0xff;
+    assert.equal(completeTcpChecksum(out, 0, out.length), true);
+    assert.deepEqual(out, frame);
+    count++;
+  }
+  assert.ok(count > 5);
+  const arp = fixtureFrames("arp_icmp")[0]!.data.slice();
+  const before = arp.slice();
+  assert.equal(completeTcpChecksum(arp, 0, arp.length), false);
+  assert.deepEqual(arp, before);
+  assert.equal(completeTcpChecksum(new Uint8Array(60), 0, 60), false);
 });

@@ -60,7 +60,7 @@ class EchoSource implements Device {
     this.#frame = frame;
   }
   receive(_now: number, sink: FrameSink, budget: number): number {
-    for (let i = 0; i < budget; i++) sink.receiveFrame(this.#frame, 0, this.#frame.length);
+    for (let i = 0; i < budget; i++) sink.receiveFrame(this.#frame, 0, this.#frame.length, 0);
     return budget;
   }
   txAcquire(): TxSlot {

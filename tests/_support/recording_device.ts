@@ -40,7 +40,7 @@ export class RecordingDevice implements Device {
       // Lend it at an offset inside a bigger buffer, as a ring would.
       const ring = new Uint8Array(f.length + 64);
       ring.set(f, 32);
-      sink.receiveFrame(ring, 32, f.length);
+      sink.receiveFrame(ring, 32, f.length, 0);
       n++;
     }
     return n;

@@ -1,0 +1,118 @@
+/**
+ * One host on a real ring device: the {@linkcode Network} a context attaches
+ * to when its packets go through TAP, AF_PACKET or netmap. Time is the system
+ * clock; the scheduler polls the host, and between rounds sleeps in the
+ * device's `nonblocking` wait (woken early when the application acts), or
+ * spins when the device is in busy-poll mode.
+ *
+ * The wait is adaptive: right after a round that did work, the scheduler
+ * yields to the event loop for a short spin budget before sleeping in poll,
+ * so a request that answers a burst does not pay the sleep's wake-up cost.
+ *
+ * @module
+ */
+
+import { setImmediate } from "node:timers";
+import type { Device } from "../iface/device.ts";
+import { Arena } from "../storage/arena.ts";
+import { type Clock, SystemClock } from "./clock.ts";
+import type { Network, Pollable } from "./network.ts";
+import type { RingDevice } from "./ring_device.ts";
+
+/** Options of a {@linkcode DeviceNetwork}. */
+export interface DeviceNetworkOptions {
+  /** Bytes of buffer memory for the host's sockets (default 64 MiB). */
+  arenaBytes?: number;
+  /** How long to keep spinning after the last busy round, in ms (default 0.05). */
+  spinMs?: number;
+}
+
+function macrotask(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+/** A network of one host on one ring device. */
+export class DeviceNetwork implements Network {
+  /** The system clock. */
+  readonly clock: Clock = new SystemClock();
+  /** Memory for the host's socket buffers. */
+  readonly arena: Arena;
+  /** The ring device. */
+  readonly device: RingDevice;
+  /** Spin budget after a busy round, in ms. */
+  spinMs: number;
+  readonly #pollables: Pollable[] = [];
+  #attached = false;
+  #lastBusy = -Infinity;
+
+  /** A network around `device`; it owns the device from now on. */
+  constructor(device: RingDevice, options: DeviceNetworkOptions = {}) {
+    this.device = device;
+    this.arena = new Arena(options.arenaBytes);
+    this.spinMs = options.spinMs ?? 0.05;
+  }
+
+  /** The device's hardware address (packet, netmap); `undefined` for a TAP. */
+  get hardwareMac(): number | undefined {
+    return this.device.hardwareMac || undefined;
+  }
+
+  /** The device, for the one host; a second attach throws `Error`. */
+  attach(_options: { name: string }): Device {
+    if (this.#attached) throw new Error(`${this.device.name} already carries a host`);
+    this.#attached = true;
+    return this.device;
+  }
+
+  /** Registers something for the scheduler to drive. */
+  add(p: Pollable): void {
+    this.#pollables.push(p);
+  }
+
+  /** Stops driving `p`. */
+  remove(p: Pollable): void {
+    const i = this.#pollables.indexOf(p);
+    if (i >= 0) this.#pollables.splice(i, 1);
+  }
+
+  /** Polls everything until nobody does anything. */
+  pollAll(): boolean {
+    const clock = this.clock;
+    let any = false;
+    for (let progress = true; progress;) {
+      progress = false;
+      for (const p of this.#pollables) if (p.poll(clock.now())) progress = true;
+      any ||= progress;
+    }
+    if (any) this.#lastBusy = clock.now();
+    return any;
+  }
+
+  /** The earliest time anything registered wants to run. */
+  nextEvent(): number {
+    const now = this.clock.now();
+    let next = Infinity;
+    for (const p of this.#pollables) next = Math.min(next, p.pollAt(now));
+    return next;
+  }
+
+  /** Sleeps in the device's wait, or spins (busy-poll, or just after work). */
+  async idle(timeoutMs: number): Promise<void> {
+    const d = this.device;
+    if (d.busyPoll || this.clock.now() - this.#lastBusy < this.spinMs) {
+      await macrotask();
+      return;
+    }
+    await d.wait(Math.ceil(timeoutMs));
+  }
+
+  /** Ends a wait in progress. */
+  wakeIdle(): void {
+    this.device.wake();
+  }
+
+  /** Closes the device. */
+  close(): void {
+    this.device.close();
+  }
+}

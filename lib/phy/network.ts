@@ -1,0 +1,47 @@
+/**
+ * What hosts and contexts attach to: a {@linkcode MemoryNetwork} (many hosts,
+ * simulated) or a {@linkcode DeviceNetwork} (one host on a real ring device).
+ * Either gives a clock, an arena for buffers, a device per attached host, and
+ * a scheduler that polls everything registered with it.
+ *
+ * @module
+ */
+
+import type { Device } from "../iface/device.ts";
+import type { Arena } from "../storage/arena.ts";
+import type { Clock } from "./clock.ts";
+
+/** Something the scheduler drives: an interface, a context, an application loop. */
+export interface Pollable {
+  /** Does whatever is due at `now`; true if it did anything. */
+  poll(now: number): boolean;
+  /** When it next has something to do (`Infinity`: nothing until a frame comes). */
+  pollAt(now: number): number;
+}
+
+/** A place hosts attach to, with the scheduler that drives them. */
+export interface Network {
+  /** The clock every host reads. */
+  readonly clock: Clock;
+  /** Memory for frame slots and socket buffers. */
+  readonly arena: Arena;
+  /** The device's own MAC, for a host that is not given one (a NIC's, a veth's). */
+  readonly hardwareMac?: number | undefined;
+  /** A device for a new host named `name`. */
+  attach(options: { name: string }): Device;
+  /** Registers something for the scheduler to drive. */
+  add(p: Pollable): void;
+  /** Stops driving `p`. */
+  remove(p: Pollable): void;
+  /** Polls everything until nothing more happens now; true if anything did. */
+  pollAll(): boolean;
+  /** The earliest time anything registered wants to run. */
+  nextEvent(): number;
+  /**
+   * Sleeps until the device has a frame, {@linkcode Network.wakeIdle} is
+   * called, or `timeoutMs` passes. Absent on a memory network (a timer does).
+   */
+  idle?(timeoutMs: number): Promise<void>;
+  /** Ends an `idle` in progress. */
+  wakeIdle?(): void;
+}

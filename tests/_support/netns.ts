@@ -1,0 +1,286 @@
+/**
+ * Interop test support: network namespaces the test creates and deletes,
+ * commands run inside them, and one of our contexts on a TAP (or one end of a
+ * veth pair) whose kernel side lives in the namespace. Traffic stays inside
+ * namespaces and devices the test made.
+ *
+ * @module
+ */
+
+import * as M from "../../mod.ts";
+import { loadShim } from "../../ffi/shim.ts";
+
+const decoder = new TextDecoder();
+
+/** Output of a finished command. */
+export interface Ran {
+  code: number;
+  stdout: Uint8Array;
+  stderr: string;
+  text: string;
+}
+
+/** Runs a command to completion, feeding `stdin` when given. */
+export async function run(cmd: string[], stdin?: Uint8Array): Promise<Ran> {
+  const child = new Deno.Command(cmd[0]!, {
+    args: cmd.slice(1),
+    stdin: stdin === undefined ? "null" : "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  if (stdin !== undefined) {
+    const w = child.stdin.getWriter();
+    // Write while the output is read: a large input would otherwise deadlock.
+    void w.write(stdin).then(() => w.close()).catch(() => {});
+  }
+  const out = await child.output();
+  return {
+    code: out.code,
+    stdout: out.stdout,
+    stderr: decoder.decode(out.stderr),
+    text: decoder.decode(out.stdout),
+  };
+}
+
+/** Runs a command and throws with its stderr when it fails. */
+export async function must(cmd: string[]): Promise<string> {
+  const r = await run(cmd);
+  if (r.code !== 0) throw new Error(`${cmd.join(" ")}: exit ${r.code}: ${r.stderr.trim()}`);
+  return r.text;
+}
+
+function has(cmd: string): boolean {
+  return new Deno.Command("sh", {
+    args: ["-c", `command -v ${cmd}`],
+    stdout: "null",
+    stderr: "null",
+  })
+    .outputSync().success;
+}
+
+/**
+ * Why interop tests cannot run here (`undefined` when they can): they need
+ * root, /dev/net/tun, iproute2, the shim, and the tools named.
+ */
+export function interopUnavailable(...tools: string[]): string | undefined {
+  if (Deno.uid() !== 0) return "not root";
+  try {
+    Deno.statSync("/dev/net/tun");
+  } catch {
+    return "no /dev/net/tun";
+  }
+  for (const t of ["ip", ...tools]) if (!has(t)) return `${t} is missing`;
+  try {
+    loadShim();
+  } catch (err) {
+    return (err as Error).message;
+  }
+  return undefined;
+}
+
+let counter = 0;
+
+/** A short unique tag for names (interface names hold 15 characters). */
+export function uniqueTag(): string {
+  counter++;
+  return `${(Deno.pid % 10000).toString(36)}${
+    Math.floor(Math.random() * 1296).toString(36)
+  }${counter}`;
+}
+
+/** A network namespace of the test's own. */
+export class Netns {
+  readonly name: string;
+  private constructor(name: string) {
+    this.name = name;
+  }
+  /** Creates `mtcp-<tag>` with loopback up. */
+  static async create(tag: string): Promise<Netns> {
+    const ns = new Netns(`mtcp-${tag}`);
+    await must(["ip", "netns", "add", ns.name]);
+    await ns.must(["ip", "link", "set", "lo", "up"]);
+    return ns;
+  }
+  /** Runs `cmd` inside the namespace. */
+  run(cmd: string[], stdin?: Uint8Array): Promise<Ran> {
+    return run(["ip", "netns", "exec", this.name, ...cmd], stdin);
+  }
+  /** Runs `cmd` inside and throws when it fails. */
+  must(cmd: string[]): Promise<string> {
+    return must(["ip", "netns", "exec", this.name, ...cmd]);
+  }
+  /** Starts `cmd` inside, in the background. */
+  spawn(cmd: string[]): Deno.ChildProcess {
+    return new Deno.Command("ip", {
+      args: ["netns", "exec", this.name, ...cmd],
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+  }
+  /** Deletes the namespace (and every interface in it). */
+  async delete(): Promise<void> {
+    await run(["ip", "netns", "del", this.name]);
+  }
+}
+
+/** Waits until `cmd` inside `ns` succeeds, for a server to come up. */
+export async function waitUntil(ns: Netns, cmd: string[], timeoutMs = 5000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    if ((await ns.run(cmd)).code === 0) return;
+    if (Date.now() > end) throw new Error(`timed out waiting for: ${cmd.join(" ")}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Our side of a link into a namespace. */
+export interface Link {
+  ns: Netns;
+  ctx: M.MtcpContext;
+  device: M.RingDevice;
+  /** The kernel's address in the namespace. */
+  kernelIp: string;
+  /** Our address. */
+  ourIp: string;
+  /** The kernel-side interface name (in the namespace). */
+  kernelIf: string;
+  /** Destroys the context, closes the device and deletes the namespace (and veth). */
+  close(): Promise<void>;
+}
+
+/** Options of {@linkcode tapLink} and {@linkcode vethLink}. */
+export interface LinkOptions {
+  /** mtcp.conf values. */
+  config?: Record<string, unknown>;
+  /** Ring options. */
+  ring?: M.RingDeviceOptions;
+  /** Impair our device both ways. */
+  impair?: M.FaultInjectorOptions;
+  /** Capture our side. */
+  pcap?: M.PcapSink;
+}
+
+const SUBNET = "10.77.0";
+
+function context(network: M.DeviceNetwork, options: LinkOptions): M.MtcpContext {
+  const rc = M.mtcp_init({
+    num_cores: 1,
+    max_concurrency: 4096,
+    max_num_buffers: 4096,
+    ...options.config,
+  });
+  if (rc !== 0) throw new Error(`mtcp_init: ${M.mtcp_strerror_init()}`);
+  const ctx = M.mtcp_create_context(0, {
+    network,
+    address: `${SUBNET}.2/24`,
+    ...(options.impair !== undefined ? { impair: options.impair } : {}),
+    ...(options.pcap !== undefined ? { pcap: options.pcap } : {}),
+  });
+  if (ctx === null) throw new Error(`mtcp_create_context: ${M.mtcp_strerror_init()}`);
+  return ctx;
+}
+
+/**
+ * A TAP of ours whose kernel side is moved into a new namespace with address
+ * 10.77.0.1/24; our context is 10.77.0.2.
+ */
+export async function tapLink(options: LinkOptions = {}): Promise<Link> {
+  const tag = uniqueTag();
+  const ns = await Netns.create(tag);
+  const name = `mtt${tag}`;
+  let device: M.RingDevice | undefined;
+  try {
+    device = M.RingDevice.open(`tap:${name}`, options.ring);
+    await must(["ip", "link", "set", name, "netns", ns.name]);
+    await ns.must(["ip", "addr", "add", `${SUBNET}.1/24`, "dev", name]);
+    await ns.must(["ip", "link", "set", name, "up"]);
+    const network = new M.DeviceNetwork(device);
+    const ctx = context(network, options);
+    return {
+      ns,
+      ctx,
+      device,
+      kernelIp: `${SUBNET}.1`,
+      ourIp: `${SUBNET}.2`,
+      kernelIf: name,
+      close: async () => {
+        M.mtcp_destroy();
+        await device!.closeAsync();
+        await ns.delete();
+      },
+    };
+  } catch (err) {
+    if (device !== undefined) await device.closeAsync();
+    await ns.delete();
+    throw err;
+  }
+}
+
+/**
+ * A veth pair: one end (ours, AF_PACKET) stays in this namespace with no
+ * address, the other goes into a new namespace as 10.77.0.1/24. Offloads
+ * that would hand us super-frames are turned off on both ends.
+ */
+export async function vethLink(options: LinkOptions = {}): Promise<Link> {
+  const tag = uniqueTag();
+  const ns = await Netns.create(tag);
+  const ours = `mtv${tag}`;
+  const theirs = `mtw${tag}`;
+  let device: M.RingDevice | undefined;
+  try {
+    await must(["ip", "link", "add", ours, "type", "veth", "peer", "name", theirs]);
+    await must(["ip", "link", "set", theirs, "netns", ns.name]);
+    // Ours carries no address: the host's kernel must neither answer nor forward here.
+    await run(["sysctl", "-qw", `net.ipv6.conf.${ours}.disable_ipv6=1`]);
+    await run(["sysctl", "-qw", `net.ipv4.conf.${ours}.forwarding=0`]);
+    await must(["ip", "link", "set", ours, "up"]);
+    await ns.must(["ip", "addr", "add", `${SUBNET}.1/24`, "dev", theirs]);
+    await ns.must(["ip", "link", "set", theirs, "up"]);
+    await ns.run(["ethtool", "-K", theirs, "tso", "off", "gso", "off", "gro", "off"]);
+    await run(["ethtool", "-K", ours, "tso", "off", "gso", "off", "gro", "off"]);
+    device = M.RingDevice.open(`packet:${ours}`, options.ring);
+    const network = new M.DeviceNetwork(device);
+    const ctx = context(network, options);
+    return {
+      ns,
+      ctx,
+      device,
+      kernelIp: `${SUBNET}.1`,
+      ourIp: `${SUBNET}.2`,
+      kernelIf: theirs,
+      close: async () => {
+        M.mtcp_destroy();
+        await device!.closeAsync();
+        await run(["ip", "link", "del", ours]);
+        await ns.delete();
+      },
+    };
+  } catch (err) {
+    if (device !== undefined) await device.closeAsync();
+    await run(["ip", "link", "del", ours]);
+    await ns.delete();
+    throw err;
+  }
+}
+
+/** SHA-256 of bytes, as hex. */
+export async function sha256(data: Uint8Array): Promise<string> {
+  const d = new Uint8Array(await crypto.subtle.digest("SHA-256", data as Uint8Array<ArrayBuffer>));
+  return [...d].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** `n` pseudo-random bytes from `seed` (xorshift32). */
+export function randomBytes(n: number, seed: number): Uint8Array {
+  const out = new Uint8Array(n);
+  let s = seed >>> 0 || 1;
+  for (let i = 0; i < n; i++) {
+    s ^= s << 13;
+    s >>>= 0;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    s >>>= 0;
+    out[i] = s & 0xff;
+  }
+  return out;
+}
