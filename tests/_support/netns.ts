@@ -284,3 +284,74 @@ export function randomBytes(n: number, seed: number): Uint8Array {
   }
   return out;
 }
+
+/** A packet capture running in a namespace, until stopped. */
+export class Capture {
+  readonly file: string;
+  readonly #child: Deno.ChildProcess;
+  private constructor(file: string, child: Deno.ChildProcess) {
+    this.file = file;
+    this.#child = child;
+  }
+  /** Starts tcpdump on `ifname` inside `ns`, writing `file`; resolves once it listens. */
+  static async start(ns: Netns, ifname: string, file: string): Promise<Capture> {
+    const child = new Deno.Command("ip", {
+      args: ["netns", "exec", ns.name, "tcpdump", "-i", ifname, "-s", "256", "-U", "-w", file],
+      stdin: "null",
+      stdout: "null",
+      stderr: "piped",
+    }).spawn();
+    const reader = child.stderr.getReader();
+    let seen = "";
+    const deadline = Date.now() + 5000;
+    while (!seen.includes("listening on")) {
+      const { value, done } = await reader.read();
+      if (done || Date.now() > deadline) throw new Error(`tcpdump did not start: ${seen}`);
+      seen += decoder.decode(value);
+    }
+    reader.releaseLock();
+    void child.stderr.cancel().catch(() => {});
+    return new Capture(file, child);
+  }
+  /** Stops the capture and waits for the file to be complete. */
+  async stop(): Promise<void> {
+    await new Promise((r) => setTimeout(r, 200)); // the last frames reach the file
+    this.#child.kill("SIGINT");
+    await this.#child.status;
+  }
+}
+
+/** tshark's output over a capture: one line per matching frame, the fields asked. */
+export async function tsharkFields(
+  file: string,
+  filter: string,
+  fields: string[],
+): Promise<string[]> {
+  const r = await run([
+    "tshark",
+    "-n",
+    "-r",
+    file,
+    "-o",
+    "ip.check_checksum:TRUE",
+    "-o",
+    "tcp.check_checksum:TRUE",
+    "-Y",
+    filter,
+    "-T",
+    "fields",
+    ...fields.flatMap((f) => ["-e", f]),
+  ]);
+  if (r.code !== 0) throw new Error(`tshark: ${r.stderr}`);
+  return r.text.split("\n").filter((l) => l.length > 0);
+}
+
+/** Ends a background command (if it has not ended by itself) and waits for it. */
+export async function stopChild(child: Deno.ChildProcess): Promise<void> {
+  try {
+    child.kill();
+  } catch {
+    // it had ended already
+  }
+  await child.output().catch(() => {});
+}

@@ -79,8 +79,7 @@ Deno.test({
     } finally {
       stop.abort();
       await Promise.all([http, echo]);
-      server.kill();
-      await server.output();
+      await stopChild(server);
       await link.close();
       await Deno.remove(dir, { recursive: true });
     }
