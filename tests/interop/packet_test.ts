@@ -6,7 +6,14 @@
  */
 import assert from "node:assert/strict";
 import * as M from "../../mod.ts";
-import { interopUnavailable, randomBytes, sha256, vethLink, waitUntil } from "../_support/netns.ts";
+import {
+  interopUnavailable,
+  randomBytes,
+  sha256,
+  stopChild,
+  vethLink,
+  waitUntil,
+} from "../_support/netns.ts";
 
 const unavailable = interopUnavailable("curl", "socat", "ping", "python3", "ethtool");
 
