@@ -413,6 +413,7 @@ pub unsafe extern "C" fn mtcp_shim_wait(ring: *mut Ring, timeout_ms: i32) -> i32
     if fds[0].revents & (POLLERR | POLLHUP | POLLNVAL) != 0 && fds[0].revents & POLLIN == 0 {
         r.info.features |= FEATURE_GONE;
         r.info.last_errno = ENETDOWN;
+        r.info.rx_errors += 1;
         return -ENETDOWN;
     }
     1

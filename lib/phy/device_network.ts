@@ -103,7 +103,9 @@ export class DeviceNetwork implements Network {
       await macrotask();
       return;
     }
-    await d.wait(Math.ceil(timeoutMs));
+    const rc = d.gone ? -1 : await d.wait(Math.ceil(timeoutMs));
+    // A vanished device wakes poll at once, forever: sleep on a timer instead.
+    if (rc < 0) await new Promise((resolve) => setTimeout(resolve, Math.max(1, timeoutMs)));
   }
 
   /** Ends a wait in progress. */

@@ -79,6 +79,7 @@ export class RingDevice implements Device {
   #txUsed = 0;
   #txAvail: number;
   #closed = false;
+  #gone = false;
 
   private constructor(ring: ShimRing, busyPoll: boolean) {
     this.ring = ring;
@@ -141,7 +142,10 @@ export class RingDevice implements Device {
     if (this.#closed) return 0;
     const n = this.ring.rx(Math.min(budget, this.ring.rxSlots));
     if (n <= 0) {
-      if (n < 0) this.errors++;
+      if (n < 0 && !this.#gone) {
+        this.errors++;
+        this.#gone = this.gone;
+      }
       return 0;
     }
     const d = this.#rxDesc;

@@ -1,0 +1,277 @@
+/**
+ * The Rust shim itself: its exports against the TypeScript symbol table,
+ * netmap's structure layouts against netmap's published header, the one-line
+ * errors (missing capability, no such interface, netmap absent), TAP
+ * multi-queue and the virtio header (checksum offload and TSO super-frames),
+ * busy polling, and a device that vanishes under a running context.
+ */
+import assert from "node:assert/strict";
+import * as M from "../../mod.ts";
+import {
+  interopUnavailable,
+  randomBytes,
+  run,
+  sha256,
+  stopChild,
+  tapLink,
+  uniqueTag,
+  vethLink,
+  waitUntil,
+} from "../_support/netns.ts";
+
+let shimMissing: string | undefined;
+try {
+  M.loadShim();
+} catch (err) {
+  shimMissing = (err as Error).message;
+}
+const unavailable = interopUnavailable("curl", "python3");
+
+Deno.test({
+  name: "the shim exports exactly the symbols of ffi/shim.ts",
+  ignore: shimMissing !== undefined,
+  async fn() {
+    const { path } = M.loadShim();
+    const nm = await run(["nm", "-D", "--defined-only", path]);
+    assert.equal(nm.code, 0, nm.stderr);
+    const exported = nm.text.split("\n").map((l) => l.trim().split(/\s+/)[2]).filter((s) =>
+      s?.startsWith("mtcp_shim_")
+    ).sort();
+    assert.deepEqual(exported, Object.keys(M.SHIM_SYMBOLS).sort());
+  },
+});
+
+Deno.test({
+  name: "netmap structures and ioctls are laid out as netmap's header (API 14) says",
+  ignore: shimMissing !== undefined,
+  fn() {
+    // From sys/net/netmap.h and netmap_legacy.h, x86_64.
+    const expected = [
+      60, // sizeof(struct nmreq)
+      16,
+      20,
+      24,
+      28,
+      36,
+      40,
+      48,
+      52, // nr_version .. nr_flags
+      24,
+      28,
+      56, // netmap_if: ni_tx_rings, ni_rx_rings, ring_ofs
+      8,
+      20,
+      24,
+      28,
+      40,
+      128,
+      256, // netmap_ring: num_slots, head, cur, tail, ts, sem, slot
+      16, // sizeof(struct netmap_slot)
+      0xc03c6992, // NIOCREGIF = _IOWR('i', 146, struct nmreq)
+      0x6995, // NIOCRXSYNC = _IO('i', 149)
+    ];
+    assert.deepEqual(M.netmapLayout(), expected);
+  },
+});
+
+Deno.test({
+  name: "opening fails with one clear line: netmap absent, no such interface, bad spec",
+  ignore: shimMissing !== undefined,
+  fn() {
+    let netmapPresent = true;
+    try {
+      Deno.statSync("/dev/netmap");
+    } catch {
+      netmapPresent = false;
+    }
+    if (!netmapPresent) {
+      assert.throws(
+        () => M.RingDevice.open("netmap:lo"),
+        /^Error: netmap:lo: \/dev\/netmap is absent: the netmap kernel module is not loaded/,
+      );
+    }
+    assert.throws(
+      () => M.RingDevice.open("packet:nosuch0"),
+      /^Error: packet:nosuch0: no such interface$/,
+    );
+    assert.throws(() => M.RingDevice.open("tap:"), /invalid interface name/);
+    assert.throws(() => M.RingDevice.open("eth0"), /unknown device \(expected tap:NAME/);
+    for (const spec of ["netmap:lo", "packet:nosuch0", "tap:", "eth0"]) {
+      try {
+        M.RingDevice.open(spec);
+      } catch (err) {
+        assert.ok(!(err as Error).message.includes("\n"), spec);
+      }
+    }
+  },
+});
+
+Deno.test({
+  name: "without CAP_NET_ADMIN or CAP_NET_RAW the error names the capability and the way out",
+  ignore: shimMissing !== undefined || Deno.uid() !== 0 ||
+    interopUnavailable("setpriv") !== undefined,
+  async fn() {
+    const script = `
+      import { RingDevice } from "${new URL("../../mod.ts", import.meta.url).href}";
+      for (const spec of ["tap:mtnocap0", "packet:lo"]) {
+        try { RingDevice.open(spec); console.log("opened " + spec); }
+        catch (e) { console.log(e.message); }
+      }`;
+    const r = await run([
+      "setpriv",
+      "--bounding-set=-net_admin,-net_raw",
+      "--inh-caps=-net_admin,-net_raw",
+      "--",
+      Deno.execPath(),
+      "eval",
+      script,
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    const [tap, packet] = r.text.trim().split("\n");
+    assert.match(
+      tap!,
+      /^tap:mtnocap0: .*permission denied: CAP_NET_ADMIN is needed \(run as root, or inside `unshare -rn`\)$/,
+    );
+    assert.match(
+      packet!,
+      /^packet:lo: .*permission denied: CAP_NET_RAW is needed \(run as root, or inside `unshare -rn`\)$/,
+    );
+  },
+});
+
+Deno.test({
+  name: "a multi-queue TAP gives one queue per open; a single-queue TAP refuses a second open",
+  ignore: unavailable !== undefined,
+  async fn() {
+    const name = `mtq${uniqueTag()}`;
+    const q0 = M.RingDevice.open(`tap:${name}`, { multiQueue: true });
+    const q1 = M.RingDevice.open(`tap:${name}`, { multiQueue: true });
+    try {
+      assert.ok(q0.created);
+      assert.ok(!q1.created);
+      const queues = [...Deno.readDirSync(`/sys/class/net/${name}/queues`)].map((e) => e.name)
+        .sort();
+      assert.deepEqual(queues, ["rx-0", "rx-1", "tx-0", "tx-1"]);
+      assert.throws(() => M.RingDevice.open(`tap:${name}`), /busy|not a TAP with these flags/);
+    } finally {
+      await q0.closeAsync();
+      await q1.closeAsync();
+    }
+    // A TAP the shim created is gone with its last queue.
+    assert.equal((await run(["ip", "link", "show", name])).code, 1);
+  },
+});
+
+for (const ring of [{ vnetHdr: true }, { tso: true }, { busyPoll: true }]) {
+  Deno.test({
+    name: `over TAP with ${
+      JSON.stringify(ring)
+    }: curl and our download of 10 MB are byte-identical`,
+    ignore: unavailable !== undefined,
+    sanitizeResources: false,
+    sanitizeOps: false,
+    async fn() {
+      const link = await tapLink({ ring });
+      const stop = new AbortController();
+      const body = randomBytes(10 << 20, 31);
+      const http = M.runTcpServer(link.ctx, 80, M.httpHandler(() => body), { signal: stop.signal });
+      const dir = await Deno.makeTempDir();
+      await Deno.writeFile(`${dir}/big`, body);
+      const server = link.ns.spawn([
+        "python3",
+        "-m",
+        "http.server",
+        "8000",
+        "--bind",
+        link.kernelIp,
+        "--directory",
+        dir,
+      ]);
+      try {
+        const r = await link.ns.run([
+          "curl",
+          "-sS",
+          "--max-time",
+          "60",
+          `http://${link.ourIp}/big`,
+        ]);
+        assert.equal(r.code, 0, r.stderr);
+        assert.equal(await sha256(r.stdout), await sha256(body));
+        await waitUntil(link.ns, [
+          "python3",
+          "-c",
+          `import socket; socket.create_connection(("${link.kernelIp}", 8000), 1)`,
+        ]);
+        const got = await M.httpGet(link.ctx, M.parseIpv4Address(link.kernelIp)!, 8000, "/big", {
+          timeoutMs: 60_000,
+        });
+        assert.equal(await sha256(got.body), await sha256(body));
+        assert.equal(link.ctx.iface.stats.drops.tcpBadChecksum, 0);
+        if (ring.busyPoll) {
+          assert.equal(link.device.busyPoll, true);
+        } else {
+          // The kernel offloaded checksums to us (partial), and we trusted them.
+          assert.ok(link.device.vnetHdr);
+          assert.ok(link.device.rxChecksumTrusted > 100, `${link.device.rxChecksumTrusted}`);
+        }
+        if (ring.tso) {
+          // Super-frames: far fewer frames than 1448-byte segments would need.
+          assert.ok(
+            link.device.stats.rxFrames < (10 << 20) / 1448,
+            `${link.device.stats.rxFrames}`,
+          );
+        }
+      } finally {
+        stop.abort();
+        await http;
+        await stopChild(server);
+        await link.close();
+        await Deno.remove(dir, { recursive: true });
+      }
+    },
+  });
+}
+
+for (const make of [tapLink, vethLink]) {
+  Deno.test({
+    name: `a ${
+      make === tapLink ? "TAP" : "veth"
+    } deleted under a running context is counted, not fatal`,
+    ignore: unavailable !== undefined || interopUnavailable("ethtool") !== undefined,
+    sanitizeResources: false,
+    sanitizeOps: false,
+    async fn() {
+      const link = await make();
+      const stop = new AbortController();
+      const http = M.runTcpServer(link.ctx, 80, M.httpHandler(() => new Uint8Array(10)), {
+        signal: stop.signal,
+      });
+      try {
+        const r = await link.ns.run(["curl", "-sS", `http://${link.ourIp}/x`]);
+        assert.equal(r.code, 0, r.stderr);
+        await link.ns.must(["ip", "link", "del", link.kernelIf]);
+        // The context keeps running and sending into the void.
+        const fd = M.mtcp_socket(link.ctx, M.AF_INET, M.SOCK_STREAM, 0);
+        M.mtcp_setsock_nonblock(link.ctx, fd);
+        M.mtcp_connect(link.ctx, fd, {
+          family: M.AF_INET,
+          addr: M.parseIpv4Address(link.kernelIp)!,
+          port: 80,
+        });
+        const t0 = Date.now();
+        while (!link.device.gone && Date.now() - t0 < 3000) {
+          await new Promise((r) => setTimeout(r, 50));
+        }
+        assert.ok(link.device.gone, "the device is reported gone");
+        const c = link.device.counters();
+        assert.ok(c.rxErrors + c.txErrors > 0, JSON.stringify(c));
+        assert.ok(link.device.ring.lastErrno > 0);
+        assert.equal(link.ctx.destroyed, false);
+      } finally {
+        stop.abort();
+        await http;
+        await link.close();
+      }
+    },
+  });
+}
