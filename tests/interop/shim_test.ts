@@ -275,3 +275,88 @@ for (const make of [tapLink, vethLink]) {
     },
   });
 }
+
+Deno.test({
+  name:
+    "with the virtio header, a frame sent with a partial checksum and NEEDS_CSUM is completed by the kernel",
+  ignore: unavailable !== undefined,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const link = await tapLink({ ring: { vnetHdr: true } });
+    try {
+      const r = link.device.ring;
+      const ourMac = link.ctx.iface.mac;
+      const macText = (await link.ns.must(["cat", `/sys/class/net/${link.kernelIf}/address`]))
+        .trim();
+      const kernelMac = parseInt(macText.replaceAll(":", ""), 16);
+      // No ARP round: the kernel knows our MAC, so its RST comes straight back.
+      await link.ns.must([
+        "ip",
+        "neigh",
+        "replace",
+        link.ourIp,
+        "lladdr",
+        M.formatMac(ourMac),
+        "dev",
+        link.kernelIf,
+      ]);
+      const src = M.parseIpv4Address(link.ourIp)!;
+      const dst = M.parseIpv4Address(link.kernelIp)!;
+      const send = (port: number, offload: boolean) => {
+        r.tx(0);
+        const off = r.txDesc[0]!;
+        const b = r.mem;
+        let at = off + M.writeEthernetHeader(b, off, kernelMac, ourMac, M.ETHERTYPE_IPV4);
+        const ip = M.ipv4Repr();
+        Object.assign(ip, { src, dst, protocol: M.IP_PROTO_TCP, ttl: 64, payloadLength: 20 });
+        at += M.emitIpv4(ip, b, at);
+        const syn = new M.TcpRepr();
+        Object.assign(syn, {
+          srcPort: 40000 + port,
+          dstPort: port,
+          seqNumber: 1,
+          flags: M.TCP_SYN,
+          window: 1024,
+        });
+        M.emitTcp(syn, b, at, src, dst, 0);
+        // What an offloading sender leaves in the field: the pseudo-header sum.
+        const partial = M.checksumFold(M.pseudoHeaderSum(src, dst, M.IP_PROTO_TCP, 20));
+        b[at + 16] = partial >> 8;
+        b[at + 17] = partial & 0xff;
+        r.txDesc[1] = at + 20 - off;
+        r.txDesc[2] = offload ? M.DESC_CSUM_PARTIAL : 0;
+        r.txDesc[3] = offload ? (at - off) | (16 << 16) : 0;
+        assert.equal(r.tx(1), 1);
+      };
+      const resetFrom = async (port: number): Promise<boolean> => {
+        const end = Date.now() + 1500;
+        while (Date.now() < end) {
+          const n = r.rx(64);
+          for (let i = 0; i < n; i++) {
+            const o = r.rxDesc[i * 4]!;
+            const b = r.mem;
+            if (
+              b[o + 12] === 8 && b[o + 23] === M.IP_PROTO_TCP &&
+              ((b[o + 34]! << 8) | b[o + 35]!) === port
+            ) {
+              if ((b[o + 47]! & M.TCP_RST) !== 0) return true;
+            }
+          }
+          if (n === 0) await r.wait(50);
+        }
+        return false;
+      };
+      send(9, false);
+      assert.equal(await resetFrom(9), false, "a partial checksum without the flag is dropped");
+      send(13, true);
+      assert.equal(
+        await resetFrom(13),
+        true,
+        "with NEEDS_CSUM the kernel takes the frame and resets",
+      );
+    } finally {
+      await link.close();
+    }
+  },
+});
