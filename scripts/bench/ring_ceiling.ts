@@ -40,7 +40,9 @@ if (values["device-reflector"] !== undefined) {
     receiveFrame(bytes: Uint8Array, offset: number, length: number): void {
       const slot = dev.txAcquire(0, length);
       if (slot === undefined) return;
-      const b = slot.bytes, to = slot.offset;
+      // Receive and transmit slots share the ring's one mapping: one view.
+      if (slot.bytes !== bytes) throw new Error("ring memory is not one view");
+      const b = bytes, to = slot.offset;
       b.copyWithin(to + 6, offset, offset + 6);
       b.copyWithin(to, offset + 6, offset + 12);
       b.copyWithin(to + 12, offset + 12, offset + length);
