@@ -20,7 +20,7 @@
 export const SHIM_SYMBOLS = {
   mtcp_shim_abi_version: { parameters: [], result: "u32" },
   mtcp_shim_open: {
-    parameters: ["buffer", "usize", "u32", "u32", "buffer", "usize"],
+    parameters: ["buffer", "usize", "u32", "u32", "usize", "buffer", "usize"],
     result: "pointer",
   },
   mtcp_shim_rx: { parameters: ["pointer", "u32"], result: "i32" },
@@ -37,7 +37,7 @@ export const SHIM_SYMBOLS = {
 export type Shim = Deno.DynamicLibrary<typeof SHIM_SYMBOLS>["symbols"];
 
 /** The ABI version this module speaks (`mtcp_shim_abi_version`). */
-export const SHIM_ABI_VERSION = 1;
+export const SHIM_ABI_VERSION = 2;
 
 /** The library's file name. */
 export const SHIM_FILE = "libmtcp_shim.so";
@@ -79,7 +79,7 @@ export const BACKEND_NAMES: Readonly<Record<number, string>> = {
 };
 
 // RingInfo offsets (ffi/src/lib.rs).
-const INFO_SIZE = 160;
+const INFO_SIZE = 168;
 const I = {
   abi: 0,
   backend: 4,
@@ -106,6 +106,7 @@ const I = {
   txErrors: 136,
   waits: 144,
   wakeups: 152,
+  arenaLen: 160,
 } as const;
 
 /** The counters the shim keeps for a ring. */
@@ -219,6 +220,12 @@ export interface ShimOpenOptions {
   flags?: number;
   /** Receive and transmit descriptors (default 256). */
   slots?: number;
+  /**
+   * Bytes reserved at the start of the ring's memory for the caller's own
+   * buffers (default 0): one mapping, so copies between them and frames are
+   * `copyWithin` and allocate nothing.
+   */
+  arenaBytes?: number;
   /** The library, when not in the usual places. */
   shimPath?: string;
 }
@@ -235,8 +242,10 @@ export class ShimRing {
   readonly spec: string;
   /** `tap`, `packet` or `netmap`. */
   readonly backend: string;
-  /** Packet memory: every frame is a range of this view. */
+  /** The ring's memory: the arena, then the packet memory; every frame is a range of this view. */
   readonly mem: Uint8Array;
+  /** Bytes at the start of `mem` left for the caller's buffers. */
+  readonly arenaBytes: number;
   /** Receive descriptors. */
   readonly rxDesc: Uint32Array;
   /** Transmit descriptors. */
@@ -275,6 +284,7 @@ export class ShimRing {
       new Deno.UnsafePointerView(Deno.UnsafePointer.create(d.getBigUint64(at, true))!)
         .getArrayBuffer(len);
     this.mem = new Uint8Array(region(I.mem, Number(d.getBigUint64(I.memLen, true))));
+    this.arenaBytes = Number(d.getBigUint64(I.arenaLen, true));
     this.rxDesc = new Uint32Array(region(I.rxDesc, this.rxSlots * 16));
     this.txDesc = new Uint32Array(region(I.txDesc, this.txSlots * 16));
   }
@@ -293,6 +303,7 @@ export class ShimRing {
       BigInt(name.length),
       options.flags ?? 0,
       options.slots ?? 0,
+      BigInt(options.arenaBytes ?? 0),
       err,
       BigInt(err.length),
     );

@@ -31,7 +31,7 @@ use core::ptr;
 use sys::*;
 
 /// Version of the ABI below; `ffi/shim.ts` refuses a library of another version.
-pub const ABI_VERSION: u32 = 1;
+pub const ABI_VERSION: u32 = 2;
 
 /// Backend numbers in [`RingInfo::backend`].
 pub const BACKEND_TAP: u32 = 1;
@@ -98,10 +98,11 @@ pub struct RingInfo {
     pub tx_errors: u64,  // 136: failed writes
     pub waits: u64,      // 144: calls to wait that slept
     pub wakeups: u64,    // 152: waits ended by mtcp_shim_wake
+    pub arena_len: u64,  // 160: bytes at the start of `mem` for the stack's own buffers
 }
 
 /// Size of [`RingInfo`], for the TypeScript view.
-pub const RING_INFO_SIZE: usize = 160;
+pub const RING_INFO_SIZE: usize = 168;
 const _: () = assert!(core::mem::size_of::<RingInfo>() == RING_INFO_SIZE);
 const _: () = assert!(core::mem::size_of::<Desc>() == 16);
 
@@ -150,6 +151,7 @@ impl Ring {
                 tx_errors: 0,
                 waits: 0,
                 wakeups: 0,
+                arena_len: 0,
             },
             wake_fd: -1,
             rx: vec![Desc::default(); rx_slots as usize],
@@ -226,23 +228,83 @@ pub(crate) fn interface_facts(name: &[u8; IFNAMSIZ]) -> (u32, [u8; 8]) {
     (mtu, mac)
 }
 
-/// Anonymous, page-aligned memory for packet slots.
-pub(crate) fn map_anonymous(len: usize) -> Result<*mut u8, i32> {
-    // SAFETY: an anonymous private mapping touches no existing memory.
-    let p = unsafe {
-        mmap(
-            ptr::null_mut(),
-            len,
-            PROT_READ | PROT_WRITE,
-            MAP_PRIVATE | MAP_ANONYMOUS,
-            -1,
-            0,
-        )
-    };
-    if p == MAP_FAILED {
-        Err(errno())
-    } else {
-        Ok(p as *mut u8)
+/// One contiguous mapping: `arena` bytes for the stack's socket buffers, then
+/// the packet memory. Because both lie in one range, TypeScript sees them as
+/// one ArrayBuffer, and copies between a frame and a socket buffer are
+/// `copyWithin`: no view is made per packet.
+pub(crate) struct Region {
+    pub base: *mut u8,
+    pub len: usize,
+    pub arena: usize,
+}
+
+impl Region {
+    /// Reserves `arena` (rounded to pages) plus `packets` bytes, anonymous.
+    pub fn reserve(arena: usize, packets: usize) -> Result<Region, i32> {
+        let arena = (arena + 4095) & !4095;
+        let len = arena + ((packets + 4095) & !4095);
+        // SAFETY: an anonymous private mapping touches no existing memory.
+        let p = unsafe {
+            mmap(
+                ptr::null_mut(),
+                len,
+                PROT_READ | PROT_WRITE,
+                MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+                -1,
+                0,
+            )
+        };
+        if p == MAP_FAILED {
+            Err(errno())
+        } else {
+            Ok(Region {
+                base: p as *mut u8,
+                len,
+                arena,
+            })
+        }
+    }
+
+    /// Where packet memory starts.
+    pub fn packets(&self) -> *mut u8 {
+        // SAFETY: `arena` is within the reservation.
+        unsafe { self.base.add(self.arena) }
+    }
+
+    /// Maps `len` bytes of `fd` (a kernel ring) over the packet part, in place.
+    pub fn map_device(&self, fd: i32, len: usize) -> Result<(), i32> {
+        // SAFETY: MAP_FIXED replaces pages of our own reservation only.
+        let p = unsafe {
+            mmap(
+                self.packets() as *mut c_void,
+                len,
+                PROT_READ | PROT_WRITE,
+                MAP_SHARED | MAP_FIXED | MAP_POPULATE,
+                fd,
+                0,
+            )
+        };
+        if p == MAP_FAILED {
+            Err(errno())
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Fills the info block's memory fields.
+    pub fn describe(&self, info: &mut RingInfo) {
+        info.mem = self.base as u64;
+        info.mem_len = self.len as u64;
+        info.arena_len = self.arena as u64;
+    }
+
+    /// Unmaps the whole range (a kernel ring mapped into it included).
+    pub fn release(&mut self) {
+        if !self.base.is_null() {
+            // SAFETY: the range is ours and released once.
+            unsafe { munmap(self.base as *mut c_void, self.len) };
+            self.base = ptr::null_mut();
+        }
     }
 }
 
@@ -268,8 +330,10 @@ pub extern "C" fn mtcp_shim_abi_version() -> u32 {
 }
 
 /// Opens a ring on the device `spec` (`tap:NAME`, `packet:IFNAME` or `netmap:IFNAME`).
-/// `slots` is the number of receive and of transmit descriptors (0: 256).
-/// Returns the ring handle, or null with a one-line message in `err`.
+/// `slots` is the number of receive and of transmit descriptors (0: 256);
+/// `arena` bytes at the start of the ring's memory are left for the caller's
+/// own buffers (see `Region`). Returns the ring handle, or null with a
+/// one-line message in `err`.
 ///
 /// # Safety
 /// `spec` must point to `spec_len` readable bytes; `err` to `err_cap` writable
@@ -280,6 +344,7 @@ pub unsafe extern "C" fn mtcp_shim_open(
     spec_len: usize,
     flags: u32,
     slots: u32,
+    arena: usize,
     err: *mut u8,
     err_cap: usize,
 ) -> *mut Ring {
@@ -295,9 +360,9 @@ pub unsafe extern "C" fn mtcp_shim_open(
         slots.clamp(8, 4096)
     };
     let opened = match spec.split_once(':') {
-        Some(("tap", name)) => tap::open(&spec, name, flags, slots),
-        Some(("packet", name)) => packet::open(&spec, name, flags, slots),
-        Some(("netmap", name)) => netmap::open(&spec, name, flags, slots),
+        Some(("tap", name)) => tap::open(&spec, name, flags, slots, arena),
+        Some(("packet", name)) => packet::open(&spec, name, flags, slots, arena),
+        Some(("netmap", name)) => netmap::open(&spec, name, flags, slots, arena),
         _ => Err(OpenError(format!(
             "{spec}: unknown device (expected tap:NAME, packet:IFNAME or netmap:IFNAME)"
         ))),

@@ -10,7 +10,6 @@
 
 use crate::sys::*;
 use crate::*;
-use core::ffi::c_void;
 use core::mem::{offset_of, size_of};
 
 /// NETMAP_API of the headers this follows.
@@ -164,8 +163,7 @@ pub fn layout() -> Vec<u32> {
 
 pub(crate) struct Netmap {
     fd: i32,
-    mem: *mut u8,
-    mem_len: usize,
+    region: Region,
     rx_ring: *mut NetmapRing,
     tx_ring: *mut NetmapRing,
     rx_held: u32,
@@ -176,6 +174,7 @@ pub(crate) fn open(
     name: &str,
     _flags: u32,
     slots: u32,
+    arena: usize,
 ) -> Result<Box<Ring>, OpenError> {
     let ifn = ifname(spec, name)?;
     // SAFETY: system calls on a descriptor we own; the mapping is read within
@@ -210,23 +209,25 @@ pub(crate) fn open(
             return Err(OpenError(format!("{spec}: NIOCREGIF: {}", os_error(e))));
         }
         let mem_len = req.nr_memsize as usize;
-        let mem = mmap(
-            core::ptr::null_mut(),
-            mem_len,
-            PROT_READ | PROT_WRITE,
-            MAP_SHARED,
-            fd,
-            0,
-        );
-        if mem == MAP_FAILED {
-            let e = errno();
+        let mut region = match Region::reserve(arena, mem_len) {
+            Ok(r) => r,
+            Err(e) => {
+                close(fd);
+                return Err(OpenError(format!(
+                    "{spec}: cannot reserve memory: {}",
+                    os_error(e)
+                )));
+            }
+        };
+        if let Err(e) = region.map_device(fd, mem_len) {
+            region.release();
             close(fd);
             return Err(OpenError(format!(
                 "{spec}: cannot map netmap memory: {}",
                 os_error(e)
             )));
         }
-        let mem = mem as *mut u8;
+        let mem = region.packets();
         let nifp = mem.add(req.nr_offset as usize) as *const NetmapIf;
         let ofs = core::ptr::addr_of!((*nifp).ring_ofs) as *const i64;
         let ntx = (*nifp).ni_tx_rings as usize;
@@ -239,15 +240,15 @@ pub(crate) fn open(
         let desc = slots.min((*rx_ring).num_slots).min((*tx_ring).num_slots);
         let nm = Netmap {
             fd,
-            mem,
-            mem_len,
+            region,
             rx_ring,
             tx_ring,
             rx_held: 0,
         };
         let mut ring = Ring::new(BACKEND_NETMAP, fd, desc, desc, Backend::Netmap(nm));
-        ring.info.mem = mem as u64;
-        ring.info.mem_len = mem_len as u64;
+        if let Backend::Netmap(n) = &ring.backend {
+            n.region.describe(&mut ring.info);
+        }
         ring.info.slot_size = (*rx_ring).nr_buf_size;
         ring.info.mtu = mtu;
         ring.info.mac = mac;
@@ -269,7 +270,7 @@ impl Netmap {
     unsafe fn buf_off(&self, ring: *mut NetmapRing, idx: u32) -> u32 {
         let b = (ring as *mut u8).offset((*ring).buf_ofs as isize);
         (b.add(idx as usize * (*ring).nr_buf_size as usize)
-            .offset_from(self.mem)) as u32
+            .offset_from(self.region.base)) as u32
     }
 
     fn next(ring: *mut NetmapRing, i: u32, n: u32) -> u32 {
@@ -351,10 +352,7 @@ impl Netmap {
     pub(crate) fn close(&mut self) {
         // SAFETY: the mapping and descriptor are ours and released once.
         unsafe {
-            if !self.mem.is_null() {
-                munmap(self.mem as *mut c_void, self.mem_len);
-                self.mem = core::ptr::null_mut();
-            }
+            self.region.release();
             if self.fd >= 0 {
                 close(self.fd);
                 self.fd = -1;

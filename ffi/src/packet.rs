@@ -20,8 +20,8 @@ const TX_DATA_ALIGNED: usize = 34;
 
 pub(crate) struct Packet {
     fd: i32,
-    map: *mut u8,
-    map_len: usize,
+    region: Region,
+    map: *mut u8, // the kernel's rings: region.packets()
     frame_size: usize,
     frames: usize,
     tx_base: usize, // offset of the transmit ring in the mapping
@@ -45,7 +45,13 @@ fn setopt(fd: i32, name: i32, value: i32) -> bool {
     }
 }
 
-pub(crate) fn open(spec: &str, name: &str, flags: u32, slots: u32) -> Result<Box<Ring>, OpenError> {
+pub(crate) fn open(
+    spec: &str,
+    name: &str,
+    flags: u32,
+    slots: u32,
+    arena: usize,
+) -> Result<Box<Ring>, OpenError> {
     let ifn = ifname(spec, name)?;
     // SAFETY: plain system calls on descriptors we own, with buffers we own.
     unsafe {
@@ -99,17 +105,25 @@ pub(crate) fn open(spec: &str, name: &str, flags: u32, slots: u32) -> Result<Box
         }
         let ring_len = block_size * blocks;
         let map_len = ring_len * 2;
-        let map = mmap(
-            core::ptr::null_mut(),
-            map_len,
-            PROT_READ | PROT_WRITE,
-            MAP_SHARED | MAP_POPULATE,
-            fd,
-            0,
-        );
-        if map == MAP_FAILED {
-            return Err(fail("cannot map the rings"));
+        let mut region = match Region::reserve(arena, map_len) {
+            Ok(r) => r,
+            Err(e) => {
+                close(fd);
+                return Err(OpenError(format!(
+                    "{spec}: cannot reserve memory: {}",
+                    os_error(e)
+                )));
+            }
+        };
+        if let Err(e) = region.map_device(fd, map_len) {
+            region.release();
+            close(fd);
+            return Err(OpenError(format!(
+                "{spec}: cannot map the rings: {}",
+                os_error(e)
+            )));
         }
+        let map = region.packets();
         let addr = sockaddr_ll {
             sll_family: AF_PACKET as u16,
             sll_protocol: ETH_P_ALL.to_be(),
@@ -122,14 +136,14 @@ pub(crate) fn open(spec: &str, name: &str, flags: u32, slots: u32) -> Result<Box
         let len = core::mem::size_of::<sockaddr_ll>() as u32;
         if bind(fd, &addr as *const sockaddr_ll as *const c_void, len) < 0 {
             let e = errno();
-            munmap(map, map_len);
+            region.release();
             close(fd);
             return Err(OpenError(format!("{spec}: cannot bind: {}", os_error(e))));
         }
         let p = Packet {
             fd,
-            map: map as *mut u8,
-            map_len,
+            region,
+            map,
             frame_size,
             frames,
             tx_base: ring_len,
@@ -145,8 +159,9 @@ pub(crate) fn open(spec: &str, name: &str, flags: u32, slots: u32) -> Result<Box
         };
         let desc = (slots as usize).min(frames) as u32;
         let mut ring = Ring::new(BACKEND_PACKET, fd, desc, desc, Backend::Packet(p));
-        ring.info.mem = map as u64;
-        ring.info.mem_len = map_len as u64;
+        if let Backend::Packet(p) = &ring.backend {
+            p.region.describe(&mut ring.info);
+        }
         ring.info.slot_size = (frame_size - TX_DATA_ALIGNED.max(66)) as u32;
         ring.info.mtu = mtu;
         ring.info.mac = mac;
@@ -220,7 +235,7 @@ impl Packet {
                 flags |= DESC_CSUM_VALID;
             }
             rx[n] = Desc {
-                off: (off + mac) as u32,
+                off: (self.region.arena + off + mac) as u32,
                 len: snap,
                 flags,
                 meta: 0,
@@ -251,7 +266,7 @@ impl Packet {
                 break;
             }
             tx[avail] = Desc {
-                off: (off + self.tx_data) as u32,
+                off: (self.region.arena + off + self.tx_data) as u32,
                 len: 0,
                 flags: 0,
                 meta: 0,
@@ -327,10 +342,8 @@ impl Packet {
     pub(crate) fn close(&mut self) {
         // SAFETY: the mapping and descriptor are ours and released once.
         unsafe {
-            if !self.map.is_null() {
-                munmap(self.map as *mut c_void, self.map_len);
-                self.map = core::ptr::null_mut();
-            }
+            self.region.release();
+            self.map = core::ptr::null_mut();
             if self.fd >= 0 {
                 close(self.fd);
                 self.fd = -1;

@@ -196,6 +196,8 @@ pub const MAP_PRIVATE: c_int = 0x02;
 pub const MAP_ANONYMOUS: c_int = 0x20;
 pub const MAP_LOCKED: c_int = 0x2000;
 pub const MAP_POPULATE: c_int = 0x8000;
+pub const MAP_FIXED: c_int = 0x10;
+pub const MAP_NORESERVE: c_int = 0x4000;
 pub const MAP_FAILED: *mut c_void = !0usize as *mut c_void;
 
 pub const AF_INET: c_int = 2;

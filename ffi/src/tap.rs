@@ -18,14 +18,20 @@ pub(crate) struct Tap {
     fd: i32,
     name: [u8; IFNAMSIZ],
     vnet: bool,
-    mem: *mut u8,
-    mem_len: usize,
+    region: Region,
+    mem: *mut u8, // packet slots: region.packets()
     stride: usize,
     slot_size: usize,
     rx_slots: usize,
 }
 
-pub(crate) fn open(spec: &str, name: &str, flags: u32, slots: u32) -> Result<Box<Ring>, OpenError> {
+pub(crate) fn open(
+    spec: &str,
+    name: &str,
+    flags: u32,
+    slots: u32,
+    arena: usize,
+) -> Result<Box<Ring>, OpenError> {
     let ifn = ifname(spec, name)?;
     let vnet = flags & OPEN_VNET_HDR != 0;
     let tso = vnet && flags & OPEN_TSO != 0;
@@ -103,9 +109,8 @@ pub(crate) fn open(spec: &str, name: &str, flags: u32, slots: u32) -> Result<Box
             mtu as usize + 14 + 4
         };
         let stride = (slot_size + HEADROOM + 63) & !63;
-        let mem_len = (stride * 2 * slots as usize + 4095) & !4095;
-        let mem = match map_anonymous(mem_len) {
-            Ok(p) => p,
+        let region = match Region::reserve(arena, stride * 2 * slots as usize) {
+            Ok(r) => r,
             Err(e) => {
                 close(fd);
                 return Err(OpenError(format!(
@@ -114,19 +119,22 @@ pub(crate) fn open(spec: &str, name: &str, flags: u32, slots: u32) -> Result<Box
                 )));
             }
         };
+        let base = region.arena;
+        let mem = region.packets();
         let tap = Tap {
             fd,
             name: ifn,
             vnet,
+            region,
             mem,
-            mem_len,
             stride,
             slot_size,
             rx_slots: slots as usize,
         };
         let mut ring = Ring::new(BACKEND_TAP, fd, slots, slots, Backend::Tap(tap));
-        ring.info.mem = mem as u64;
-        ring.info.mem_len = mem_len as u64;
+        if let Backend::Tap(t) = &ring.backend {
+            t.region.describe(&mut ring.info);
+        }
         ring.info.slot_size = slot_size as u32;
         ring.info.mtu = mtu;
         ring.info.features = (if vnet { FEATURE_VNET_HDR } else { 0 })
@@ -134,10 +142,10 @@ pub(crate) fn open(spec: &str, name: &str, flags: u32, slots: u32) -> Result<Box
             | (if existed { 0 } else { FEATURE_CREATED })
             | (if tso { FEATURE_TSO } else { 0 });
         // Transmit slots never move on a TAP: describe them once.
-        let base = slots as usize * stride;
+        let tx_base = base + slots as usize * stride;
         for (i, d) in ring.tx.iter_mut().enumerate() {
             *d = Desc {
-                off: (base + i * stride + HEADROOM) as u32,
+                off: (tx_base + i * stride + HEADROOM) as u32,
                 len: 0,
                 flags: 0,
                 meta: 0,
@@ -192,7 +200,7 @@ impl Tap {
                 }
             }
             rx[n] = Desc {
-                off: frame as u32,
+                off: (self.region.arena + frame) as u32,
                 len: (got - lead) as u32,
                 flags,
                 meta,
@@ -212,7 +220,7 @@ impl Tap {
                 info.tx_dropped += 1;
                 continue;
             }
-            let frame = self.mem.add(d.off as usize);
+            let frame = self.region.base.add(d.off as usize);
             let (start, total) = if self.vnet {
                 let gso = (d.flags >> 8) & 0xff;
                 let mut h = virtio_net_hdr::default();
@@ -317,10 +325,8 @@ impl Tap {
                 close(self.fd);
                 self.fd = -1;
             }
-            if !self.mem.is_null() {
-                munmap(self.mem as *mut c_void, self.mem_len);
-                self.mem = core::ptr::null_mut();
-            }
+            self.region.release();
+            self.mem = core::ptr::null_mut();
         }
     }
 }

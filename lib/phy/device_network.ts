@@ -21,7 +21,7 @@ import type { RingDevice } from "./ring_device.ts";
 
 /** Options of a {@linkcode DeviceNetwork}. */
 export interface DeviceNetworkOptions {
-  /** Bytes of buffer memory for the host's sockets (default 64 MiB). */
+  /** Bytes of buffer memory for the host's sockets when the ring has no arena (default 64 MiB). */
   arenaBytes?: number;
   /** How long to keep spinning after the last busy round, in ms (default 0.05). */
   spinMs?: number;
@@ -48,7 +48,9 @@ export class DeviceNetwork implements Network {
   /** A network around `device`; it owns the device from now on. */
   constructor(device: RingDevice, options: DeviceNetworkOptions = {}) {
     this.device = device;
-    this.arena = new Arena(options.arenaBytes);
+    // The ring's own arena when it has one: socket buffers and frames then
+    // share one mapping, and copies between them allocate nothing.
+    this.arena = device.arena ?? new Arena(options.arenaBytes);
     this.spinMs = options.spinMs ?? 0.05;
   }
 

@@ -21,6 +21,7 @@ import {
   RX_CHECKSUM_TRUSTED,
   type TxSlot,
 } from "../iface/device.ts";
+import { Arena } from "../storage/arena.ts";
 import {
   DESC_CSUM_PARTIAL,
   DESC_CSUM_VALID,
@@ -47,6 +48,12 @@ export interface RingDeviceOptions {
   qdiscBypass?: boolean;
   /** Receive and transmit descriptors (default 256). */
   slots?: number;
+  /**
+   * Bytes of the ring's mapping kept for socket buffers (default 64 MiB; pages
+   * cost nothing until used). Frames and buffers then share one
+   * ArrayBuffer, so copying a payload is `copyWithin` and allocates nothing.
+   */
+  arenaBytes?: number;
   /** The shim library, when not in the usual places. */
   shimPath?: string;
   /** Spin on receive instead of sleeping in poll (default false). */
@@ -67,6 +74,8 @@ export class RingDevice implements Device {
   readonly ring: ShimRing;
   /** Spin instead of sleeping. */
   readonly busyPoll: boolean;
+  /** Buffer memory in the ring's own mapping, for the host's sockets. */
+  readonly arena: Arena | undefined;
   /** Frames received whose checksum the kernel vouched for (partial or verified). */
   rxChecksumTrusted = 0;
   /** Failed receive or transmit calls (the device's errno is in `ring.lastErrno`). */
@@ -92,6 +101,9 @@ export class RingDevice implements Device {
     this.#slotSize = ring.slotSize;
     this.#txAvail = ring.txAvail;
     this.#slot = { bytes: ring.mem, offset: 0 };
+    this.arena = ring.arenaBytes > 0
+      ? new Arena({ buffer: ring.mem.buffer as ArrayBuffer, offset: 0, length: ring.arenaBytes })
+      : undefined;
   }
 
   /**
@@ -106,6 +118,7 @@ export class RingDevice implements Device {
     if (options.qdiscBypass === false) flags |= OPEN_NO_QDISC_BYPASS;
     const ring = ShimRing.open(spec, {
       flags,
+      arenaBytes: options.arenaBytes ?? 64 << 20,
       ...(options.slots !== undefined ? { slots: options.slots } : {}),
       ...(options.shimPath !== undefined ? { shimPath: options.shimPath } : {}),
     });

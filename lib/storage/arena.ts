@@ -14,28 +14,42 @@
 /** A region of memory for pools to allocate from. */
 export class Arena {
   readonly #buffer: ArrayBuffer;
+  readonly #start: number;
+  readonly #end: number;
   #used = 0;
 
-  /** An arena of `bytes` (default 64 MiB). */
-  constructor(bytes = 64 << 20) {
-    this.#buffer = new ArrayBuffer(bytes);
+  /**
+   * An arena of `bytes` (default 64 MiB) of its own, or the range
+   * `[offset, offset + length)` of an existing buffer (a ring's mapping, say).
+   */
+  constructor(bytes: number | { buffer: ArrayBuffer; offset: number; length: number } = 64 << 20) {
+    if (typeof bytes === "number") {
+      this.#buffer = new ArrayBuffer(bytes);
+      this.#start = 0;
+      this.#end = bytes;
+    } else {
+      this.#buffer = bytes.buffer;
+      this.#start = bytes.offset;
+      this.#end = bytes.offset + bytes.length;
+    }
+    this.#used = this.#start;
   }
 
   /** Capacity in bytes. */
   get size(): number {
-    return this.#buffer.byteLength;
+    return this.#end - this.#start;
   }
 
   /** Bytes handed out. */
   get used(): number {
-    return this.#used;
+    return this.#used - this.#start;
   }
 
   /** `size` bytes, 8-byte aligned, or `undefined` when the arena is full. */
   alloc(size: number): Uint8Array | undefined {
     const start = (this.#used + 7) & ~7;
     const end = start + size;
-    if (end > this.#buffer.byteLength) return undefined;
+    if (end > this.#end) return undefined;
     this.#used = end;
     return new Uint8Array(this.#buffer, start, size);
   }
