@@ -291,6 +291,23 @@ impl Region {
         }
     }
 
+    /// Reserves `arena` bytes and maps `len` bytes of the kernel's ring memory
+    /// (`fd`) after them. On failure `fd` is closed and the error names `spec`.
+    pub fn with_device(spec: &str, arena: usize, fd: i32, len: usize) -> Result<Region, OpenError> {
+        let fail = |what: &str, e: i32| {
+            // SAFETY: the descriptor is the caller's, handed over on failure.
+            unsafe { close(fd) };
+            OpenError(format!("{spec}: {what}: {}", os_error(e)))
+        };
+        let mut region =
+            Region::reserve(arena, len).map_err(|e| fail("cannot reserve memory", e))?;
+        if let Err(e) = region.map_device(fd, len) {
+            region.release();
+            return Err(fail("cannot map the device's memory", e));
+        }
+        Ok(region)
+    }
+
     /// Fills the info block's memory fields.
     pub fn describe(&self, info: &mut RingInfo) {
         info.mem = self.base as u64;

@@ -209,24 +209,7 @@ pub(crate) fn open(
             return Err(OpenError(format!("{spec}: NIOCREGIF: {}", os_error(e))));
         }
         let mem_len = req.nr_memsize as usize;
-        let mut region = match Region::reserve(arena, mem_len) {
-            Ok(r) => r,
-            Err(e) => {
-                close(fd);
-                return Err(OpenError(format!(
-                    "{spec}: cannot reserve memory: {}",
-                    os_error(e)
-                )));
-            }
-        };
-        if let Err(e) = region.map_device(fd, mem_len) {
-            region.release();
-            close(fd);
-            return Err(OpenError(format!(
-                "{spec}: cannot map netmap memory: {}",
-                os_error(e)
-            )));
-        }
+        let region = Region::with_device(spec, arena, fd, mem_len)?;
         let mem = region.packets();
         let nifp = mem.add(req.nr_offset as usize) as *const NetmapIf;
         let ofs = core::ptr::addr_of!((*nifp).ring_ofs) as *const i64;

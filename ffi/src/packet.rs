@@ -105,24 +105,7 @@ pub(crate) fn open(
         }
         let ring_len = block_size * blocks;
         let map_len = ring_len * 2;
-        let mut region = match Region::reserve(arena, map_len) {
-            Ok(r) => r,
-            Err(e) => {
-                close(fd);
-                return Err(OpenError(format!(
-                    "{spec}: cannot reserve memory: {}",
-                    os_error(e)
-                )));
-            }
-        };
-        if let Err(e) = region.map_device(fd, map_len) {
-            region.release();
-            close(fd);
-            return Err(OpenError(format!(
-                "{spec}: cannot map the rings: {}",
-                os_error(e)
-            )));
-        }
+        let mut region = Region::with_device(spec, arena, fd, map_len)?;
         let map = region.packets();
         let addr = sockaddr_ll {
             sll_family: AF_PACKET as u16,

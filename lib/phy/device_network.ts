@@ -16,7 +16,7 @@ import { setImmediate } from "node:timers";
 import type { Device } from "../iface/device.ts";
 import { Arena } from "../storage/arena.ts";
 import { type Clock, SystemClock } from "./clock.ts";
-import type { Network, Pollable } from "./network.ts";
+import { type Network, type Pollable, PollSet } from "./network.ts";
 import type { RingDevice } from "./ring_device.ts";
 
 /** Options of a {@linkcode DeviceNetwork}. */
@@ -41,7 +41,7 @@ export class DeviceNetwork implements Network {
   readonly device: RingDevice;
   /** Spin budget after a busy round, in ms. */
   spinMs: number;
-  readonly #pollables: Pollable[] = [];
+  readonly #pollables = new PollSet();
   #attached = false;
   #lastBusy = -Infinity;
 
@@ -68,34 +68,24 @@ export class DeviceNetwork implements Network {
 
   /** Registers something for the scheduler to drive. */
   add(p: Pollable): void {
-    this.#pollables.push(p);
+    this.#pollables.add(p);
   }
 
   /** Stops driving `p`. */
   remove(p: Pollable): void {
-    const i = this.#pollables.indexOf(p);
-    if (i >= 0) this.#pollables.splice(i, 1);
+    this.#pollables.remove(p);
   }
 
   /** Polls everything until nobody does anything. */
   pollAll(): boolean {
-    const clock = this.clock;
-    let any = false;
-    for (let progress = true; progress;) {
-      progress = false;
-      for (const p of this.#pollables) if (p.poll(clock.now())) progress = true;
-      any ||= progress;
-    }
-    if (any) this.#lastBusy = clock.now();
+    const any = this.#pollables.pollAll(this.clock);
+    if (any) this.#lastBusy = this.clock.now();
     return any;
   }
 
   /** The earliest time anything registered wants to run. */
   nextEvent(): number {
-    const now = this.clock.now();
-    let next = Infinity;
-    for (const p of this.#pollables) next = Math.min(next, p.pollAt(now));
-    return next;
+    return this.#pollables.nextEvent(this.clock);
   }
 
   /** Sleeps in the device's wait, or spins (busy-poll, or just after work). */

@@ -30,7 +30,7 @@ import {
 import { getMac, isMulticastMac } from "../wire/address.ts";
 import { ETHERNET_HEADER_LEN, VLAN_TAG_LEN } from "../wire/ethernet.ts";
 import { type Clock, SystemClock, VirtualClock } from "./clock.ts";
-import type { Network, Pollable } from "./network.ts";
+import { type Network, type Pollable, PollSet } from "./network.ts";
 
 /** Largest frame a memory link carries: MTU plus a tagged Ethernet header. */
 function maxFrame(mtu: number): number {
@@ -247,7 +247,7 @@ export class MemoryNetwork implements Network {
   // Learned MACs by macKey(); the entry keeps the whole MAC, and a rare
   // collision of keys is told apart (and flooded).
   readonly #macTable = new Map<number, { mac: number; port: MemoryDevice }>();
-  readonly #pollables: Pollable[] = [];
+  readonly #pollables = new PollSet();
 
   /** An empty segment; `clock` defaults to a virtual one. */
   constructor(options: MemoryNetworkOptions = {}) {
@@ -298,36 +298,22 @@ export class MemoryNetwork implements Network {
 
   /** Registers something for the scheduler to drive. */
   add(p: Pollable): void {
-    this.#pollables.push(p);
+    this.#pollables.add(p);
   }
 
   /** Stops driving `p`. */
   remove(p: Pollable): void {
-    const i = this.#pollables.indexOf(p);
-    if (i >= 0) this.#pollables.splice(i, 1);
+    this.#pollables.remove(p);
   }
 
-  /**
-   * Polls everything until nobody does anything. Each poll reads the clock, so
-   * in real time a round trip is measured, not rounded to one instant.
-   */
+  /** Polls everything until nobody does anything (see {@linkcode PollSet.pollAll}). */
   pollAll(): boolean {
-    const clock = this.clock;
-    let any = false;
-    for (let progress = true; progress;) {
-      progress = false;
-      for (const p of this.#pollables) if (p.poll(clock.now())) progress = true;
-      any ||= progress;
-    }
-    return any;
+    return this.#pollables.pollAll(this.clock);
   }
 
   /** The earliest time anything registered wants to run. */
   nextEvent(): number {
-    const now = this.clock.now();
-    let next = Infinity;
-    for (const p of this.#pollables) next = Math.min(next, p.pollAt(now));
-    return next;
+    return this.#pollables.nextEvent(this.clock);
   }
 
   /**

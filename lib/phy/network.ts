@@ -45,3 +45,42 @@ export interface Network {
   /** Ends an `idle` in progress. */
   wakeIdle?(): void;
 }
+
+/** What a network's scheduler drives, polled in the order they were added. */
+export class PollSet {
+  readonly #items: Pollable[] = [];
+
+  /** Registers `p`. */
+  add(p: Pollable): void {
+    this.#items.push(p);
+  }
+
+  /** Stops driving `p`. */
+  remove(p: Pollable): void {
+    const i = this.#items.indexOf(p);
+    if (i >= 0) this.#items.splice(i, 1);
+  }
+
+  /**
+   * Polls everything until nobody does anything; true if anything did. Each
+   * poll reads the clock, so in real time a round trip is measured, not
+   * rounded to one instant.
+   */
+  pollAll(clock: Clock): boolean {
+    let any = false;
+    for (let progress = true; progress;) {
+      progress = false;
+      for (const p of this.#items) if (p.poll(clock.now())) progress = true;
+      any ||= progress;
+    }
+    return any;
+  }
+
+  /** The earliest time anything registered wants to run. */
+  nextEvent(clock: Clock): number {
+    const now = clock.now();
+    let next = Infinity;
+    for (const p of this.#items) next = Math.min(next, p.pollAt(now));
+    return next;
+  }
+}

@@ -182,39 +182,59 @@ function context(network: M.DeviceNetwork, options: LinkOptions): M.MtcpContext 
 }
 
 /**
- * A TAP of ours whose kernel side is moved into a new namespace with address
- * 10.77.0.1/24; our context is 10.77.0.2.
+ * A namespace with a device of ours linked into it: `setup` makes the device
+ * and the kernel side (10.77.0.1/24) and says how to undo what it made
+ * besides the namespace; on any failure everything is undone.
  */
-export async function tapLink(options: LinkOptions = {}): Promise<Link> {
-  const tag = uniqueTag();
-  const ns = await Netns.create(tag);
-  const name = `mtt${tag}`;
-  let device: M.RingDevice | undefined;
+async function buildLink(
+  options: LinkOptions,
+  setup: (ns: Netns, tag: string, cleanup: (() => Promise<unknown>)[]) => Promise<{
+    device: M.RingDevice;
+    kernelIf: string;
+  }>,
+): Promise<Link> {
+  const ns = await Netns.create(uniqueTag());
+  const tag = ns.name.slice("mtcp-".length);
+  const cleanup: (() => Promise<unknown>)[] = [];
+  const undo = async () => {
+    for (const f of cleanup.reverse()) await f();
+    await ns.delete();
+  };
   try {
-    device = M.RingDevice.open(`tap:${name}`, options.ring);
-    await must(["ip", "link", "set", name, "netns", ns.name]);
-    await ns.must(["ip", "addr", "add", `${SUBNET}.1/24`, "dev", name]);
-    await ns.must(["ip", "link", "set", name, "up"]);
-    const network = new M.DeviceNetwork(device);
-    const ctx = context(network, options);
+    const { device, kernelIf } = await setup(ns, tag, cleanup);
+    const ctx = context(new M.DeviceNetwork(device), options);
     return {
       ns,
       ctx,
       device,
       kernelIp: `${SUBNET}.1`,
       ourIp: `${SUBNET}.2`,
-      kernelIf: name,
+      kernelIf,
       close: async () => {
         M.mtcp_destroy();
-        await device!.closeAsync();
-        await ns.delete();
+        await undo();
       },
     };
   } catch (err) {
-    if (device !== undefined) await device.closeAsync();
-    await ns.delete();
+    await undo();
     throw err;
   }
+}
+
+/**
+ * A TAP of ours whose kernel side is moved into a new namespace with address
+ * 10.77.0.1/24; our context is 10.77.0.2.
+ */
+export function tapLink(options: LinkOptions = {}): Promise<Link> {
+  return buildLink(options, async (ns, tag, cleanup) => {
+    const name = `mtt${tag}`;
+    const device = M.RingDevice.open(`tap:${name}`, options.ring);
+    cleanup.push(() => device.closeAsync());
+    await must(["ip", "link", "set", name, "netns", ns.name]);
+    await ns.must(["ip", "addr", "add", `${SUBNET}.1/24`, "dev", name]);
+    await ns.must(["ip", "link", "set", name, "up"]);
+    return { device, kernelIf: name };
+  });
 }
 
 /**
@@ -222,13 +242,11 @@ export async function tapLink(options: LinkOptions = {}): Promise<Link> {
  * address, the other goes into a new namespace as 10.77.0.1/24. Offloads
  * that would hand us super-frames are turned off on both ends.
  */
-export async function vethLink(options: LinkOptions = {}): Promise<Link> {
-  const tag = uniqueTag();
-  const ns = await Netns.create(tag);
-  const ours = `mtv${tag}`;
-  const theirs = `mtw${tag}`;
-  let device: M.RingDevice | undefined;
-  try {
+export function vethLink(options: LinkOptions = {}): Promise<Link> {
+  return buildLink(options, async (ns, tag, cleanup) => {
+    const ours = `mtv${tag}`;
+    const theirs = `mtw${tag}`;
+    cleanup.push(() => run(["ip", "link", "del", ours]));
     await must(["ip", "link", "add", ours, "type", "veth", "peer", "name", theirs]);
     await must(["ip", "link", "set", theirs, "netns", ns.name]);
     // Ours carries no address: the host's kernel must neither answer nor forward here.
@@ -239,29 +257,10 @@ export async function vethLink(options: LinkOptions = {}): Promise<Link> {
     await ns.must(["ip", "link", "set", theirs, "up"]);
     await ns.run(["ethtool", "-K", theirs, "tso", "off", "gso", "off", "gro", "off"]);
     await run(["ethtool", "-K", ours, "tso", "off", "gso", "off", "gro", "off"]);
-    device = M.RingDevice.open(`packet:${ours}`, options.ring);
-    const network = new M.DeviceNetwork(device);
-    const ctx = context(network, options);
-    return {
-      ns,
-      ctx,
-      device,
-      kernelIp: `${SUBNET}.1`,
-      ourIp: `${SUBNET}.2`,
-      kernelIf: theirs,
-      close: async () => {
-        M.mtcp_destroy();
-        await device!.closeAsync();
-        await run(["ip", "link", "del", ours]);
-        await ns.delete();
-      },
-    };
-  } catch (err) {
-    if (device !== undefined) await device.closeAsync();
-    await run(["ip", "link", "del", ours]);
-    await ns.delete();
-    throw err;
-  }
+    const device = M.RingDevice.open(`packet:${ours}`, options.ring);
+    cleanup.push(() => device.closeAsync());
+    return { device, kernelIf: theirs };
+  });
 }
 
 /** SHA-256 of bytes, as hex. */
@@ -354,4 +353,73 @@ export async function stopChild(child: Deno.ChildProcess): Promise<void> {
     // it had ended already
   }
   await child.output().catch(() => {});
+}
+
+/** A kernel HTTP server (python3's http.server) inside a link's namespace. */
+export interface KernelHttp {
+  /** Its port on the link's kernel address. */
+  port: number;
+  /** GETs `path` from it with our context. */
+  get(path: string, options?: M.ExchangeOptions): Promise<M.HttpResponse>;
+  /** Stops it and removes its files. */
+  stop(): Promise<void>;
+}
+
+/** Serves `files` (name to bytes) from the kernel side on port 8000; resolves once it accepts. */
+export async function kernelHttpServer(
+  link: Link,
+  files: Record<string, Uint8Array>,
+): Promise<KernelHttp> {
+  const dir = await Deno.makeTempDir();
+  for (const [name, data] of Object.entries(files)) await Deno.writeFile(`${dir}/${name}`, data);
+  const port = 8000;
+  const child = link.ns.spawn([
+    "python3",
+    "-m",
+    "http.server",
+    String(port),
+    "--bind",
+    link.kernelIp,
+    "--directory",
+    dir,
+  ]);
+  const stop = async () => {
+    await stopChild(child);
+    await Deno.remove(dir, { recursive: true });
+  };
+  try {
+    await waitUntil(link.ns, [
+      "python3",
+      "-c",
+      `import socket; socket.create_connection(("${link.kernelIp}", ${port}), 1)`,
+    ]);
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  const addr = M.parseIpv4Address(link.kernelIp)!;
+  return { port, get: (path, options) => M.httpGet(link.ctx, addr, port, path, options), stop };
+}
+
+/** Our HTTP responder on port 80 and echo server on port 7, until `stop()`. */
+export function ourServers(
+  link: Link,
+  lookup: M.BodyLookup,
+): { stop(): Promise<void> } {
+  const abort = new AbortController();
+  const servers = [
+    M.runTcpServer(link.ctx, 80, M.httpHandler(lookup), { signal: abort.signal }),
+    M.runTcpServer(link.ctx, 7, M.echoHandler(), { signal: abort.signal }),
+  ];
+  return {
+    stop: async () => {
+      abort.abort();
+      await Promise.all(servers);
+    },
+  };
+}
+
+/** `curl` of `path` on our HTTP responder, from inside the namespace. */
+export function curl(link: Link, path: string): Promise<Ran> {
+  return link.ns.run(["curl", "-sS", "--fail", "--max-time", "60", `http://${link.ourIp}${path}`]);
 }

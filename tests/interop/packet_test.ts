@@ -5,14 +5,14 @@
  * stack dropping them.
  */
 import assert from "node:assert/strict";
-import * as M from "../../mod.ts";
 import {
+  curl,
   interopUnavailable,
+  kernelHttpServer,
+  ourServers,
   randomBytes,
   sha256,
-  stopChild,
   vethLink,
-  waitUntil,
 } from "../_support/netns.ts";
 
 const unavailable = interopUnavailable("curl", "socat", "ping", "python3", "ethtool");
@@ -24,43 +24,16 @@ Deno.test({
   sanitizeOps: false,
   async fn() {
     const link = await vethLink();
-    const stop = new AbortController();
     const body = randomBytes(10 << 20, 3);
-    const http = M.runTcpServer(
-      link.ctx,
-      80,
-      M.httpHandler((p) => p === "/big" ? body : undefined),
-      {
-        signal: stop.signal,
-      },
-    );
-    const echo = M.runTcpServer(link.ctx, 7, M.echoHandler(), { signal: stop.signal });
-    const dir = await Deno.makeTempDir();
+    const servers = ourServers(link, (p) => p === "/big" ? body : undefined);
     const file = randomBytes(10 << 20, 4);
-    await Deno.writeFile(`${dir}/big`, file);
-    const server = link.ns.spawn([
-      "python3",
-      "-m",
-      "http.server",
-      "8000",
-      "--bind",
-      link.kernelIp,
-      "--directory",
-      dir,
-    ]);
+    const kernel = await kernelHttpServer(link, { big: file });
     try {
       assert.equal(link.ctx.iface.mac, link.device.hardwareMac, "the stack uses the veth's MAC");
       const ping = await link.ns.run(["ping", "-c", "3", "-i", "0.2", "-W", "2", link.ourIp]);
       assert.match(ping.text, /3 packets transmitted, 3 received/, ping.stderr);
 
-      const r = await link.ns.run([
-        "curl",
-        "-sS",
-        "--fail",
-        "--max-time",
-        "60",
-        `http://${link.ourIp}/big`,
-      ]);
+      const r = await curl(link, "/big");
       assert.equal(r.code, 0, r.stderr);
       assert.equal(await sha256(r.stdout), await sha256(body));
 
@@ -68,14 +41,7 @@ Deno.test({
       const e = await link.ns.run(["socat", "-t", "10", "-", `TCP:${link.ourIp}:7`], data);
       assert.equal(await sha256(e.stdout), await sha256(data), e.stderr);
 
-      await waitUntil(link.ns, [
-        "python3",
-        "-c",
-        `import socket; socket.create_connection(("${link.kernelIp}", 8000), 1)`,
-      ]);
-      const got = await M.httpGet(link.ctx, M.parseIpv4Address(link.kernelIp)!, 8000, "/big", {
-        timeoutMs: 60_000,
-      });
+      const got = await kernel.get("/big", { timeoutMs: 60_000 });
       assert.equal(got.status, 200);
       assert.equal(await sha256(got.body), await sha256(file));
       // Partial checksums were trusted, not dropped.
@@ -84,11 +50,9 @@ Deno.test({
       const c = link.device.counters();
       assert.equal(c.rxErrors + c.txErrors, 0);
     } finally {
-      stop.abort();
-      await Promise.all([http, echo]);
-      await stopChild(server);
+      await servers.stop();
+      await kernel.stop();
       await link.close();
-      await Deno.remove(dir, { recursive: true });
     }
   },
 });

@@ -8,15 +8,16 @@
 import assert from "node:assert/strict";
 import * as M from "../../mod.ts";
 import {
+  curl,
   interopUnavailable,
+  kernelHttpServer,
+  ourServers,
   randomBytes,
   run,
   sha256,
-  stopChild,
   tapLink,
   uniqueTag,
   vethLink,
-  waitUntil,
 } from "../_support/netns.ts";
 
 let shimMissing: string | undefined;
@@ -172,39 +173,14 @@ for (const ring of [{ vnetHdr: true }, { tso: true }, { busyPoll: true }]) {
     sanitizeOps: false,
     async fn() {
       const link = await tapLink({ ring });
-      const stop = new AbortController();
       const body = randomBytes(10 << 20, 31);
-      const http = M.runTcpServer(link.ctx, 80, M.httpHandler(() => body), { signal: stop.signal });
-      const dir = await Deno.makeTempDir();
-      await Deno.writeFile(`${dir}/big`, body);
-      const server = link.ns.spawn([
-        "python3",
-        "-m",
-        "http.server",
-        "8000",
-        "--bind",
-        link.kernelIp,
-        "--directory",
-        dir,
-      ]);
+      const servers = ourServers(link, () => body);
+      const kernel = await kernelHttpServer(link, { big: body });
       try {
-        const r = await link.ns.run([
-          "curl",
-          "-sS",
-          "--max-time",
-          "60",
-          `http://${link.ourIp}/big`,
-        ]);
+        const r = await curl(link, "/big");
         assert.equal(r.code, 0, r.stderr);
         assert.equal(await sha256(r.stdout), await sha256(body));
-        await waitUntil(link.ns, [
-          "python3",
-          "-c",
-          `import socket; socket.create_connection(("${link.kernelIp}", 8000), 1)`,
-        ]);
-        const got = await M.httpGet(link.ctx, M.parseIpv4Address(link.kernelIp)!, 8000, "/big", {
-          timeoutMs: 60_000,
-        });
+        const got = await kernel.get("/big", { timeoutMs: 60_000 });
         assert.equal(await sha256(got.body), await sha256(body));
         assert.equal(link.ctx.iface.stats.drops.tcpBadChecksum, 0);
         if (ring.busyPoll) {
@@ -222,11 +198,9 @@ for (const ring of [{ vnetHdr: true }, { tso: true }, { busyPoll: true }]) {
           );
         }
       } finally {
-        stop.abort();
-        await http;
-        await stopChild(server);
+        await servers.stop();
+        await kernel.stop();
         await link.close();
-        await Deno.remove(dir, { recursive: true });
       }
     },
   });
@@ -242,12 +216,9 @@ for (const make of [tapLink, vethLink]) {
     sanitizeOps: false,
     async fn() {
       const link = await make();
-      const stop = new AbortController();
-      const http = M.runTcpServer(link.ctx, 80, M.httpHandler(() => new Uint8Array(10)), {
-        signal: stop.signal,
-      });
+      const servers = ourServers(link, () => new Uint8Array(10));
       try {
-        const r = await link.ns.run(["curl", "-sS", `http://${link.ourIp}/x`]);
+        const r = await curl(link, "/x");
         assert.equal(r.code, 0, r.stderr);
         await link.ns.must(["ip", "link", "del", link.kernelIf]);
         // The context keeps running and sending into the void.
@@ -268,8 +239,7 @@ for (const make of [tapLink, vethLink]) {
         assert.ok(link.device.ring.lastErrno > 0);
         assert.equal(link.ctx.destroyed, false);
       } finally {
-        stop.abort();
-        await http;
+        await servers.stop();
         await link.close();
       }
     },

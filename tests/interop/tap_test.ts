@@ -7,8 +7,10 @@ import assert from "node:assert/strict";
 import * as M from "../../mod.ts";
 import {
   Capture,
+  curl,
   interopUnavailable,
-  type Link,
+  kernelHttpServer,
+  ourServers,
   randomBytes,
   sha256,
   stopChild,
@@ -22,21 +24,12 @@ if (unavailable !== undefined) console.warn(`interop tests ignored: ${unavailabl
 
 const SIZES = [0, 1024, 65536, 10 << 20];
 const bodies = new Map(SIZES.map((n, i) => [`/f${n}`, randomBytes(n, 100 + i)]));
-
-/** Runs an HTTP responder and an echo server on the link until the test ends. */
-async function withServers(link: Link, fn: () => Promise<void>): Promise<void> {
-  const stop = new AbortController();
-  const http = M.runTcpServer(link.ctx, 80, M.httpHandler((p) => bodies.get(p)), {
-    signal: stop.signal,
-  });
-  const echo = M.runTcpServer(link.ctx, 7, M.echoHandler(), { signal: stop.signal });
-  try {
-    await fn();
-  } finally {
-    stop.abort();
-    await Promise.all([http, echo]);
-  }
-}
+const OPTIONS = [
+  "tcp.options.mss_val",
+  "tcp.options.wscale.shift",
+  "tcp.options.sack_perm",
+  "tcp.options.timestamp.tsval",
+];
 
 Deno.test({
   name: "Linux pings our stack, downloads 0 B to 10 MB with curl, runs ab and echoes 1 MB over TAP",
@@ -45,49 +38,42 @@ Deno.test({
   sanitizeOps: false,
   async fn() {
     const link = await tapLink();
+    const servers = ourServers(link, (p) => bodies.get(p));
     try {
-      await withServers(link, async () => {
-        const ping = await link.ns.run(["ping", "-c", "3", "-i", "0.2", "-W", "2", link.ourIp]);
-        assert.equal(ping.code, 0, ping.text + ping.stderr);
-        assert.match(ping.text, /3 packets transmitted, 3 received/);
+      const ping = await link.ns.run(["ping", "-c", "3", "-i", "0.2", "-W", "2", link.ourIp]);
+      assert.equal(ping.code, 0, ping.text + ping.stderr);
+      assert.match(ping.text, /3 packets transmitted, 3 received/);
 
-        for (const [path, body] of bodies) {
-          const r = await link.ns.run([
-            "curl",
-            "-sS",
-            "--fail",
-            "--max-time",
-            "60",
-            `http://${link.ourIp}${path}`,
-          ]);
-          assert.equal(r.code, 0, `curl ${path}: ${r.stderr}`);
-          assert.equal(r.stdout.length, body.length, path);
-          assert.equal(await sha256(r.stdout), await sha256(body), path);
-        }
+      for (const [path, body] of bodies) {
+        const r = await curl(link, path);
+        assert.equal(r.code, 0, `curl ${path}: ${r.stderr}`);
+        assert.equal(r.stdout.length, body.length, path);
+        assert.equal(await sha256(r.stdout), await sha256(body), path);
+      }
 
-        const ab = await link.ns.run([
-          "ab",
-          "-q",
-          "-n",
-          "2000",
-          "-c",
-          "50",
-          `http://${link.ourIp}/f1024`,
-        ]);
-        assert.equal(ab.code, 0, ab.stderr);
-        assert.match(ab.text, /Complete requests:\s+2000/);
-        assert.match(ab.text, /Failed requests:\s+0/);
-        console.log(ab.text.match(/Requests per second:.*/)?.[0]);
+      const ab = await link.ns.run([
+        "ab",
+        "-q",
+        "-n",
+        "2000",
+        "-c",
+        "50",
+        `http://${link.ourIp}/f1024`,
+      ]);
+      assert.equal(ab.code, 0, ab.stderr);
+      assert.match(ab.text, /Complete requests:\s+2000/);
+      assert.match(ab.text, /Failed requests:\s+0/);
+      console.log(ab.text.match(/Requests per second:.*/)?.[0]);
 
-        const data = randomBytes(1 << 20, 7);
-        const echo = await link.ns.run(["socat", "-t", "10", "-", `TCP:${link.ourIp}:7`], data);
-        assert.equal(echo.code, 0, echo.stderr);
-        assert.equal(echo.stdout.length, data.length);
-        assert.equal(await sha256(echo.stdout), await sha256(data));
-      });
+      const data = randomBytes(1 << 20, 7);
+      const echo = await link.ns.run(["socat", "-t", "10", "-", `TCP:${link.ourIp}:7`], data);
+      assert.equal(echo.code, 0, echo.stderr);
+      assert.equal(echo.stdout.length, data.length);
+      assert.equal(await sha256(echo.stdout), await sha256(data));
       const c = link.device.counters();
       assert.equal(c.rxErrors + c.txErrors, 0);
     } finally {
+      await servers.stop();
       await link.close();
     }
   },
@@ -100,40 +86,25 @@ Deno.test({
   sanitizeOps: false,
   async fn() {
     const link = await tapLink();
-    const dir = await Deno.makeTempDir();
     const file = randomBytes(10 << 20, 55);
-    await Deno.writeFile(`${dir}/big`, file);
-    await Deno.writeTextFile(`${dir}/small`, "hello\n");
-    const server = link.ns.spawn([
-      "python3",
-      "-m",
-      "http.server",
-      "8000",
-      "--bind",
-      link.kernelIp,
-      "--directory",
-      dir,
-    ]);
+    const kernel = await kernelHttpServer(link, {
+      big: file,
+      small: new TextEncoder().encode("hello\n"),
+    });
     try {
-      await waitUntil(
-        link.ns,
-        ["python3", "-c", `import socket; socket.create_connection(("${link.kernelIp}", 8000), 1)`],
-      );
-      const kernel = M.parseIpv4Address(link.kernelIp)!;
-      const big = await M.httpGet(link.ctx, kernel, 8000, "/big", { timeoutMs: 60_000 });
+      const big = await kernel.get("/big", { timeoutMs: 60_000 });
       assert.equal(big.status, 200);
       assert.equal(await sha256(big.body), await sha256(file));
       const t0 = performance.now();
       for (let i = 0; i < 1000; i++) {
-        const r = await M.httpGet(link.ctx, kernel, 8000, "/small");
+        const r = await kernel.get("/small");
         assert.equal(r.status, 200, `request ${i}`);
         assert.equal(new TextDecoder().decode(r.body), "hello\n", `request ${i}`);
       }
       console.log(`1000 connections in ${(performance.now() - t0).toFixed(0)} ms`);
     } finally {
-      await stopChild(server);
+      await kernel.stop();
       await link.close();
-      await Deno.remove(dir, { recursive: true });
     }
   },
 });
@@ -171,47 +142,23 @@ Deno.test({
   sanitizeOps: false,
   async fn() {
     const link = await tapLink();
+    const servers = ourServers(link, (p) => bodies.get(p));
+    const kernel = await kernelHttpServer(link, { f: randomBytes(1 << 20, 5) });
     const dir = await Deno.makeTempDir();
-    const stop = new AbortController();
-    const http = M.runTcpServer(link.ctx, 80, M.httpHandler((p) => bodies.get(p)), {
-      signal: stop.signal,
-    });
-    const echo = M.runTcpServer(link.ctx, 7, M.echoHandler(), { signal: stop.signal });
-    await Deno.writeFile(`${dir}/f`, randomBytes(1 << 20, 5));
-    const server = link.ns.spawn([
-      "python3",
-      "-m",
-      "http.server",
-      "8000",
-      "--bind",
-      link.kernelIp,
-      "--directory",
-      dir,
-    ]);
     const capture = await Capture.start(link.ns, link.kernelIf, `${dir}/kernel.pcap`);
     try {
-      const r = await link.ns.run(["curl", "-sS", "--fail", `http://${link.ourIp}/f65536`]);
+      const r = await curl(link, "/f65536");
       assert.equal(r.code, 0, r.stderr);
       const data = randomBytes(256 << 10, 8);
       const e = await link.ns.run(["socat", "-t", "10", "-", `TCP:${link.ourIp}:7`], data);
       assert.equal(e.stdout.length, data.length);
-      await waitUntil(link.ns, [
-        "python3",
-        "-c",
-        `import socket; socket.create_connection(("${link.kernelIp}", 8000), 1)`,
-      ]);
-      const got = await M.httpGet(link.ctx, M.parseIpv4Address(link.kernelIp)!, 8000, "/f");
-      assert.equal(got.body.length, 1 << 20);
+      assert.equal((await kernel.get("/f")).body.length, 1 << 20);
       await capture.stop();
       const f = capture.file;
       const all = await tsharkFields(f, "tcp", ["frame.number"]);
       assert.ok(all.length > 100, `${all.length} TCP frames captured`);
-      assert.deepEqual(
-        await tsharkFields(f, "ip.checksum.status == 0 || tcp.checksum.status == 0", [
-          "frame.number",
-        ]),
-        [],
-      );
+      const bad = "ip.checksum.status == 0 || tcp.checksum.status == 0";
+      assert.deepEqual(await tsharkFields(f, bad, ["frame.number"]), []);
       assert.deepEqual(
         await tsharkFields(f, "tcp.analysis.ack_lost_segment", ["frame.number"]),
         [],
@@ -221,23 +168,13 @@ Deno.test({
       const kernelSyn = await tsharkFields(
         f,
         `tcp.flags.syn == 1 && tcp.flags.ack == 0 && ip.src == ${link.kernelIp}`,
-        [
-          "tcp.options.mss_val",
-          "tcp.options.wscale.shift",
-          "tcp.options.sack_perm",
-          "tcp.options.timestamp.tsval",
-        ],
+        OPTIONS,
       );
       assert.ok(kernelSyn.length >= 2);
       for (const line of kernelSyn) {
         assert.equal(line.split("\t").filter((x) => x !== "").length, 4, line);
       }
-      const ours = await tsharkFields(f, `tcp.flags.syn == 1 && ip.src == ${link.ourIp}`, [
-        "tcp.options.mss_val",
-        "tcp.options.wscale.shift",
-        "tcp.options.sack_perm",
-        "tcp.options.timestamp.tsval",
-      ]);
+      const ours = await tsharkFields(f, `tcp.flags.syn == 1 && ip.src == ${link.ourIp}`, OPTIONS);
       assert.ok(ours.length >= 3, `${ours.length} SYNs of ours`);
       for (const line of ours) {
         const [mss, ws, sack, ts] = line.split("\t");
@@ -245,9 +182,8 @@ Deno.test({
         assert.ok(ws !== "" && sack !== "" && ts !== "", line);
       }
     } finally {
-      stop.abort();
-      await Promise.all([http, echo]);
-      await stopChild(server);
+      await servers.stop();
+      await kernel.stop();
       await link.close();
       await Deno.remove(dir, { recursive: true });
     }
