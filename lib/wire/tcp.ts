@@ -279,8 +279,12 @@ export function parseTcp(
 export function readTcp(packet: TcpPacket, into: TcpRepr): TcpRepr {
   into.srcPort = packet.srcPort;
   into.dstPort = packet.dstPort;
-  into.seqNumber = packet.seqNumber;
-  into.ackNumber = packet.ackNumber;
+  // Read in place, not through the getters: a 32-bit value returned from a
+  // call that is not inlined is boxed, and this runs once per segment.
+  const b = packet.bytes;
+  const o = packet.offset;
+  into.seqNumber = ((b[o + 4]! << 24) | (b[o + 5]! << 16) | (b[o + 6]! << 8) | b[o + 7]!) >>> 0;
+  into.ackNumber = ((b[o + 8]! << 24) | (b[o + 9]! << 16) | (b[o + 10]! << 8) | b[o + 11]!) >>> 0;
   into.flags = packet.flags;
   into.window = packet.window;
   into.urgentPointer = packet.urgentPointer;
