@@ -1,9 +1,16 @@
 /**
- * The command line. `deno run cli.ts demo` pings one in-memory host from
- * another and prints the round trips, with no privileges and no set-up.
+ * The command line of the appliance:
+ *
+ * - `serve`: HTTP static files (`--http DIR`, or a built-in page), `--echo`
+ *   or `--discard`, on the user-space stack.
+ * - `proxy`: a TCP proxy with load balancing, both sides on the stack.
+ * - `bench`: an HTTP load generator on the stack, like mTCP's epwget.
+ * - `demo`: the main job on an embedded default (see {@linkcode demo}).
+ * - `ping`: two in-memory hosts, ARP, then ping.
  *
  * Errors: a usage mistake prints one line and the usage, exit 2; any other
- * failure prints one line, exit 1. Never a stack trace.
+ * failure (privileges, an address in use, a missing directory) prints one
+ * line, exit 1. Never a stack trace.
  *
  * @module
  */
@@ -15,25 +22,71 @@ import { formatIpv4, formatMac, parseIpv4Address } from "./lib/wire/address.ts";
 import { MemoryNetwork } from "./lib/phy/memory.ts";
 import { PcapFileSink } from "./lib/phy/pcap_writer.ts";
 import { describeFrame } from "./lib/phy/tracer.ts";
+import {
+  checkStackOptions,
+  formatStats,
+  loadConfigFiles,
+  openStack,
+  OptionError,
+  parseImpair,
+  sampleStats,
+  type StackOptions,
+  type StatsSample,
+  sumStats,
+} from "./lib/apps/stack.ts";
+import type { CommandSummary, ServeOptions } from "./lib/apps/appliance.ts";
+import { type BenchOptions, parseBenchUrl } from "./lib/apps/bench.ts";
+import { parseUpstreams, type ProxyOptions } from "./lib/apps/proxy.ts";
+import { type CoreCommand, runCore } from "./lib/apps/commands.ts";
+import { demo } from "./lib/apps/demo.ts";
 
-const USAGE = `Usage: deno run cli.ts <command> [options]
+const USAGE = `Usage: deno run -A cli.ts <command> [options]
 
 Commands:
-  demo     Two hosts on an in-memory Ethernet: ARP, then ping from one to the other
+  serve    Serve HTTP files, echo or discard on the user-space stack
+  proxy    A TCP proxy with load balancing on the user-space stack
+  bench    An HTTP load generator on the user-space stack
+  demo     The main job on an embedded default: serve on a TAP in a fresh
+           network namespace with the kernel's curl and ping as clients
+           (root), else serve and bench on an in-memory network
+  ping     Two hosts on an in-memory Ethernet: ARP, then ping
   help     Show this help
 
-demo options:
-  --count N        echo requests (default 4)
-  --interval MS    between requests (default 200)
-  --size N         data bytes per request (default 56; above 1472 it is fragmented)
-  --latency MS     one-way latency of the segment (default 0)
-  --loss P         drop probability 0..1 on each host, both directions (default 0)
-  --seed N         seed of the fault injector (default 1)
-  --clock KIND     system (real time, default) or virtual (simulated, instant)
-  --pcap FILE      capture host a's frames to FILE (libpcap format)
-  --trace          print every frame host a sends and receives`;
+Options of serve, proxy and bench:
+  --dev SPEC       tap:NAME, packet:IFNAME, netmap:IFNAME or memory (default tap:mtcp0)
+  --ip CIDR        our address (default 10.0.0.2/24)
+  --gateway IP     default gateway
+  --mac MAC        our MAC (default: the device's, or generated)
+  --host-ip CIDR   tap: give the kernel side of the TAP this address, link up
+  --cores N        contexts, one worker and one TAP queue each (default 1)
+  --config FILE    mtcp.conf, arp.conf or route.conf (repeatable)
+  --pcap FILE      capture every frame the stack sends and receives
+  --stats          a statistics line per core and in total every second
+  --impair SPEC    loss=P,reorder=P,duplicate=P,corrupt=P,delay=MS,seed=N
+  --busy-poll      spin on the device instead of sleeping in poll
+
+serve:   --port N (default 8080) and one of --http DIR | --echo | --discard
+proxy:   --listen PORT --upstream IP:PORT[,IP:PORT...] [--balance rr|hash]
+bench:   bench URL -n TOTAL -c CONCURRENCY [--keepalive] [--duration S]
+demo:    [--mode auto|tap|memory]
+ping:    --count N --interval MS --size N --latency MS --loss P --seed N
+         --clock system|virtual --pcap FILE --trace`;
 
 class UsageError extends Error {}
+
+const STACK_FLAGS = {
+  dev: { type: "string" },
+  ip: { type: "string" },
+  gateway: { type: "string" },
+  mac: { type: "string" },
+  "host-ip": { type: "string" },
+  cores: { type: "string" },
+  config: { type: "string", multiple: true },
+  pcap: { type: "string" },
+  stats: { type: "boolean" },
+  impair: { type: "string" },
+  "busy-poll": { type: "boolean" },
+} as const;
 
 function number(
   value: string | undefined,
@@ -50,7 +103,319 @@ function number(
   return n;
 }
 
-async function demo(args: string[]): Promise<void> {
+type StackValues = {
+  dev?: string;
+  ip?: string;
+  gateway?: string;
+  mac?: string;
+  "host-ip"?: string;
+  cores?: string;
+  config?: string[];
+  pcap?: string;
+  stats?: boolean;
+  impair?: string;
+  "busy-poll"?: boolean;
+};
+
+function stackOptions(v: StackValues): StackOptions {
+  const o: StackOptions = {
+    dev: v.dev ?? "tap:mtcp0",
+    ip: v.ip ?? "10.0.0.2/24",
+    cores: number(v.cores, "cores", 1, 1, 64),
+    configFiles: v.config ?? [],
+    ...(v.gateway !== undefined ? { gateway: v.gateway } : {}),
+    ...(v.mac !== undefined ? { mac: v.mac } : {}),
+    ...(v["host-ip"] !== undefined ? { hostIp: v["host-ip"] } : {}),
+    ...(v.pcap !== undefined ? { pcap: v.pcap } : {}),
+    ...(v.impair !== undefined ? { impair: parseImpair(v.impair) } : {}),
+    ...(v["busy-poll"] ? { busyPoll: true } : {}),
+  };
+  checkStackOptions(o);
+  return o;
+}
+
+function totalsLine(s: StatsSample): string {
+  const drops = Object.entries(s.drops).map(([k, v]) => `${k}=${v}`).join(",") || "-";
+  return `final: RX ${s.rxPackets} packets (${s.rxBytes} bytes) TX ${s.txPackets} packets (${s.txBytes} bytes) ` +
+    `connections ${s.opened} retransmits ${s.retransmits} drops ${drops}`;
+}
+
+function onSignals(abort: AbortController): () => void {
+  const stop = () => abort.abort();
+  const signals: Deno.Signal[] = ["SIGINT", "SIGTERM"];
+  for (const s of signals) Deno.addSignalListener(s, stop);
+  return () => {
+    for (const s of signals) Deno.removeSignalListener(s, stop);
+  };
+}
+
+/** One core in this thread. */
+async function runInProcess(
+  o: StackOptions,
+  command: CoreCommand,
+  stats: boolean,
+): Promise<boolean> {
+  const extra = loadConfigFiles(o.configFiles, o.cores);
+  const stack = openStack(o, 0, extra);
+  const abort = new AbortController();
+  const unlisten = onSignals(abort);
+  let prev = sampleStats(stack.ctx, 0);
+  let prevAt = performance.now();
+  const timer = stats
+    ? setInterval(() => {
+      const cur = sampleStats(stack.ctx, 0);
+      const now = performance.now();
+      console.log(formatStats(prev, cur, (now - prevAt) / 1000));
+      prev = cur;
+      prevAt = now;
+    }, 1000)
+    : undefined;
+  try {
+    const summary = await runCore(
+      stack,
+      o,
+      command,
+      abort.signal,
+      (line) => console.log(line),
+      (line) => console.log(line),
+    );
+    for (const line of summary.lines) console.log(line);
+    console.log(totalsLine(sampleStats(stack.ctx, 0)));
+    return summary.ok ?? true;
+  } finally {
+    if (timer !== undefined) clearInterval(timer);
+    unlisten();
+    await stack.close();
+  }
+}
+
+/** Messages between the main thread and a core's worker. */
+type ToWorker =
+  | { type: "start"; core: number; options: StackOptions; command: CoreCommand }
+  | { type: "stop" };
+type FromWorker =
+  | { type: "listening"; core: number; line: string }
+  | { type: "live"; core: number; line: string }
+  | { type: "stats"; core: number; sample: StatsSample }
+  | { type: "done"; core: number; summary: CommandSummary; sample: StatsSample }
+  | { type: "error"; core: number; message: string };
+
+/** N cores, one worker each; this thread prints and aggregates. */
+async function runWorkers(o: StackOptions, command: CoreCommand, stats: boolean): Promise<boolean> {
+  // Check the config files here, so that a mistake is one line before any worker starts.
+  loadConfigFiles(o.configFiles, o.cores);
+  const abort = new AbortController();
+  const unlisten = onSignals(abort);
+  const workers: Worker[] = [];
+  const latest = new Map<number, StatsSample>();
+  const previous = new Map<number, StatsSample>();
+  const done = new Map<number, { summary: CommandSummary; sample: StatsSample }>();
+  let failure: string | undefined;
+  let listening = 0;
+  let finish!: () => void;
+  const finished = new Promise<void>((r) => finish = r);
+  const check = () => {
+    if (done.size + (failure !== undefined ? o.cores : 0) >= o.cores) finish();
+  };
+  for (let core = 0; core < o.cores; core++) {
+    const w = new Worker(new URL("./lib/apps/core_worker.ts", import.meta.url), { type: "module" });
+    w.onmessage = (e: MessageEvent<FromWorker>) => {
+      const m = e.data;
+      switch (m.type) {
+        case "listening":
+          if (++listening === o.cores) console.log(`${m.line} on ${o.cores} cores`);
+          break;
+        case "live":
+          console.log(`[CPU ${m.core}] ${m.line}`);
+          break;
+        case "stats":
+          latest.set(m.core, m.sample);
+          break;
+        case "done":
+          done.set(m.core, { summary: m.summary, sample: m.sample });
+          check();
+          break;
+        case "error":
+          failure ??= m.message;
+          abort.abort();
+          check();
+          break;
+      }
+    };
+    w.onerror = (e) => {
+      e.preventDefault();
+      failure ??= e.message;
+      abort.abort();
+      check();
+    };
+    w.postMessage({ type: "start", core, options: o, command } satisfies ToWorker);
+    workers.push(w);
+  }
+  abort.signal.addEventListener("abort", () => {
+    for (const w of workers) w.postMessage({ type: "stop" } satisfies ToWorker);
+  });
+  let lastAt = performance.now();
+  const timer = stats
+    ? setInterval(() => {
+      const now = performance.now();
+      const seconds = (now - lastAt) / 1000;
+      lastAt = now;
+      const cur: StatsSample[] = [];
+      const prev: StatsSample[] = [];
+      for (let core = 0; core < o.cores; core++) {
+        const s = latest.get(core);
+        if (s === undefined) continue;
+        const p = previous.get(core) ?? s;
+        console.log(formatStats(p, s, seconds));
+        cur.push(s);
+        prev.push(p);
+        previous.set(core, s);
+      }
+      if (cur.length > 1) console.log(formatStats(sumStats(prev), sumStats(cur), seconds));
+    }, 1000)
+    : undefined;
+  await finished;
+  if (timer !== undefined) clearInterval(timer);
+  unlisten();
+  for (const w of workers) w.terminate();
+  if (failure !== undefined) throw new Error(failure);
+  const samples: StatsSample[] = [];
+  let ok = true;
+  for (let core = 0; core < o.cores; core++) {
+    const d = done.get(core)!;
+    for (const line of d.summary.lines) console.log(`[CPU ${core}] ${line}`);
+    samples.push(d.sample);
+    ok &&= d.summary.ok ?? true;
+  }
+  console.log(totalsLine(sumStats(samples)));
+  return ok;
+}
+
+async function runStackCommand(
+  o: StackOptions,
+  command: CoreCommand,
+  stats: boolean,
+): Promise<number> {
+  if (o.dev === "memory") {
+    console.error(
+      "note: --dev memory is an in-process network: nothing outside this process reaches it",
+    );
+  }
+  const ok = o.cores === 1
+    ? await runInProcess(o, command, stats)
+    : await runWorkers(o, command, stats);
+  return ok ? 0 : 1;
+}
+
+async function serveCommand(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    strict: true,
+    allowPositionals: false,
+    options: {
+      ...STACK_FLAGS,
+      port: { type: "string" },
+      http: { type: "string" },
+      echo: { type: "boolean" },
+      discard: { type: "boolean" },
+    },
+  });
+  const modes = [values.http !== undefined, values.echo === true, values.discard === true].filter(
+    Boolean,
+  );
+  if (modes.length > 1) throw new UsageError("Choose one of --http DIR, --echo, --discard");
+  const serve: ServeOptions = {
+    port: number(values.port, "port", 8080, 1, 65535),
+    mode: values.echo ? "echo" : values.discard ? "discard" : "http",
+    ...(values.http !== undefined ? { dir: values.http } : {}),
+  };
+  if (serve.dir !== undefined) {
+    // A missing directory is one line before any device is opened.
+    let info: Deno.FileInfo;
+    try {
+      info = Deno.statSync(serve.dir);
+    } catch {
+      throw new Error(`Cannot serve ${serve.dir}: no such directory`);
+    }
+    if (!info.isDirectory) throw new Error(`Cannot serve ${serve.dir}: not a directory`);
+  }
+  return await runStackCommand(
+    stackOptions(values),
+    { kind: "serve", serve },
+    values.stats ?? false,
+  );
+}
+
+async function proxyCommand(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    strict: true,
+    allowPositionals: false,
+    options: {
+      ...STACK_FLAGS,
+      listen: { type: "string" },
+      upstream: { type: "string" },
+      balance: { type: "string" },
+    },
+  });
+  if (values.upstream === undefined) {
+    throw new UsageError("proxy needs --upstream IP:PORT[,IP:PORT...]");
+  }
+  const balance = values.balance ?? "rr";
+  if (balance !== "rr" && balance !== "hash") {
+    throw new UsageError(`Invalid --balance: ${balance} (rr or hash)`);
+  }
+  const upstreams = parseUpstreams(values.upstream);
+  if (upstreams === undefined) {
+    throw new UsageError(`Invalid --upstream: ${values.upstream} (IP:PORT[,IP:PORT...])`);
+  }
+  const proxy: ProxyOptions = {
+    port: number(values.listen, "listen", 8080, 1, 65535),
+    upstreams,
+    balance,
+  };
+  return await runStackCommand(
+    stackOptions(values),
+    { kind: "proxy", proxy },
+    values.stats ?? false,
+  );
+}
+
+async function benchCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    strict: true,
+    allowPositionals: true,
+    options: {
+      ...STACK_FLAGS,
+      n: { type: "string", short: "n" },
+      c: { type: "string", short: "c" },
+      keepalive: { type: "boolean" },
+      duration: { type: "string" },
+    },
+  });
+  if (positionals.length !== 1) throw new UsageError("bench needs one URL, like http://10.0.0.1/");
+  const url = parseBenchUrl(positionals[0]!);
+  if (url === undefined) {
+    throw new UsageError(`Invalid URL: ${positionals[0]} (http://IPv4[:PORT]/PATH)`);
+  }
+  const o = stackOptions(values);
+  const total = number(values.n, "n", values.duration !== undefined ? Infinity : 1000, 1);
+  const concurrency = number(values.c, "c", 1, 1, 100_000);
+  const bench: BenchOptions = {
+    ...url,
+    total: total / o.cores,
+    concurrency: Math.max(1, Math.round(concurrency / o.cores)),
+    keepalive: values.keepalive ?? false,
+    durationMs: values.duration === undefined
+      ? Infinity
+      : number(values.duration, "duration", 10, 0.1) * 1000,
+    progress: Deno.stdout.isTerminal() && o.cores === 1,
+  };
+  return await runStackCommand(o, { kind: "bench", bench }, values.stats ?? false);
+}
+
+async function pingDemo(args: string[]): Promise<void> {
   const { values } = parseArgs({
     args,
     strict: true,
@@ -99,7 +464,7 @@ async function demo(args: string[]): Promise<void> {
   });
   const dst = parseIpv4Address("10.0.0.2")!;
   console.log(
-    `demo: hosts a (${a.address}) and b (${b.address}) on an in-memory Ethernet, ${clock} clock, no privileges needed`,
+    `ping: hosts a (${a.address}) and b (${b.address}) on an in-memory Ethernet, ${clock} clock, no privileges needed`,
   );
   console.log(`PING ${formatIpv4(dst)} from ${a.address}: ${size} data bytes`);
   const result = await ping(net, a, dst, { count, intervalMs, size }, (r) => {
@@ -135,15 +500,34 @@ async function demo(args: string[]): Promise<void> {
   a.close();
   b.close();
   if (values.pcap !== undefined) console.log(`capture written to ${values.pcap}`);
-  if (result.received === 0) throw new Error("No echo replies: the demo failed");
+  if (result.received === 0) throw new Error("No echo replies");
 }
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   try {
     switch (command) {
-      case "demo":
-        await demo(rest);
+      case "serve":
+        return await serveCommand(rest);
+      case "proxy":
+        return await proxyCommand(rest);
+      case "bench":
+        return await benchCommand(rest);
+      case "demo": {
+        const { values } = parseArgs({
+          args: rest,
+          strict: true,
+          allowPositionals: false,
+          options: { mode: { type: "string" } },
+        });
+        const mode = values.mode ?? "auto";
+        if (mode !== "auto" && mode !== "tap" && mode !== "memory") {
+          throw new UsageError(`Invalid --mode: ${mode} (auto, tap or memory)`);
+        }
+        return (await demo(mode, (line: string) => console.log(line))) ? 0 : 1;
+      }
+      case "ping":
+        await pingDemo(rest);
         return 0;
       case "help":
       case "--help":
@@ -159,12 +543,15 @@ async function main(argv: string[]): Promise<number> {
     const message = err instanceof Error ? err.message : String(err);
     // node:util parseArgs reports unknown or malformed flags with these codes.
     const code = (err as { code?: string }).code;
-    if (err instanceof UsageError || (code !== undefined && code.startsWith("ERR_PARSE_ARGS"))) {
+    if (
+      err instanceof UsageError || err instanceof OptionError ||
+      (code !== undefined && code.startsWith("ERR_PARSE_ARGS"))
+    ) {
       console.error(`error: ${message}`);
       console.error(USAGE);
       return 2;
     }
-    console.error(`error: ${message}`);
+    console.error(`error: ${message.split("\n")[0]}`);
     return 1;
   }
 }

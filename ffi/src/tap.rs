@@ -174,7 +174,7 @@ impl Tap {
                 }
                 info.rx_errors += 1;
                 info.last_errno = e;
-                if e == EBADFD || e == EIO || e == ENODEV {
+                if e == EBADFD || e == ENODEV {
                     info.features |= FEATURE_GONE;
                 }
                 break;
@@ -251,11 +251,12 @@ impl Tap {
             if w < 0 {
                 let e = errno();
                 info.last_errno = e;
-                if e == EAGAIN || e == ENOBUFS {
+                // EIO: the link is down (not up yet, or set down): the frame is lost.
+                if e == EAGAIN || e == ENOBUFS || e == EIO {
                     info.tx_dropped += 1;
                 } else {
                     info.tx_errors += 1;
-                    if e == EBADFD || e == EIO || e == ENODEV {
+                    if e == EBADFD || e == ENODEV {
                         info.features |= FEATURE_GONE;
                     }
                 }

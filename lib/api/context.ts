@@ -88,6 +88,8 @@ export interface ContextStats {
   timeouts: number;
   /** TIME-WAIT connections reused by a new SYN (RFC 6191). */
   timeWaitReused: number;
+  /** Segments retransmitted by connections already freed (live ones keep their own count). */
+  retiredRetransmits: number;
 }
 
 /** The last error of a socket, as errno. */
@@ -124,6 +126,7 @@ export class MtcpContext
     resets: 0,
     timeouts: 0,
     timeWaitReused: 0,
+    retiredRetransmits: 0,
   };
   /** True once destroyed. */
   destroyed = false;
@@ -614,6 +617,7 @@ export class MtcpContext
       this.#flows.delete(sock.remoteAddr, sock.remotePort, sock.localPort);
     }
     this.#timers.cancel(conn);
+    this.stats.retiredRetransmits += sock.stats.retransmits;
     sock.release();
     this.#conns[conn] = undefined;
     this.#connSock[conn] = -1;

@@ -37,6 +37,19 @@ import {
   mtcp_write,
 } from "../api/mtcp.ts";
 
+/**
+ * Output produced on demand (a file being streamed): `read` fills `into` and
+ * returns how many bytes it wrote, 0 at the end; `close` releases it.
+ */
+export interface ChunkSource {
+  /** Fills `into` from the start; returns the byte count, 0 when done. */
+  read(into: Uint8Array): number;
+  /** Releases the source (called once, at its end or when the connection dies). */
+  close(): void;
+}
+
+const CHUNK_BYTES = 65536;
+
 /** One accepted connection, as a handler sees it. */
 export class ServerConnection {
   /** The socket id. */
@@ -47,8 +60,10 @@ export class ServerConnection {
   bytesIn = 0;
   /** Bytes written so far. */
   bytesOut = 0;
-  /** @internal Queued output: chunks and the offset into the first. */
-  readonly out: Uint8Array[] = [];
+  /** @internal Queued output in order: bytes, or sources read as the window opens. */
+  readonly out: (Uint8Array | ChunkSource)[] = [];
+  /** @internal The buffer a source is read into (one per connection, made on first use). */
+  chunk: Uint8Array | undefined;
   /** @internal */
   outOffset = 0;
   /** @internal Close once the queue drains. */
@@ -64,15 +79,32 @@ export class ServerConnection {
     if (data.length > 0 && !this.closing) this.out.push(data);
   }
 
+  /**
+   * Queues a source after what is queued: it is read a chunk at a time only
+   * when the send buffer has taken everything before it, so a large file is
+   * never held in memory whole.
+   */
+  stream(source: ChunkSource): void {
+    if (this.closing) source.close();
+    else this.out.push(source);
+  }
+
+  /** @internal Drops all queued output, closing its sources. */
+  discard(): void {
+    for (const item of this.out) if (!(item instanceof Uint8Array)) item.close();
+    this.out.length = 0;
+    this.outOffset = 0;
+  }
+
   /** Closes after everything queued is sent. */
   end(): void {
     this.closing = true;
   }
 
-  /** Bytes queued and not yet taken by the send buffer. */
+  /** Bytes queued and not yet taken by the send buffer (sources not counted). */
   get pendingBytes(): number {
     let n = -this.outOffset;
-    for (const c of this.out) n += c.length;
+    for (const c of this.out) if (c instanceof Uint8Array) n += c.length;
     return n;
   }
 }
@@ -97,6 +129,12 @@ export interface TcpServerOptions {
   onListening?: (port: number) => void;
   /** Read buffer size (default 16 KiB). */
   readBufferBytes?: number;
+  /**
+   * After `signal` aborts, how long connections may finish what they are
+   * sending before they are closed anyway (default 2000 ms). New connections
+   * are refused from the abort on.
+   */
+  graceMs?: number;
 }
 
 /** Counters of a server run. */
@@ -149,13 +187,30 @@ export async function runTcpServer(
   // Writes what the send buffer takes; true when nothing is left.
   const flush = (c: ServerConnection): boolean => {
     while (c.out.length > 0) {
-      const chunk = c.out[0]!;
+      const head = c.out[0]!;
+      let chunk: Uint8Array;
+      if (head instanceof Uint8Array) {
+        chunk = head;
+      } else {
+        // A source: read its next chunk in front of it (the buffer is free:
+        // everything before was taken by the send buffer).
+        c.chunk ??= new Uint8Array(CHUNK_BYTES);
+        const n = head.read(c.chunk);
+        if (n <= 0) {
+          head.close();
+          c.out.shift();
+          continue;
+        }
+        chunk = c.chunk.subarray(0, n);
+        c.out.unshift(chunk);
+        c.outOffset = 0;
+      }
       const rest = chunk.length - c.outOffset;
       const view = c.outOffset === 0 ? chunk : chunk.subarray(c.outOffset);
       const w = mtcp_write(mctx, c.fd, view, rest);
       if (w < 0) {
         if (mctx.errno === EAGAIN) return false;
-        c.out.length = 0; // the connection failed: drop its output
+        c.discard(); // the connection failed: drop its output
         c.closing = true;
         return true;
       }
@@ -181,8 +236,22 @@ export async function runTcpServer(
     }
   };
 
+  let draining = false;
+  let deadline = Infinity;
   try {
-    while (!signal?.aborted && !mctx.destroyed) {
+    while (!mctx.destroyed) {
+      if (signal?.aborted && !draining) {
+        // Stop accepting; let every connection finish what it is sending.
+        draining = true;
+        deadline = mctx.now() + (options.graceMs ?? 2000);
+        mtcp_epoll_ctl(mctx, ep, MTCP_EPOLL_CTL_DEL, lfd, undefined);
+        mtcp_close(mctx, lfd);
+        for (const c of [...conns.values()]) {
+          c.end();
+          settle(c, c.out.length > 0);
+        }
+      }
+      if (draining && (conns.size === 0 || mctx.now() >= deadline)) break;
       const n = await mtcp_epoll_wait(mctx, ep, events, 256, 100);
       if (n < 0) break;
       for (let i = 0; i < n; i++) {
@@ -217,7 +286,7 @@ export async function runTcpServer(
               if (handler.onEnd !== undefined) handler.onEnd(c);
               else c.end();
             } else if (mctx.errno !== EAGAIN) {
-              c.out.length = 0; // reset or timed out
+              c.discard(); // reset or timed out
               c.closing = true;
             }
             break;
@@ -227,9 +296,12 @@ export async function runTcpServer(
       }
     }
   } finally {
-    for (const c of conns.values()) mtcp_close(mctx, c.fd);
+    for (const c of conns.values()) {
+      c.discard();
+      mtcp_close(mctx, c.fd);
+    }
     if (!mctx.destroyed) {
-      mtcp_close(mctx, lfd);
+      if (!draining) mtcp_close(mctx, lfd);
       mtcp_close(mctx, ep);
     }
   }

@@ -62,6 +62,11 @@ export interface InterfaceConfig {
   prefixLength: number;
   /** Default gateway, if any. */
   gateway?: number;
+  /**
+   * More prefixes reached directly on this link, as mTCP's route.conf lists
+   * them (`10.1.0.0/16 tap0`): their hosts are resolved by ARP, not routed.
+   */
+  onLink?: { address: number; prefixLength: number }[];
   /** TTL of datagrams we originate (default 64, as Linux). */
   ttl?: number;
   /** Frames taken from the device per poll (default 64). */
@@ -159,6 +164,7 @@ export class Interface implements FrameSink {
   #ident = 1;
   #now = 0;
   #rxChecksumTrusted = false;
+  readonly #routes: number[] = []; // on-link prefixes: address, mask pairs
 
   // Reused views: nothing is allocated per packet on the receive path.
   readonly #eth = new EthernetFrame();
@@ -191,6 +197,10 @@ export class Interface implements FrameSink {
     this.address = config.address;
     this.prefixLength = config.prefixLength;
     this.gateway = config.gateway ?? -1;
+    for (const r of config.onLink ?? []) {
+      const mask = r.prefixLength === 0 ? 0 : (~0 << (32 - r.prefixLength)) >>> 0;
+      this.#routes.push((r.address & mask) >>> 0, mask);
+    }
     this.mtu = device.mtu;
     this.#mask = prefixMask(config.prefixLength);
     this.#ttl = config.ttl ?? 64;
@@ -330,6 +340,12 @@ export class Interface implements FrameSink {
       pool.release(slot);
     }
     e.pending.length = 0;
+  }
+
+  #onLink(dst: number): boolean {
+    const r = this.#routes;
+    for (let i = 0; i < r.length; i += 2) if (((dst & r[i + 1]!) >>> 0) === r[i]) return true;
+    return false;
   }
 
   // --- IPv4 in --------------------------------------------------------------
@@ -597,7 +613,7 @@ export class Interface implements FrameSink {
     if (dst === IPV4_BROADCAST || dst === this.broadcast) {
       nextHop = dst;
       mac = MAC_BROADCAST;
-    } else if (((dst ^ this.address) & this.#mask) === 0) {
+    } else if (((dst ^ this.address) & this.#mask) === 0 || this.#onLink(dst)) {
       nextHop = dst;
     } else if (this.gateway >= 0) {
       nextHop = this.gateway;

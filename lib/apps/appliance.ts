@@ -1,0 +1,91 @@
+/**
+ * The appliance's commands on one context: `serve` (HTTP static files, echo,
+ * discard), and the loop that prints statistics and shuts a context down
+ * gracefully. The command line (cli.ts) runs these in the main thread for
+ * one core, or in one worker per core.
+ *
+ * @module
+ */
+
+import { discardHandler, echoHandler, runTcpServer, type ServerStats } from "./tcp_server.ts";
+import { staticHandler } from "./http_static.ts";
+import { Driver } from "../api/driver.ts";
+import { hostOf, type Stack, type StackOptions } from "./stack.ts";
+
+/** What `serve` serves. */
+export interface ServeOptions {
+  /** TCP port (default 8080). */
+  port: number;
+  /** `http` (files of `dir`, or the built-in page), `echo` or `discard`. */
+  mode: "http" | "echo" | "discard";
+  /** Root directory for `http`; undefined serves the built-in page. */
+  dir?: string;
+}
+
+/** The built-in page, served by `serve` without `--http DIR`. */
+export const BUILTIN_PAGE: Uint8Array = new TextEncoder().encode(
+  `<!doctype html>
+<html><head><meta charset="utf-8"><title>mtcp-deno</title></head>
+<body><h1>mtcp-deno</h1>
+<p>This page was served by a user-space TCP/IPv4 stack written in TypeScript, running in Deno.</p>
+</body></html>
+`,
+);
+
+/** What a command reports when it is done. */
+export interface CommandSummary {
+  /** One line per fact, for the final output. */
+  lines: string[];
+  /** False when the command failed at its job (bench: every request failed). Default true. */
+  ok?: boolean;
+}
+
+/**
+ * Runs `serve` on `stack` until `signal` aborts, then closes gracefully.
+ * `onListening` gets the `listening on ...` line once the port is open.
+ * Throws `Error` when the directory or port cannot be used.
+ */
+export async function runServe(
+  stack: Stack,
+  options: StackOptions,
+  serve: ServeOptions,
+  signal: AbortSignal,
+  onListening: (line: string) => void,
+): Promise<CommandSummary> {
+  const builtin = new Map([["/", BUILTIN_PAGE], ["/index.html", BUILTIN_PAGE]]);
+  const files = serve.mode === "http" ? staticHandler(serve.dir, { builtin }) : undefined;
+  const handler = files ?? (serve.mode === "echo" ? echoHandler() : discardHandler());
+  const what = serve.mode === "http" ? `http ${serve.dir ?? "(built-in page)"}` : serve.mode;
+  const stats: ServerStats = await runTcpServer(stack.ctx, serve.port, handler, {
+    signal,
+    onListening: (port) =>
+      onListening(`listening on ${hostOf(options.ip)}:${port} (${what}) via ${stack.where}`),
+  });
+  await settle(stack);
+  const lines = [
+    `connections: ${stats.accepted} accepted, ${stats.closed} closed; bytes: ${stats.bytesIn} in, ${stats.bytesOut} out`,
+  ];
+  if (files !== undefined) {
+    const byStatus = [...files.stats.responses].sort(([a], [b]) => a - b)
+      .map(([k, v]) => `${k}=${v}`).join(" ");
+    lines.push(`responses: ${byStatus || "none"}; cache hits: ${files.stats.cacheHits}`);
+  }
+  return { lines };
+}
+
+/**
+ * Lets the context finish closing (FINs sent and acknowledged) for up to
+ * `ms`, so a graceful stop leaves no half-open peer behind.
+ */
+export async function settle(stack: Stack, ms = 1000): Promise<void> {
+  const ctx = stack.ctx;
+  if (ctx.destroyed) return;
+  const busy = () => {
+    for (const s of ctx.connections()) {
+      if (s.state !== "TIME-WAIT" && s.state !== "CLOSED") return true;
+    }
+    return false;
+  };
+  if (!busy()) return;
+  await Driver.of(ctx.network).wait(() => !busy(), ms);
+}

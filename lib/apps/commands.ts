@@ -1,0 +1,39 @@
+/**
+ * The appliance's commands for one core, the same in the main thread and in
+ * a core's worker: `serve`, `proxy` and `bench` on a {@linkcode Stack}.
+ *
+ * @module
+ */
+
+import { type CommandSummary, runServe, type ServeOptions } from "./appliance.ts";
+import { type BenchOptions, runBench } from "./bench.ts";
+import { type ProxyOptions, runProxy } from "./proxy.ts";
+import type { Stack, StackOptions } from "./stack.ts";
+
+/** A command for one core. */
+export type CoreCommand =
+  | { kind: "serve"; serve: ServeOptions }
+  | { kind: "proxy"; proxy: ProxyOptions }
+  | { kind: "bench"; bench: BenchOptions };
+
+/**
+ * Runs `command` on `stack` until `signal` aborts (or, for bench, until it is
+ * done). `onListening` gets the `listening on` line; `live` bench's lines.
+ */
+export function runCore(
+  stack: Stack,
+  options: StackOptions,
+  command: CoreCommand,
+  signal: AbortSignal,
+  onListening: (line: string) => void,
+  live: (line: string) => void,
+): Promise<CommandSummary> {
+  switch (command.kind) {
+    case "serve":
+      return runServe(stack, options, command.serve, signal, onListening);
+    case "proxy":
+      return runProxy(stack, options, command.proxy, signal, onListening);
+    case "bench":
+      return runBench(stack, command.bench, signal, live);
+  }
+}

@@ -1,0 +1,362 @@
+/**
+ * One context of the appliance, built from the command line's common
+ * options: the device (`tap:NAME`, `packet:IFNAME`, `netmap:IFNAME` or
+ * `memory`), our address, gateway and MAC, the kernel side of a TAP, config
+ * files (mtcp.conf, arp.conf, route.conf), capture and impairment; and the
+ * per-second statistics of a context, in the spirit of mTCP's.
+ *
+ * @module
+ */
+
+import {
+  mtcp_create_context,
+  mtcp_destroy_context,
+  mtcp_init,
+  mtcp_setconf,
+  mtcp_strerror_init,
+} from "../api/mtcp.ts";
+import type { MtcpContext } from "../api/context.ts";
+import { DeviceNetwork } from "../phy/device_network.ts";
+import { MemoryNetwork } from "../phy/memory.ts";
+import type { Network } from "../phy/network.ts";
+import { PcapFileSink } from "../phy/pcap_writer.ts";
+import { RingDevice } from "../phy/ring_device.ts";
+import type { FaultInjectorOptions, Impairment } from "../phy/fault.ts";
+import { formatIpv4, parseIpv4Address, parseIpv4Cidr, parseMac } from "../wire/address.ts";
+
+/** A mistake in the options: the CLI prints it with the usage and exits 2. */
+export class OptionError extends Error {}
+
+/** The common options of every command that runs a stack. */
+export interface StackOptions {
+  /** `tap:NAME`, `packet:IFNAME`, `netmap:IFNAME` or `memory`. */
+  dev: string;
+  /** Our address and prefix, as `10.0.0.2/24`. */
+  ip: string;
+  /** Default gateway. */
+  gateway?: string;
+  /** Our MAC, as `02:00:00:00:00:01` (default: the device's, or generated). */
+  mac?: string;
+  /** For `tap:`: give the kernel side this address (CIDR) and bring it up. */
+  hostIp?: string;
+  /** Contexts (one per worker, one TAP queue each). */
+  cores: number;
+  /** mtcp.conf, arp.conf and route.conf files, told apart by their content. */
+  configFiles: string[];
+  /** Capture every frame to this file (`FILE` or, with several cores, `FILE.N`). */
+  pcap?: string;
+  /** The fault injector on both directions. */
+  impair?: FaultInjectorOptions;
+  /** Largest idle wait is a busy poll (tap, packet, netmap). */
+  busyPoll?: boolean;
+}
+
+/** A running context and what it stands on. */
+export interface Stack {
+  /** The context. */
+  ctx: MtcpContext;
+  /** Its network. */
+  network: Network;
+  /** The ring device, unless `memory`. */
+  device: RingDevice | undefined;
+  /** Human description of where it runs, like `tap:mtcp0`. */
+  where: string;
+  /** Closes the context and the device (a TAP it created disappears). */
+  close(): Promise<void>;
+}
+
+/** Parses `loss=P,reorder=P,duplicate=P,corrupt=P,delay=MS,seed=N`. */
+export function parseImpair(text: string): FaultInjectorOptions {
+  const imp: Impairment = {};
+  let seed = 1;
+  for (const part of text.split(",")) {
+    const [key, value, extra] = part.split("=");
+    const n = Number(value);
+    if (
+      key === undefined || value === undefined || extra !== undefined || value.trim() === "" ||
+      !Number.isFinite(n) || n < 0
+    ) {
+      throw new OptionError(`Invalid --impair: ${part} (expected key=number)`);
+    }
+    switch (key.trim()) {
+      case "loss":
+      case "reorder":
+      case "duplicate":
+      case "corrupt":
+        if (n > 1) throw new OptionError(`Invalid --impair: ${key} is a probability from 0 to 1`);
+        imp[key.trim() as "loss"] = n;
+        break;
+      case "delay":
+        imp.delayMs = n;
+        break;
+      case "seed":
+        seed = n;
+        break;
+      default:
+        throw new OptionError(
+          `Invalid --impair: unknown key ${key} (loss, reorder, duplicate, corrupt, delay, seed)`,
+        );
+    }
+  }
+  return { rx: { ...imp }, tx: { ...imp }, seed };
+}
+
+/** What the config files say beyond mtcp.conf: static ARP entries and on-link routes. */
+interface ExtraConfig {
+  arp: { ip: number; mac: number }[];
+  routes: { address: number; prefixLength: number }[];
+}
+
+/**
+ * Reads the config files. mtcp.conf goes to `mtcp_init`; a file whose first
+ * line is `ARP_ENTRY n` is an arp.conf (`IP/32 MAC` lines), `ROUTES n` a
+ * route.conf (`PREFIX/LEN IFNAME` lines). Throws `Error` naming file, line
+ * and what is wrong.
+ */
+export function loadConfigFiles(files: string[], cores: number): ExtraConfig {
+  const extra: ExtraConfig = { arp: [], routes: [] };
+  let mtcpConf: string | undefined;
+  for (const file of files) {
+    let text: string;
+    try {
+      text = Deno.readTextFileSync(file);
+    } catch (err) {
+      throw new Error(
+        `Cannot read ${file}: ${
+          err instanceof Deno.errors.NotFound ? "no such file" : (err as Error).message
+        }`,
+      );
+    }
+    const lines = text.split(/\r?\n/).map((l) => l.replace(/#.*/, "").trim());
+    const first = lines.findIndex((l) => l !== "");
+    const head = first < 0 ? "" : lines[first]!;
+    const m = /^(ARP_ENTRY|ROUTES)\s+(\d+)$/.exec(head);
+    if (m === null) {
+      if (mtcpConf !== undefined) {
+        throw new Error(`${file}: a second mtcp.conf (the first was ${mtcpConf})`);
+      }
+      mtcpConf = file;
+      continue;
+    }
+    const isArp = m[1] === "ARP_ENTRY";
+    let count = 0;
+    for (let i = first + 1; i < lines.length; i++) {
+      const line = lines[i]!;
+      if (line === "") continue;
+      const [cidrText, second, more] = line.split(/\s+/);
+      const cidr = cidrText === undefined ? undefined : parseIpv4Cidr(cidrText);
+      if (cidr === undefined || second === undefined || more !== undefined) {
+        throw new Error(
+          `${file}:${i + 1}: expected '${
+            isArp ? "IP/32 MAC" : "PREFIX/LEN IFNAME"
+          }', got '${line}'`,
+        );
+      }
+      if (isArp) {
+        const mac = parseMac(second);
+        if (mac === undefined) throw new Error(`${file}:${i + 1}: invalid MAC '${second}'`);
+        extra.arp.push({ ip: cidr.address, mac });
+      } else {
+        extra.routes.push({ address: cidr.address, prefixLength: cidr.prefixLength });
+      }
+      count++;
+    }
+    if (count !== Number(m[2])) {
+      throw new Error(`${file}:${first + 1}: ${m[1]} says ${m[2]} entries, the file has ${count}`);
+    }
+  }
+  const rc = mtcpConf === undefined ? mtcp_init({ num_cores: cores }) : mtcp_init(mtcpConf);
+  if (rc !== 0) throw new Error(mtcp_strerror_init());
+  // The command line's --cores wins over the file's num_cores.
+  if (mtcpConf !== undefined && mtcp_setconf({ num_cores: cores }) !== 0) {
+    throw new Error(mtcp_strerror_init());
+  }
+  return extra;
+}
+
+/** Checks the common options; throws {@linkcode OptionError} for a mistake. */
+export function checkStackOptions(o: StackOptions): void {
+  if (!/^(memory|(tap|packet|netmap):[^\s:/]{1,15})$/.test(o.dev)) {
+    throw new OptionError(
+      `Invalid --dev: ${o.dev} (tap:NAME, packet:IFNAME, netmap:IFNAME or memory)`,
+    );
+  }
+  if (parseIpv4Cidr(o.ip) === undefined) {
+    throw new OptionError(`Invalid --ip: ${o.ip} (expected a.b.c.d/n)`);
+  }
+  if (o.gateway !== undefined && parseIpv4Address(o.gateway) === undefined) {
+    throw new OptionError(`Invalid --gateway: ${o.gateway}`);
+  }
+  if (o.mac !== undefined && parseMac(o.mac) === undefined) {
+    throw new OptionError(`Invalid --mac: ${o.mac} (expected xx:xx:xx:xx:xx:xx)`);
+  }
+  if (o.hostIp !== undefined) {
+    if (parseIpv4Cidr(o.hostIp) === undefined) {
+      throw new OptionError(`Invalid --host-ip: ${o.hostIp} (expected a.b.c.d/n)`);
+    }
+    if (!o.dev.startsWith("tap:")) throw new OptionError(`--host-ip needs a tap: device`);
+  }
+  if (!Number.isInteger(o.cores) || o.cores < 1 || o.cores > 64) {
+    throw new OptionError(`Invalid --cores: ${o.cores} (1 to 64)`);
+  }
+  if (o.cores > 1 && !o.dev.startsWith("tap:")) {
+    throw new OptionError(`--cores above 1 needs a tap: device (one TAP queue per core)`);
+  }
+}
+
+/**
+ * Opens the context of core `core` (0-based) on the options' device.
+ * `mtcp_init` must have run (see {@linkcode loadConfigFiles}). Throws `Error`
+ * with one line when the device or context cannot be made.
+ */
+export function openStack(o: StackOptions, core: number, extra: ExtraConfig): Stack {
+  let network: Network;
+  let device: RingDevice | undefined;
+  if (o.dev === "memory") {
+    network = new MemoryNetwork({ clock: "system" });
+  } else {
+    device = RingDevice.open(o.dev, { multiQueue: o.cores > 1, busyPoll: o.busyPoll ?? false });
+    if (o.hostIp !== undefined && core === 0) {
+      const cidr = parseIpv4Cidr(o.hostIp)!;
+      const rc = device.ring.configureTap(cidr.address, cidr.prefixLength);
+      if (rc < 0) {
+        device.close();
+        throw new Error(`${o.dev}: cannot give the kernel side ${o.hostIp}: errno ${-rc}`);
+      }
+    }
+    network = new DeviceNetwork(device);
+  }
+  const pcap = o.pcap === undefined
+    ? undefined
+    : new PcapFileSink(o.cores > 1 ? `${o.pcap}.${core}` : o.pcap);
+  const mac = o.mac === undefined ? undefined : parseMac(o.mac);
+  const ctx = mtcp_create_context(core, {
+    network,
+    name: `core${core}`,
+    address: o.ip,
+    ...(o.gateway !== undefined ? { gateway: o.gateway } : {}),
+    ...(mac !== undefined ? { mac } : {}),
+    ...(o.impair !== undefined
+      ? { impair: { ...o.impair, seed: (o.impair.seed ?? 1) + core } }
+      : {}),
+    ...(pcap !== undefined ? { pcap } : {}),
+    ...(extra.routes.length > 0 ? { interface: { onLink: extra.routes } } : {}),
+  });
+  if (ctx === null) {
+    device?.close();
+    throw new Error(
+      `Cannot create the context of core ${core}: ${
+        mtcp_strerror_init() || "invalid configuration"
+      }`,
+    );
+  }
+  for (const e of extra.arp) ctx.iface.arp.addStatic(e.ip, e.mac);
+  return {
+    ctx,
+    network,
+    device,
+    where: o.dev,
+    close: async () => {
+      mtcp_destroy_context(ctx);
+      if (device !== undefined) await device.closeAsync();
+    },
+  };
+}
+
+/** One core's counters at an instant, summed into per-second lines. */
+export interface StatsSample {
+  /** The core. */
+  core: number;
+  /** Frames and bytes received and sent. */
+  rxPackets: number;
+  /** Bytes received. */
+  rxBytes: number;
+  /** Frames sent. */
+  txPackets: number;
+  /** Bytes sent. */
+  txBytes: number;
+  /** Connections in the pool now. */
+  flows: number;
+  /** Connections opened so far (accepted and connected). */
+  opened: number;
+  /** Segments retransmitted so far. */
+  retransmits: number;
+  /** Frames dropped so far, by reason. */
+  drops: Record<string, number>;
+}
+
+/** A sample of `ctx`'s counters. */
+export function sampleStats(ctx: MtcpContext, core: number): StatsSample {
+  const s = ctx.iface.stats;
+  let flows = 0;
+  let retransmits = ctx.stats.retiredRetransmits;
+  for (const sock of ctx.connections()) {
+    flows++;
+    retransmits += sock.stats.retransmits;
+  }
+  return {
+    core,
+    rxPackets: s.rx.frames,
+    rxBytes: s.rx.bytes,
+    txPackets: s.tx.frames,
+    txBytes: s.tx.bytes,
+    flows,
+    opened: ctx.stats.passiveOpens + ctx.stats.activeOpens,
+    retransmits,
+    drops: { ...s.nonZeroDrops() } as Record<string, number>,
+  };
+}
+
+/** Adds samples together (for the total line). */
+export function sumStats(samples: StatsSample[]): StatsSample {
+  const out: StatsSample = {
+    core: -1,
+    rxPackets: 0,
+    rxBytes: 0,
+    txPackets: 0,
+    txBytes: 0,
+    flows: 0,
+    opened: 0,
+    retransmits: 0,
+    drops: {},
+  };
+  for (const s of samples) {
+    out.rxPackets += s.rxPackets;
+    out.rxBytes += s.rxBytes;
+    out.txPackets += s.txPackets;
+    out.txBytes += s.txBytes;
+    out.flows += s.flows;
+    out.opened += s.opened;
+    out.retransmits += s.retransmits;
+    for (const [k, v] of Object.entries(s.drops)) out.drops[k] = (out.drops[k] ?? 0) + v;
+  }
+  return out;
+}
+
+/**
+ * One statistics line over `seconds` between two samples, like
+ * `[CPU 0] RX: 1200 pps (0.014 Gbps) TX: 1190 pps (0.120 Gbps) flows: 50 new: 310/s retx: 0 drops: -`.
+ */
+export function formatStats(prev: StatsSample, cur: StatsSample, seconds: number): string {
+  const rate = (a: number, b: number) => Math.round((b - a) / seconds);
+  const gbps = (a: number, b: number) => (((b - a) * 8) / seconds / 1e9).toFixed(3);
+  const drops = Object.entries(cur.drops)
+    .map(([k, v]) => [k, v - (prev.drops[k] ?? 0)] as const)
+    .filter(([, v]) => v > 0)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(",");
+  const tag = cur.core < 0 ? "[ ALL ]" : `[CPU ${cur.core}]`;
+  return `${tag} RX: ${rate(prev.rxPackets, cur.rxPackets)} pps (${
+    gbps(prev.rxBytes, cur.rxBytes)
+  } Gbps) ` +
+    `TX: ${rate(prev.txPackets, cur.txPackets)} pps (${gbps(prev.txBytes, cur.txBytes)} Gbps) ` +
+    `flows: ${cur.flows} new: ${rate(prev.opened, cur.opened)}/s retx: ${
+      cur.retransmits - prev.retransmits
+    } ` +
+    `drops: ${drops === "" ? "-" : drops}`;
+}
+
+/** Our address as text, without the prefix. */
+export function hostOf(cidr: string): string {
+  return formatIpv4(parseIpv4Cidr(cidr)!.address);
+}
