@@ -157,6 +157,11 @@ async function runInProcess(
 ): Promise<boolean> {
   const extra = loadConfigFiles(o.configFiles, o.cores);
   const stack = openStack(o, 0, extra);
+  if (o.dev === "memory") {
+    console.error(
+      "note: --dev memory is an in-process network: nothing outside this process reaches it",
+    );
+  }
   const abort = new AbortController();
   const unlisten = onSignals(abort);
   let prev = sampleStats(stack.ctx, 0);
@@ -296,11 +301,6 @@ async function runStackCommand(
   command: CoreCommand,
   stats: boolean,
 ): Promise<number> {
-  if (o.dev === "memory") {
-    console.error(
-      "note: --dev memory is an in-process network: nothing outside this process reaches it",
-    );
-  }
   const ok = o.cores === 1
     ? await runInProcess(o, command, stats)
     : await runWorkers(o, command, stats);

@@ -4,7 +4,7 @@ const cli = new URL("../cli.ts", import.meta.url).pathname;
 
 async function run(...args: string[]) {
   const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-read", "--allow-write", cli, ...args],
+    args: ["run", "--allow-all", cli, ...args],
     stdout: "piped",
     stderr: "piped",
     env: { NO_COLOR: "1" },
@@ -13,8 +13,8 @@ async function run(...args: string[]) {
   return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
 }
 
-Deno.test("cli demo pings one in-memory host from another and prints ping's summary", async () => {
-  const r = await run("demo", "--count", "3", "--interval", "10");
+Deno.test("cli ping pings one in-memory host from another and prints ping's summary", async () => {
+  const r = await run("ping", "--count", "3", "--interval", "10");
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /in-memory Ethernet, system clock/);
   assert.equal(
@@ -26,16 +26,16 @@ Deno.test("cli demo pings one in-memory host from another and prints ping's summ
   assert.match(r.stdout, /arp: 10\.0\.0\.2 is-at 02:[0-9a-f:]{14} \(REACHABLE\)/);
 });
 
-Deno.test("cli demo on the virtual clock with latency reports exact round trips", async () => {
-  const r = await run("demo", "--clock", "virtual", "--latency", "2.5", "--count", "3");
+Deno.test("cli ping on the virtual clock with latency reports exact round trips", async () => {
+  const r = await run("ping", "--clock", "virtual", "--latency", "2.5", "--count", "3");
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /icmp_seq=2 time=5\.000 ms/);
 });
 
-Deno.test("cli demo --pcap writes a capture our reader and tcpdump's format agree on", async () => {
+Deno.test("cli ping --pcap writes a capture our reader and tcpdump's format agree on", async () => {
   const dir = await Deno.makeTempDir();
   try {
-    const r = await run("demo", "--clock", "virtual", "--count", "2", "--pcap", `${dir}/d.pcap`);
+    const r = await run("ping", "--clock", "virtual", "--count", "2", "--pcap", `${dir}/d.pcap`);
     assert.equal(r.code, 0, r.stderr);
     const bytes = await Deno.readFile(`${dir}/d.pcap`);
     assert.deepEqual([...bytes.subarray(0, 4)], [0xd4, 0xc3, 0xb2, 0xa1]);
@@ -47,26 +47,65 @@ Deno.test("cli demo --pcap writes a capture our reader and tcpdump's format agre
 
 Deno.test("cli mistakes print one error line and the usage, exit 2", async () => {
   for (
-    const args of [["demo", "--bogus"], ["demo", "--count", "0"], ["demo", "--clock", "sundial"], [
-      "frobnicate",
-    ], []]
+    const args of [
+      ["ping", "--bogus"],
+      ["ping", "--count", "0"],
+      ["ping", "--clock", "sundial"],
+      ["frobnicate"],
+      [],
+      ["serve", "--dev", "eth0"],
+      ["serve", "--ip", "10.0.0.2"],
+      ["serve", "--port", "70000"],
+      ["serve", "--echo", "--discard"],
+      ["serve", "--impair", "loss=2"],
+      ["serve", "--cores", "2", "--dev", "packet:lo"],
+      ["proxy", "--upstream", "nowhere"],
+      ["proxy", "--upstream", "10.0.0.1:80", "--balance", "random"],
+      ["bench"],
+      ["bench", "https://example.org/"],
+      ["demo", "--mode", "moon"],
+    ]
   ) {
     const r = await run(...args);
     assert.equal(r.code, 2, `${args.join(" ")}: ${r.stderr}`);
     assert.match(r.stderr.split("\n")[0]!, /^error: \S/);
-    assert.match(r.stderr, /Usage: deno run cli\.ts/);
+    assert.match(r.stderr, /Usage: deno run -A cli\.ts/);
     assert.doesNotMatch(r.stderr, /\n\s+at /, "no stack trace");
   }
 });
 
-Deno.test("cli demo fails with exit 1 and one line when nothing answers", async () => {
-  const r = await run("demo", "--clock", "virtual", "--loss", "1", "--count", "2");
+Deno.test("cli ping fails with exit 1 and one line when nothing answers", async () => {
+  const r = await run("ping", "--clock", "virtual", "--loss", "1", "--count", "2");
   assert.equal(r.code, 1);
-  assert.equal(r.stderr.trim(), "error: No echo replies: the demo failed");
+  assert.equal(r.stderr.trim(), "error: No echo replies");
+});
+
+Deno.test("cli operator errors are one line and exit 1: a missing directory, a missing device", async () => {
+  const missing = await run("serve", "--dev", "memory", "--http", "/nonexistent/www");
+  assert.equal(missing.code, 1, missing.stderr);
+  assert.equal(missing.stderr.trim(), "error: Cannot serve /nonexistent/www: no such directory");
+  const device = await run("serve", "--dev", "packet:nosuchif0");
+  assert.equal(device.code, 1, device.stderr);
+  assert.match(
+    device.stderr.trim(),
+    /^error: packet:nosuchif0: (no such interface|.*CAP_NET_RAW.*)$/,
+  );
+  const conf = await run("serve", "--dev", "memory", "--config", "/nonexistent/mtcp.conf");
+  assert.equal(conf.code, 1);
+  assert.match(conf.stderr.trim(), /^error: Cannot read \/nonexistent\/mtcp\.conf: no such file$/);
+});
+
+Deno.test("cli demo --mode memory runs serve and bench in one process and says so", async () => {
+  const r = await run("demo", "--mode", "memory");
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^demo mode: memory/m);
+  assert.match(r.stdout, /requests: 2000 completed, 0 failed/);
+  assert.match(r.stdout, /^demo: ok$/m);
 });
 
 Deno.test("cli help prints the usage and exits 0", async () => {
   const r = await run("help");
   assert.equal(r.code, 0);
-  assert.match(r.stdout, /demo\s+Two hosts/);
+  assert.match(r.stdout, /ping\s+Two hosts/);
+  assert.match(r.stdout, /serve\s+Serve HTTP files/);
 });
