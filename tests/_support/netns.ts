@@ -423,3 +423,88 @@ export function ourServers(
 export function curl(link: Link, path: string): Promise<Ran> {
   return link.ns.run(["curl", "-sS", "--fail", "--max-time", "60", `http://${link.ourIp}${path}`]);
 }
+
+/** The CLI running inside a namespace, its output collected line by line. */
+export class CliProcess {
+  /** Every stdout line so far. */
+  readonly lines: string[] = [];
+  /** Every stderr line so far. */
+  readonly errors: string[] = [];
+  readonly #child: Deno.ChildProcess;
+  readonly #done: Promise<Deno.CommandStatus>;
+  #waiters: { re: RegExp; resolve: (line: string) => void }[] = [];
+
+  private constructor(child: Deno.ChildProcess) {
+    this.#child = child;
+    const pump = async (stream: ReadableStream<Uint8Array>, into: string[]) => {
+      let rest = "";
+      for await (const chunk of stream) {
+        rest += decoder.decode(chunk, { stream: true });
+        const parts = rest.split("\n");
+        rest = parts.pop()!;
+        for (const line of parts) {
+          into.push(line);
+          this.#waiters = this.#waiters.filter((w) =>
+            !(w.re.test(line) && (w.resolve(line), true))
+          );
+        }
+      }
+      if (rest !== "") into.push(rest);
+    };
+    const out = pump(child.stdout, this.lines);
+    const err = pump(child.stderr, this.errors);
+    this.#done = Promise.all([out, err]).then(() => child.status);
+  }
+
+  /** Starts `deno run -A cli.ts ARGS` inside `ns`. */
+  static start(ns: Netns, args: string[]): CliProcess {
+    const cli = new URL("../../cli.ts", import.meta.url).pathname;
+    const child = new Deno.Command("ip", {
+      args: ["netns", "exec", ns.name, Deno.execPath(), "run", "-A", cli, ...args],
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+      env: { NO_COLOR: "1" },
+    }).spawn();
+    return new CliProcess(child);
+  }
+
+  /** Resolves with the first line (past or future) matching `re`; rejects after `timeoutMs`. */
+  waitFor(re: RegExp, timeoutMs = 15_000): Promise<string> {
+    const seen = this.lines.find((l) => re.test(l));
+    if (seen !== undefined) return Promise.resolve(seen);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        reject(
+          new Error(
+            `timed out waiting for ${re}; stdout: ${this.lines.join(" | ")}; stderr: ${
+              this.errors.join(" | ")
+            }`,
+          ),
+        );
+      }, timeoutMs);
+      this.#waiters.push({
+        re,
+        resolve: (line) => {
+          clearTimeout(timer);
+          resolve(line);
+        },
+      });
+    });
+  }
+
+  /** Sends `signal` and waits for the exit status. */
+  async stop(signal: Deno.Signal = "SIGTERM"): Promise<Deno.CommandStatus> {
+    try {
+      this.#child.kill(signal);
+    } catch {
+      // it had ended already
+    }
+    return await this.#done;
+  }
+
+  /** Waits for the process to end by itself. */
+  status(): Promise<Deno.CommandStatus> {
+    return this.#done;
+  }
+}

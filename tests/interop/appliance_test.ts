@@ -1,0 +1,318 @@
+/**
+ * The appliance's commands end to end against the Linux kernel: each test
+ * runs `cli.ts` inside a network namespace it creates (the CLI makes its TAP
+ * there, with `--host-ip` for the kernel side) and drives it with the
+ * kernel's tools: curl and ab against `serve`, ab through `proxy` to python's
+ * http.server, `bench` against nginx. Namespaces are deleted at the end.
+ */
+import assert from "node:assert/strict";
+import {
+  CliProcess,
+  interopUnavailable,
+  Netns,
+  randomBytes,
+  run,
+  sha256,
+  stopChild,
+  tsharkFields,
+  uniqueTag,
+  waitUntil,
+} from "../_support/netns.ts";
+
+const unavailable = interopUnavailable("curl", "ab", "socat", "python3", "tshark");
+
+const KERNEL = "10.0.0.1";
+const OURS = "10.0.0.2";
+
+/** A namespace and the common flags of a CLI whose TAP lives in it. */
+async function setup(): Promise<{ ns: Netns; tap: string; flags: string[] }> {
+  const tag = uniqueTag();
+  const ns = await Netns.create(tag);
+  const tap = `mta${tag}`;
+  return {
+    ns,
+    tap,
+    flags: ["--dev", `tap:${tap}`, "--ip", `${OURS}/24`, "--host-ip", `${KERNEL}/24`],
+  };
+}
+
+async function curlIn(ns: Netns, ...args: string[]) {
+  return await ns.run(["curl", "-sS", "--max-time", "20", ...args]);
+}
+
+Deno.test({
+  name:
+    "serve --http against curl and ab: files, every status code, traversal refused, pcap, stats, config, SIGTERM",
+  ignore: unavailable !== undefined,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const { ns, tap, flags } = await setup();
+    const dir = await Deno.makeTempDir();
+    const www = `${dir}/www`;
+    await Deno.mkdir(`${www}/sub`, { recursive: true });
+    await Deno.writeTextFile(`${www}/index.html`, "<h1>home</h1>\n");
+    await Deno.writeTextFile(`${www}/sub/index.html`, "sub index\n");
+    await Deno.writeTextFile(`${www}/style.css`, "body{}\n");
+    const big = randomBytes(3 << 20, 21);
+    await Deno.writeFile(`${www}/big.bin`, big);
+    await Deno.writeTextFile(`${dir}/secret.txt`, "secret\n");
+    await Deno.symlink(`${dir}/secret.txt`, `${www}/escape.txt`);
+    await Deno.writeTextFile(
+      `${dir}/mtcp.conf`,
+      "# a real mtcp.conf\nmax_concurrency = 4096\nmax_num_buffers = 4096\ntcp_timewait = 0\n",
+    );
+    const cli = CliProcess.start(ns, [
+      "serve",
+      ...flags,
+      "--port",
+      "8080",
+      "--http",
+      www,
+      "--stats",
+      "--pcap",
+      `${dir}/serve.pcap`,
+      "--config",
+      `${dir}/mtcp.conf`,
+    ]);
+    try {
+      const listening = await cli.waitFor(/^listening on /);
+      assert.equal(listening, `listening on ${OURS}:8080 (http ${www}) via tap:${tap}`);
+      const url = `http://${OURS}:8080`;
+      const status = async (...args: string[]) =>
+        (await curlIn(ns, "-o", "/dev/null", "-w", "%{http_code}", ...args)).text;
+
+      assert.equal((await curlIn(ns, `${url}/`)).text, "<h1>home</h1>\n");
+      assert.equal((await curlIn(ns, `${url}/sub/`)).text, "sub index\n");
+      const got = await curlIn(ns, `${url}/big.bin`);
+      assert.equal(await sha256(got.stdout), await sha256(big));
+      const css = await curlIn(ns, "-D", "-", "-o", "/dev/null", `${url}/style.css`);
+      assert.match(css.text, /Content-Type: text\/css/);
+      // Range: 206 with exactly the bytes asked for; past the end: 416.
+      const part = await curlIn(ns, "-r", "1000-1999", `${url}/big.bin`);
+      assert.deepEqual(part.stdout, big.subarray(1000, 2000));
+      assert.equal(await status("-r", "1000-1999", `${url}/big.bin`), "206");
+      assert.equal(await status("-r", `${4 << 20}-`, `${url}/big.bin`), "416");
+      assert.equal(await status(`${url}/missing`), "404");
+      // Traversal: .. and a symlink out of the root are refused.
+      const dots = await curlIn(
+        ns,
+        "--path-as-is",
+        "-w",
+        "%{http_code}",
+        `${url}/../../../etc/passwd`,
+      );
+      assert.match(dots.text, /404$/);
+      assert.doesNotMatch(dots.text, /root:/);
+      assert.equal(await status("--path-as-is", `${url}/sub/../../secret.txt`), "404");
+      assert.equal(await status(`${url}/escape.txt`), "404");
+      assert.equal(await status(`${url}/%2e%2e/secret.txt`), "404");
+      assert.equal(await status("-X", "POST", `${url}/`), "405");
+      assert.equal(await status(`${url}/${"a".repeat(9000)}`), "414");
+      assert.equal(await status("-H", `X-Big: ${"b".repeat(20000)}`, `${url}/`), "431");
+      const head = await curlIn(ns, "-I", `${url}/big.bin`);
+      assert.match(head.text, new RegExp(`Content-Length: ${big.length}`));
+      const raw = async (request: string) =>
+        (await ns.run(
+          ["socat", "-t", "2", "-", `TCP:${OURS}:8080`],
+          new TextEncoder().encode(request),
+        )).text;
+      assert.match(await raw("GET / HTTP/1.1\r\n\r\n"), /^HTTP\/1\.1 400 /); // no Host
+      assert.match(await raw("GET / HTTP/2.0\r\nHost: x\r\n\r\n"), /^HTTP\/1\.1 505 /);
+      assert.match(await raw("garbage\r\n\r\n"), /^HTTP\/1\.1 400 /);
+      // Pipelining: two requests in one write, two responses in order.
+      const two = await raw(
+        `GET /sub/ HTTP/1.1\r\nHost: x\r\n\r\nGET /style.css HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`,
+      );
+      assert.match(two, /sub index\n[\s\S]*HTTP\/1\.1 200 OK[\s\S]*body\{\}/);
+
+      const ab = await ns.run(["ab", "-q", "-n", "2000", "-c", "50", `${url}/index.html`]);
+      assert.match(ab.text, /Complete requests:\s+2000/);
+      assert.match(ab.text, /Failed requests:\s+0/);
+
+      // --stats: one parsable line a second; with tcp_timewait = 0 from the
+      // config file, the server's closed connections leave no TIME-WAIT.
+      const stat =
+        /^\[CPU 0\] RX: (\d+) pps \(([\d.]+) Gbps\) TX: (\d+) pps \(([\d.]+) Gbps\) flows: (\d+) new: (\d+)\/s retx: (\d+) drops: (\S+)$/;
+      await cli.waitFor(/flows: 0 new: 0\/s/, 5000);
+      const busy = cli.lines.filter((l) => stat.test(l)).map((l) => l.match(stat)!);
+      assert.ok(busy.some((m) => Number(m[6]) > 100), "a line with new connections per second");
+
+      const code = await cli.stop("SIGTERM");
+      assert.equal(code.code, 0, cli.errors.join("\n"));
+      assert.ok(
+        cli.lines.some((l) => /^responses: .*200=\d+.*404=\d+/.test(l)),
+        cli.lines.join("\n"),
+      );
+      assert.ok(cli.lines.some((l) => /^final: RX \d+ packets/.test(l)));
+      // The TAP the CLI created is gone with it.
+      assert.notEqual((await ns.run(["ip", "link", "show", tap])).code, 0);
+      // The capture opens in tshark: TCP frames, no malformed packet.
+      const frames = await tsharkFields(`${dir}/serve.pcap`, "tcp", ["frame.number"]);
+      assert.ok(frames.length > 1000, `${frames.length} frames`);
+      assert.deepEqual(
+        await tsharkFields(`${dir}/serve.pcap`, "_ws.malformed", ["frame.number"]),
+        [],
+      );
+    } finally {
+      await cli.stop("SIGKILL");
+      await ns.delete();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: "serve --echo and --discard against socat",
+  ignore: unavailable !== undefined,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const { ns, flags } = await setup();
+    const echo = CliProcess.start(ns, ["serve", ...flags, "--port", "7", "--echo"]);
+    try {
+      await echo.waitFor(/^listening on 10\.0\.0\.2:7 \(echo\)/);
+      const data = randomBytes(1 << 20, 3);
+      const r = await ns.run(["socat", "-t", "10", "-", `TCP:${OURS}:7`], data);
+      assert.equal(await sha256(r.stdout), await sha256(data));
+      assert.equal((await echo.stop()).code, 0);
+      const discard = CliProcess.start(ns, ["serve", ...flags, "--port", "9", "--discard"]);
+      await discard.waitFor(/^listening on 10\.0\.0\.2:9 \(discard\)/);
+      const d = await ns.run(["socat", "-t", "2", "-", `TCP:${OURS}:9`], data);
+      assert.equal(d.code, 0, d.stderr);
+      assert.equal(d.stdout.length, 0);
+      assert.equal((await discard.stop()).code, 0);
+      assert.ok(
+        discard.lines.some((l) => new RegExp(`bytes: ${data.length} in, 0 out`).test(l)),
+        discard.lines.join("\n"),
+      );
+    } finally {
+      await echo.stop("SIGKILL");
+      await ns.delete();
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "proxy in front of two python http.servers: ab through it, an upstream killed is routed around, none left means RST",
+  ignore: unavailable !== undefined,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const { ns, flags } = await setup();
+    const dir = await Deno.makeTempDir();
+    const body = randomBytes(20000, 9);
+    await Deno.writeFile(`${dir}/data`, body);
+    const cli = CliProcess.start(ns, [
+      "proxy",
+      ...flags,
+      "--listen",
+      "9000",
+      "--upstream",
+      `${KERNEL}:8001,${KERNEL}:8002`,
+    ]);
+    const upstreams: Deno.ChildProcess[] = [];
+    try {
+      await cli.waitFor(
+        /^listening on 10\.0\.0\.2:9000 \(proxy to 10\.0\.0\.1:8001,10\.0\.0\.1:8002, rr\)/,
+      );
+      for (const port of ["8001", "8002"]) {
+        upstreams.push(
+          ns.spawn(["python3", "-m", "http.server", port, "--bind", KERNEL, "--directory", dir]),
+        );
+        await waitUntil(ns, [
+          "python3",
+          "-c",
+          `import socket; socket.create_connection(("${KERNEL}", ${port}), 1)`,
+        ]);
+      }
+      const url = `http://${OURS}:9000/data`;
+      const got = await curlIn(ns, url);
+      assert.equal(await sha256(got.stdout), await sha256(body));
+      const ab = await ns.run(["ab", "-q", "-n", "1000", "-c", "20", url]);
+      assert.match(ab.text, /Complete requests:\s+1000/);
+      assert.match(ab.text, /Failed requests:\s+0/);
+      // One upstream dies: the proxy skips it.
+      await stopChild(upstreams[1]!);
+      const after = await ns.run(["ab", "-q", "-n", "500", "-c", "20", url]);
+      assert.match(after.text, /Complete requests:\s+500/);
+      assert.match(after.text, /Failed requests:\s+0/);
+      // Both dead: the client is reset.
+      await stopChild(upstreams[0]!);
+      const none = await curlIn(ns, url);
+      assert.equal(none.code, 56, `curl exit ${none.code}: ${none.stderr}`); // recv failure: reset
+      assert.equal((await cli.stop()).code, 0);
+      const summary = cli.lines.find((l) => l.startsWith("clients:"))!;
+      assert.match(summary, /upstream failures [1-9]/);
+      assert.match(summary, /refused \(no upstream\) [1-9]/);
+    } finally {
+      for (const u of upstreams) await stopChild(u);
+      await cli.stop("SIGKILL");
+      await ns.delete();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: "bench against nginx: its counts agree with nginx's access log",
+  ignore: unavailable !== undefined || interopUnavailable("nginx") !== undefined,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const { ns, flags } = await setup();
+    const dir = await Deno.makeTempDir();
+    await Deno.writeTextFile(`${dir}/index.html`, "hello from nginx\n");
+    await Deno.writeTextFile(
+      `${dir}/nginx.conf`,
+      `daemon off; worker_processes 1; pid ${dir}/nginx.pid; error_log ${dir}/error.log;
+events { worker_connections 1024; }
+http { access_log ${dir}/access.log; client_body_temp_path ${dir}; proxy_temp_path ${dir};
+  fastcgi_temp_path ${dir}; uwsgi_temp_path ${dir}; scgi_temp_path ${dir};
+  server { listen 8081; root ${dir}; } }
+`,
+    );
+    const nginx = ns.spawn(["nginx", "-c", `${dir}/nginx.conf`, "-p", dir]);
+    try {
+      await waitUntil(ns, ["sh", "-c", "ss -ltn | grep -q :8081"]);
+      for (const keepalive of [false, true]) {
+        const before = (await Deno.readTextFile(`${dir}/access.log`).catch(() =>
+          ""
+        )).split("\n").filter(Boolean).length;
+        const cli = CliProcess.start(ns, [
+          "bench",
+          `http://${KERNEL}:8081/index.html`,
+          "-n",
+          "600",
+          "-c",
+          "12",
+          ...flags,
+          ...(keepalive ? ["--keepalive"] : []),
+        ]);
+        const code = await cli.status();
+        assert.equal(code.code, 0, cli.errors.join("\n") + cli.lines.join("\n"));
+        const line = cli.lines.find((l) => l.startsWith("requests:"))!;
+        assert.match(line, /^requests: 600 completed, 0 failed/);
+        assert.ok(
+          cli.lines.some((l) =>
+            /^latency ms: p50 [\d.]+ p90 [\d.]+ p99 [\d.]+ max [\d.]+$/.test(l)
+          ),
+        );
+        assert.ok(cli.lines.some((l) => /^rate: [\d.]+ req\/s, [\d.]+ Gbit\/s/.test(l)));
+        const after = (await Deno.readTextFile(`${dir}/access.log`)).split("\n").filter(Boolean);
+        assert.equal(after.length - before, 600, `nginx logged ${after.length - before}`);
+        assert.ok(after.slice(before).every((l) => l.includes('"GET /index.html HTTP/1.1" 200')));
+      }
+    } finally {
+      await stopChild(nginx);
+      await run([
+        "sh",
+        "-c",
+        `test -f ${dir}/nginx.pid && kill $(cat ${dir}/nginx.pid) 2>/dev/null; true`,
+      ]);
+      await ns.delete();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
