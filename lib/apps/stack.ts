@@ -23,6 +23,7 @@ import { PcapFileSink } from "../phy/pcap_writer.ts";
 import { RingDevice } from "../phy/ring_device.ts";
 import type { FaultInjectorOptions, Impairment } from "../phy/fault.ts";
 import { formatIpv4, parseIpv4Address, parseIpv4Cidr, parseMac } from "../wire/address.ts";
+import { macFromName } from "../api/host.ts";
 
 /** A mistake in the options: the CLI prints it with the usage and exits 2. */
 export class OptionError extends Error {}
@@ -229,18 +230,24 @@ export function openStack(o: StackOptions, core: number, extra: ExtraConfig): St
   const pcap = o.pcap === undefined
     ? undefined
     : new PcapFileSink(o.cores > 1 ? `${o.pcap}.${core}` : o.pcap);
-  const mac = o.mac === undefined ? undefined : parseMac(o.mac);
+  // Every core shares the device, so every core has the same MAC: the
+  // option's, the device's own, or one derived from the device's name.
+  const mac = o.mac !== undefined
+    ? parseMac(o.mac)!
+    : device !== undefined && device.hardwareMac !== 0
+    ? device.hardwareMac
+    : macFromName(o.dev);
   const ctx = mtcp_create_context(core, {
     network,
     name: `core${core}`,
     address: o.ip,
     ...(o.gateway !== undefined ? { gateway: o.gateway } : {}),
-    ...(mac !== undefined ? { mac } : {}),
+    mac,
     ...(o.impair !== undefined
       ? { impair: { ...o.impair, seed: (o.impair.seed ?? 1) + core } }
       : {}),
     ...(pcap !== undefined ? { pcap } : {}),
-    ...(extra.routes.length > 0 ? { interface: { onLink: extra.routes } } : {}),
+    interface: { onLink: extra.routes, learnFromIp: o.cores > 1 },
   });
   if (ctx === null) {
     device?.close();

@@ -12,6 +12,7 @@
 
 import {
   formatIpv4,
+  getMac,
   IPV4_BROADCAST,
   isMulticastMac,
   MAC_BROADCAST,
@@ -67,6 +68,13 @@ export interface InterfaceConfig {
    * them (`10.1.0.0/16 tap0`): their hosts are resolved by ARP, not routed.
    */
   onLink?: { address: number; prefixLength: number }[];
+  /**
+   * Learn a neighbour's MAC from the Ethernet source of its unicast IPv4
+   * frames to us, not only from ARP (default false). Contexts that share one
+   * multi-queue TAP need it: the kernel answers every context's ARP request
+   * on one queue, so the others would never hear the reply.
+   */
+  learnFromIp?: boolean;
   /** TTL of datagrams we originate (default 64, as Linux). */
   ttl?: number;
   /** Frames taken from the device per poll (default 64). */
@@ -164,6 +172,8 @@ export class Interface implements FrameSink {
   #ident = 1;
   #now = 0;
   #rxChecksumTrusted = false;
+  #rxFrameOffset = 0;
+  readonly #learnFromIp: boolean;
   readonly #routes: number[] = []; // on-link prefixes: address, mask pairs
 
   // Reused views: nothing is allocated per packet on the receive path.
@@ -197,6 +207,7 @@ export class Interface implements FrameSink {
     this.address = config.address;
     this.prefixLength = config.prefixLength;
     this.gateway = config.gateway ?? -1;
+    this.#learnFromIp = config.learnFromIp ?? false;
     for (const r of config.onLink ?? []) {
       const mask = r.prefixLength === 0 ? 0 : (~0 << (32 - r.prefixLength)) >>> 0;
       this.#routes.push((r.address & mask) >>> 0, mask);
@@ -242,6 +253,7 @@ export class Interface implements FrameSink {
   /** @internal FrameSink: one received frame. */
   receiveFrame(bytes: Uint8Array, offset: number, length: number, flags: number): void {
     this.#rxChecksumTrusted = (flags & RX_CHECKSUM_TRUSTED) !== 0;
+    this.#rxFrameOffset = offset;
     const rx = this.stats.rx;
     rx.frames++;
     rx.bytes += length;
@@ -342,6 +354,14 @@ export class Interface implements FrameSink {
     e.pending.length = 0;
   }
 
+  #learnNeighbour(src: number, bytes: Uint8Array): void {
+    if (((src ^ this.address) & this.#mask) !== 0 && !this.#onLink(src)) return;
+    const e = this.arp.get(src);
+    if (e !== undefined && (e.state === "REACHABLE" || e.state === "STATIC")) return;
+    const ready = this.arp.learn(this.#now, src, getMac(bytes, this.#rxFrameOffset + 6), true);
+    if (ready !== undefined) this.#flushPending(this.#now, ready);
+  }
+
   #onLink(dst: number): boolean {
     const r = this.#routes;
     for (let i = 0; i < r.length; i += 2) if (((dst & r[i + 1]!) >>> 0) === r[i]) return true;
@@ -365,6 +385,7 @@ export class Interface implements FrameSink {
     }
     const toUs = dst === this.address;
     if (!toUs && dst !== IPV4_BROADCAST && dst !== this.broadcast) return this.#drop("ipNotForUs");
+    if (this.#learnFromIp && toUs && !linkBroadcast) this.#learnNeighbour(src, bytes);
     // RFC 7126 §4.3/4.4: source-routed datagrams are dropped, as Linux does by default.
     if (ip.headerLength > IPV4_HEADER_LEN && ip.hasSourceRoute()) {
       return this.#drop("ipSourceRoute");

@@ -316,3 +316,41 @@ http { access_log ${dir}/access.log; client_body_temp_path ${dir}; proxy_temp_pa
     }
   },
 });
+
+Deno.test({
+  name: "serve --cores 2: two workers on two queues of one TAP share the connections of ab",
+  ignore: unavailable !== undefined,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const { ns, tap, flags } = await setup();
+    const cli = CliProcess.start(ns, ["serve", ...flags, "--cores", "2", "--stats"]);
+    try {
+      const line = await cli.waitFor(/^listening on /);
+      assert.equal(
+        line,
+        `listening on ${OURS}:8080 (http (built-in page)) via tap:${tap} on 2 cores`,
+      );
+      const queues = (await ns.must(["ls", `/sys/class/net/${tap}/queues`])).split("\n").filter(
+        Boolean,
+      );
+      assert.deepEqual(queues.sort(), ["rx-0", "rx-1", "tx-0", "tx-1"]);
+      const ab = await ns.run(["ab", "-q", "-n", "3000", "-c", "50", `http://${OURS}:8080/`]);
+      assert.match(ab.text, /Complete requests:\s+3000/);
+      assert.match(ab.text, /Failed requests:\s+0/);
+      await cli.waitFor(/^\[ ALL \] RX: \d+ pps/);
+      assert.equal((await cli.stop()).code, 0, cli.errors.join("\n"));
+      for (const core of [0, 1]) {
+        const m = cli.lines.map((l) =>
+          new RegExp(`^\\[CPU ${core}\\] connections: (\\d+) accepted`).exec(l)
+        )
+          .find((x) => x !== null);
+        assert.ok(m !== undefined && Number(m[1]) > 100, `core ${core}: ${cli.lines.join("\n")}`);
+      }
+      assert.notEqual((await ns.run(["ip", "link", "show", tap])).code, 0);
+    } finally {
+      await cli.stop("SIGKILL");
+      await ns.delete();
+    }
+  },
+});
