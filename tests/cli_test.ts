@@ -109,3 +109,31 @@ Deno.test("cli help prints the usage and exits 0", async () => {
   assert.match(r.stdout, /ping\s+Two hosts/);
   assert.match(r.stdout, /serve\s+Serve HTTP files/);
 });
+
+Deno.test("cli --config: a bad mtcp.conf, arp.conf or route.conf line names file and line, exit 1", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const cases: [string, string, RegExp][] = [
+      ["mtcp.conf", "max_concurrency = 10\nbogus_key = 1\n", /^error: .*mtcp\.conf:2: .*bogus_key/],
+      [
+        "arp.conf",
+        "ARP_ENTRY 1\n10.0.0.9/32 zz:zz\n",
+        /^error: .*arp\.conf:2: invalid MAC 'zz:zz'$/,
+      ],
+      [
+        "route.conf",
+        "ROUTES 2\n10.1.0.0/16 tap0\n",
+        /^error: .*route\.conf:1: ROUTES says 2 entries, the file has 1$/,
+      ],
+    ];
+    for (const [name, text, expected] of cases) {
+      await Deno.writeTextFile(`${dir}/${name}`, text);
+      const r = await run("serve", "--dev", "memory", "--config", `${dir}/${name}`);
+      assert.equal(r.code, 1, r.stderr);
+      assert.match(r.stderr.trim(), expected);
+      assert.equal(r.stderr.trim().split("\n").length, 1);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

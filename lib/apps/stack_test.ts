@@ -1,0 +1,58 @@
+import assert from "node:assert/strict";
+import { loadConfigFiles, openStack, parseImpair, type StackOptions } from "./stack.ts";
+import { mtcp_destroy } from "../api/mtcp.ts";
+import { parseIpv4Address } from "../wire/address.ts";
+import { IP_PROTO_TCP } from "../wire/ipv4.ts";
+
+Deno.test("arp.conf gives static neighbours and route.conf on-link prefixes; mtcp.conf values apply", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(
+      `${dir}/arp.conf`,
+      "# static\nARP_ENTRY 1\n10.0.0.9/32 02:aa:bb:cc:dd:ee\n",
+    );
+    await Deno.writeTextFile(`${dir}/route.conf`, "ROUTES 1\n10.1.0.0/16 tap0\n");
+    await Deno.writeTextFile(`${dir}/mtcp.conf`, "max_concurrency = 77\ntcp_timewait = 0\n");
+    const o: StackOptions = {
+      dev: "memory",
+      ip: "10.0.0.2/24",
+      cores: 1,
+      configFiles: [`${dir}/arp.conf`, `${dir}/route.conf`, `${dir}/mtcp.conf`],
+    };
+    const extra = loadConfigFiles(o.configFiles, 1);
+    const stack = openStack(o, 0, extra);
+    try {
+      const e = stack.ctx.iface.arp.get(parseIpv4Address("10.0.0.9")!)!;
+      assert.equal(e.state, "STATIC");
+      assert.equal(e.mac, 0x02aabbccddee);
+      assert.equal(stack.ctx.config.max_concurrency, 77);
+      assert.equal(stack.ctx.config.tcp_timewait, 0);
+      // 10.1.2.3 is on the link (ARP is asked), 10.2.0.1 has no route (no gateway).
+      const now = stack.network.clock.now();
+      assert.notEqual(
+        stack.ctx.iface.beginIpv4(now, parseIpv4Address("10.1.2.3")!, IP_PROTO_TCP, 20),
+        undefined,
+      );
+      assert.equal(
+        stack.ctx.iface.beginIpv4(now, parseIpv4Address("10.2.0.1")!, IP_PROTO_TCP, 20),
+        undefined,
+      );
+      assert.equal(stack.ctx.iface.stats.drops.ipNoRoute, 1);
+    } finally {
+      await stack.close();
+      mtcp_destroy();
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("parseImpair() reads every key and rejects what is not a probability", () => {
+  const f = parseImpair("loss=0.1,reorder=0.2,duplicate=0.01,corrupt=0.001,delay=5,seed=9");
+  assert.deepEqual(f.rx, { loss: 0.1, reorder: 0.2, duplicate: 0.01, corrupt: 0.001, delayMs: 5 });
+  assert.deepEqual(f.tx, f.rx);
+  assert.equal(f.seed, 9);
+  assert.throws(() => parseImpair("loss=1.5"), /probability/);
+  assert.throws(() => parseImpair("jitter=3"), /unknown key jitter/);
+  assert.throws(() => parseImpair("loss"), /expected key=number/);
+});
