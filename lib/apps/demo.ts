@@ -24,6 +24,7 @@ import { openStack, type Stack, type StackOptions } from "./stack.ts";
 import { staticHandler } from "./http_static.ts";
 import { runTcpServer } from "./tcp_server.ts";
 import { parseIpv4Address } from "../wire/address.ts";
+import { loadShim } from "../../ffi/shim.ts";
 
 const decoder = new TextDecoder();
 
@@ -51,6 +52,11 @@ export async function tapModeUnavailable(): Promise<string | undefined> {
   }
   for (const tool of ["ip", "curl", "ping"]) {
     if (!(await sh(["sh", "-c", `command -v ${tool}`])).ok) return `${tool} is missing`;
+  }
+  try {
+    loadShim();
+  } catch (err) {
+    return (err as Error).message;
   }
   return undefined;
 }
