@@ -308,14 +308,24 @@ export class Capture {
       if (done || Date.now() > deadline) throw new Error(`tcpdump did not start: ${seen}`);
       seen += decoder.decode(value);
     }
-    reader.releaseLock();
-    void child.stderr.cancel().catch(() => {});
+    // Keep draining stderr: a closed pipe would kill tcpdump at its next message.
+    void (async () => {
+      try {
+        while (!(await reader.read()).done);
+      } catch {
+        // the process ended
+      }
+    })();
     return new Capture(file, child);
   }
   /** Stops the capture and waits for the file to be complete. */
   async stop(): Promise<void> {
     await new Promise((r) => setTimeout(r, 200)); // the last frames reach the file
-    this.#child.kill("SIGINT");
+    try {
+      this.#child.kill("SIGINT");
+    } catch {
+      // it had ended already: the file is what it wrote
+    }
     await this.#child.status;
   }
 }
