@@ -240,8 +240,12 @@ Deno.test({
       assert.match(after.text, /Failed requests:\s+0/);
       // Both dead: the client is reset.
       await stopChild(upstreams[0]!);
+      const t0 = Date.now();
       const none = await curlIn(ns, url);
-      assert.equal(none.code, 56, `curl exit ${none.code}: ${none.stderr}`); // recv failure: reset
+      // Reset at once: curl says "recv failure" (56), or "couldn't connect" (7)
+      // when the RST lands before it has looked at its connected socket.
+      assert.ok([7, 56].includes(none.code), `curl exit ${none.code}: ${none.stderr}`);
+      assert.ok(Date.now() - t0 < 2000, "a reset, not a timeout");
       assert.equal((await cli.stop()).code, 0);
       const summary = cli.lines.find((l) => l.startsWith("clients:"))!;
       assert.match(summary, /upstream failures [1-9]/);
