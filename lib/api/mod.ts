@@ -15,3 +15,4 @@ export * from "./driver.ts";
 export * from "./epoll.ts";
 export * from "./host.ts";
 export * from "./mtcp.ts";
+export * from "./deno_net.ts";

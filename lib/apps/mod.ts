@@ -6,6 +6,7 @@
  */
 
 export * from "./http_responder.ts";
+export * from "./http_serve.ts";
 export * from "./http_static.ts";
 export * from "./ping.ts";
 export * from "./tcp_client.ts";
