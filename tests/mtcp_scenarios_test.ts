@@ -230,6 +230,26 @@ pairTest("tcp_timewait = 0 (mTCP's default) frees the connection at once", (pair
   assert.equal(pair.client.connectionsInUse, 0);
 }, { tcp_timewait: 0 });
 
+pairTest(
+  "a pool full of TIME-WAIT gives the oldest up for a new connection, as Linux's tw buckets do",
+  (pair) => {
+    const s = pair.server;
+    const lfd = listenOn(s, 80);
+    // Thirty connections through a pool of 16: the server closes first each time, so each leaves TIME-WAIT.
+    for (let i = 0; i < 30; i++) {
+      const cfd = connectTo(pair.client, SERVER, 80);
+      const sfd = acceptOne(pair, s, lfd);
+      M.mtcp_close(s, sfd);
+      run(pair, () => pair.client.stateOf(pair.client.slotOf(cfd)) === "CLOSE-WAIT");
+      M.mtcp_close(pair.client, cfd);
+      run(pair, () => pair.client.connectionsInUse === 0, 5000);
+    }
+    assert.equal(s.stats.timeWaitRecycled, 30 - 16);
+    assert.equal(s.stats.connectionPoolFull, 0);
+  },
+  { max_concurrency: 16 },
+);
+
 pairTest("simultaneous close: both ends pass through CLOSING to TIME-WAIT", (pair) => {
   const [cfd, sfd] = connected(pair);
   const cc = pair.client.connection(pair.client.slotOf(cfd))!;

@@ -88,6 +88,8 @@ export interface ContextStats {
   timeouts: number;
   /** TIME-WAIT connections reused by a new SYN (RFC 6191). */
   timeWaitReused: number;
+  /** TIME-WAIT connections freed early because the pool was full. */
+  timeWaitRecycled: number;
   /** Segments retransmitted by connections already freed (live ones keep their own count). */
   retiredRetransmits: number;
 }
@@ -127,6 +129,7 @@ export class MtcpContext
     timeouts: 0,
     timeWaitReused: 0,
     retiredRetransmits: 0,
+    timeWaitRecycled: 0,
   };
   /** True once destroyed. */
   destroyed = false;
@@ -167,6 +170,7 @@ export class MtcpContext
   #connFreeHead = 0;
   #connFreeCount: number;
   #connsInUse = 0;
+  #twScan = 0;
   readonly #flows: FlowTable;
   readonly #timers: TimerWheel;
   readonly #expired: number[] = [];
@@ -586,12 +590,33 @@ export class MtcpContext
   // --- Connections ---------------------------------------------------------------------
 
   #allocConn(): number {
-    if (this.#connFreeCount === 0) return -1;
+    if (this.#connFreeCount === 0 && !this.#recycleTimeWait()) return -1;
     const c = this.#connFree[this.#connFreeHead]!;
     this.#connFreeHead = (this.#connFreeHead + 1) % this.#capacity;
     this.#connFreeCount--;
     this.#connsInUse++;
     return c;
+  }
+
+  /**
+   * The pool is full: free one connection in TIME-WAIT, as Linux does when
+   * its TIME-WAIT buckets overflow (tcp_max_tw_buckets), so that a burst of
+   * short connections is not refused by its own past. A rotating scan keeps
+   * the cost spread out. False when no connection is in TIME-WAIT.
+   */
+  #recycleTimeWait(): boolean {
+    const cap = this.#capacity;
+    for (let i = 0; i < cap; i++) {
+      const c = this.#twScan;
+      this.#twScan = (c + 1) % cap;
+      const sock = this.#conns[c];
+      if (sock !== undefined && sock.state === "TIME-WAIT" && this.#connSock[c] === -1) {
+        this.#freeConn(c);
+        this.stats.timeWaitRecycled++;
+        return true;
+      }
+    }
+    return false;
   }
 
   #releaseConn(c: number): void {

@@ -23,7 +23,7 @@ export interface ServeOptions {
 }
 
 /** The built-in page, served by `serve` without `--http DIR`. */
-export const BUILTIN_PAGE: Uint8Array = new TextEncoder().encode(
+export const BUILTIN_PAGE: Uint8Array<ArrayBuffer> = new TextEncoder().encode(
   `<!doctype html>
 <html><head><meta charset="utf-8"><title>mtcp-deno</title></head>
 <body><h1>mtcp-deno</h1>

@@ -233,6 +233,7 @@ async function writeResponse(
   res: Response,
   head: boolean,
   close: boolean,
+  http10 = false,
 ): Promise<void> {
   const status = res.status;
   const noBody = head || status === 204 || status === 304 || (status >= 100 && status < 200);
@@ -274,6 +275,7 @@ async function writeResponse(
   if (length !== null && status !== 204 && status !== 304) text += `content-length: ${length}\r\n`;
   if (chunked) text += "transfer-encoding: chunked\r\n";
   if (close) text += "connection: close\r\n";
+  else if (http10) text += "connection: keep-alive\r\n"; // HTTP/1.0 keeps alive only when told
   await writeAll(conn, encoder.encode(text + "\r\n"));
   if (reader === undefined) {
     await res.body?.cancel();
@@ -392,7 +394,7 @@ async function handleConnection(
       }
       if (stopping()) close = true;
       if (res.headers.get("connection")?.toLowerCase() === "close") close = true;
-      await writeResponse(conn, res, method === "HEAD", close);
+      await writeResponse(conn, res, method === "HEAD", close, version === "HTTP/1.0");
       if (close) return;
       await body.drain();
     }

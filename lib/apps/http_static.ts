@@ -171,6 +171,8 @@ class FileSource implements ChunkSource {
 
 interface ConnState {
   head: string;
+  /** The request being answered is HTTP/1.0 (a kept-alive one must say so). */
+  http10: boolean;
 }
 
 const encoder = new TextEncoder();
@@ -214,7 +216,13 @@ export function staticHandler(
     stats.responses.set(status, (stats.responses.get(status) ?? 0) + 1);
     c.send(encoder.encode(
       `HTTP/1.1 ${status} ${REASONS[status]}\r\nServer: mtcp-deno\r\n${headers}` +
-        `Content-Length: ${length}\r\n${close ? "Connection: close\r\n" : ""}\r\n`,
+        `Content-Length: ${length}\r\n${
+          close
+            ? "Connection: close\r\n"
+            : (c.state as ConnState).http10
+            ? "Connection: keep-alive\r\n"
+            : ""
+        }\r\n`,
     ));
   };
   const error = (c: ServerConnection, status: number, close: boolean, extra = "") => {
@@ -320,7 +328,7 @@ export function staticHandler(
   return {
     stats,
     onOpen: (c) => {
-      c.state = { head: "" } satisfies ConnState;
+      c.state = { head: "", http10: false } satisfies ConnState;
     },
     onData: (c, data) => {
       const s = c.state as ConnState;
@@ -348,6 +356,7 @@ export function staticHandler(
         if (!/^HTTP\/\d\.\d$/.test(version)) return error(c, 400, true);
         if (version !== "HTTP/1.1" && version !== "HTTP/1.0") return error(c, 505, true);
         let close = version === "HTTP/1.0";
+        s.http10 = close;
         let host = false;
         let range: string | undefined;
         for (const h of lines.slice(1)) {

@@ -103,8 +103,10 @@ export function parseImpair(text: string): FaultInjectorOptions {
 }
 
 /** What the config files say beyond mtcp.conf: static ARP entries and on-link routes. */
-interface ExtraConfig {
+export interface ExtraConfig {
+  /** arp.conf: static neighbours. */
   arp: { ip: number; mac: number }[];
+  /** route.conf: prefixes reached on the link. */
   routes: { address: number; prefixLength: number }[];
 }
 

@@ -189,3 +189,53 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name:
+    "serveHttp over TAP: curl POSTs a chunked 2 MB body and gets it back streamed, keep-alive reused",
+  ignore: unavailable !== undefined,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const link = await tapLink();
+    const stack = new M.NetStack(link.ctx, link.ctx.network, undefined);
+    const http = M.serveHttp(stack, { port: 8080 }, (req) => {
+      if (req.method === "POST") {
+        // Stream the request body back as it arrives (chunked both ways).
+        return new Response(req.body);
+      }
+      return new Response(`you asked for ${new URL(req.url).pathname}\n`);
+    });
+    const dir = await Deno.makeTempDir();
+    try {
+      const data = randomBytes(2 << 20, 41);
+      await Deno.writeFile(`${dir}/up`, data);
+      const r = await link.ns.run([
+        "curl",
+        "-sS",
+        "--max-time",
+        "60",
+        "-H",
+        "Transfer-Encoding: chunked",
+        "--data-binary",
+        `@${dir}/up`,
+        `http://${link.ourIp}:8080/echo`,
+      ]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(await sha256(r.stdout), await sha256(data));
+      const two = await link.ns.run([
+        "curl",
+        "-sS",
+        "-v",
+        `http://${link.ourIp}:8080/a`,
+        `http://${link.ourIp}:8080/b`,
+      ]);
+      assert.equal(two.text, "you asked for /a\nyou asked for /b\n");
+      assert.match(two.stderr, /Re-using existing connection/);
+    } finally {
+      await http.shutdown();
+      await link.close();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
