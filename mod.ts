@@ -1,16 +1,17 @@
 /**
  * A user-space TCP/IPv4 stack for Deno, after mTCP.
  *
- * What is here today: the packet codecs (`lib/wire`); pools, rings, the
+ * What is here: the packet codecs (`lib/wire`); pools, rings, the
  * out-of-order assembler and the timer wheel (`lib/storage`); the TCP engine
  * with SACK, NewReno and CUBIC (`lib/tcp`); the interface layer with ARP, IPv4
  * (fragmentation and reassembly) and ICMP (`lib/iface`); devices and
  * middleware including a privilege-free in-memory Ethernet with a
  * discrete-event clock, a seeded fault injector, pcap capture, and ring
  * devices on the Rust shim for TAP, AF_PACKET and netmap (`lib/phy`, `ffi/`);
- * mTCP's API with contexts, epoll and its errno contract (`lib/api`); and
- * ping, an epoll server loop with echo/discard/HTTP handlers and a client
- * (`lib/apps`). The appliance's CLI comes next (see the README's status table).
+ * mTCP's API with contexts, epoll and its errno contract, and a Deno-shaped
+ * API (`createStack`, `listen`/`connect`, `SocketError`) on the same engine
+ * (`lib/api`); and the appliance: `serve`, `proxy`, `bench`, `serveHttp`
+ * for standard handlers, ping (`lib/apps`).
  *
  * @example Two hosts on an in-memory Ethernet ping each other
  * ```ts
