@@ -12,9 +12,12 @@
  * - No path leaves the root: the decoded path is normalised, and the real
  *   path (symlinks resolved) must lie inside the root's real path; a NUL or
  *   an escape is 404, as for a file that is not there.
- * - Files up to 64 KiB are cached in memory (revalidated by size and mtime
- *   on each request, like epserver's cache but safe against edits); larger
- *   files are streamed a chunk at a time as the send window opens.
+ * - Files up to 64 KiB are cached in memory (revalidated by size and mtime,
+ *   like epserver's cache but safe against edits); larger files are streamed
+ *   a chunk at a time as the send window opens. A path's resolution
+ *   (realpath and stat) is reused for a second, as nginx's open_file_cache
+ *   does, so a hot file costs no system call per request; an edit or a new
+ *   file is seen within that second.
  *
  * @module
  */
@@ -29,6 +32,8 @@ export interface StaticOptions {
   cacheTotalBytes?: number;
   /** Served when no directory is given: path to body. */
   builtin?: Map<string, Uint8Array>;
+  /** How long a path's resolution (realpath, stat) is reused, in ms (default 1000; 0: never). */
+  statCacheMs?: number;
 }
 
 /** Counters of a static server, by status code. */
@@ -233,7 +238,25 @@ export function staticHandler(
   };
 
   // Resolves a normalised path to a regular file inside the root.
+  // Resolutions are kept for statCacheMs, like nginx's open_file_cache: a
+  // hot file costs no system call per request (realpath and stat are the
+  // largest part of a small request's CPU otherwise).
+  const statCacheMs = options.statCacheMs ?? 1000;
+  const resolved = new Map<
+    string,
+    { found: { real: string; info: Deno.FileInfo } | undefined; at: number }
+  >();
   const resolve = (path: string): { real: string; info: Deno.FileInfo } | undefined => {
+    if (statCacheMs <= 0) return resolveNow(path);
+    const now = performance.now();
+    const hit = resolved.get(path);
+    if (hit !== undefined && now - hit.at < statCacheMs) return hit.found;
+    const found = resolveNow(path);
+    if (resolved.size >= 10_000) resolved.clear();
+    resolved.set(path, { found, at: now });
+    return found;
+  };
+  const resolveNow = (path: string): { real: string; info: Deno.FileInfo } | undefined => {
     if (realRoot === undefined) return undefined;
     try {
       let real = Deno.realPathSync(realRoot + path);
