@@ -360,9 +360,9 @@ export class ShimRing {
     return p;
   }
 
-  /** Ends a wait in progress early. */
+  /** Ends a wait in progress early (nothing to do, and no system call, when none is). */
   wake(): void {
-    if (this.#ptr !== null) this.#s.mtcp_shim_wake(this.#ptr);
+    if (this.#ptr !== null && this.#waiting !== undefined) this.#s.mtcp_shim_wake(this.#ptr);
   }
 
   /** For a TAP: gives the kernel side `address` (host order, 0: none) and brings it up; 0 or -errno. */
