@@ -326,12 +326,15 @@ export class TcpConn implements Disposable {
     mtcp_getpeername(ctx, fd, remote);
     this.localAddr = netAddr(local);
     this.remoteAddr = netAddr(remote);
+    // One scratch buffer per connection; each chunk handed out is a copy of
+    // exactly what was read, so a small read does not pin 64 KiB.
+    let scratch: Uint8Array | undefined;
     this.readable = new ReadableStream<Uint8Array<ArrayBuffer>>({
       pull: async (controller) => {
-        const buf = new Uint8Array(READ_CHUNK);
-        const n = await this.read(buf);
+        scratch ??= new Uint8Array(READ_CHUNK);
+        const n = await this.read(scratch);
         if (n === null) controller.close();
-        else controller.enqueue(buf.subarray(0, n));
+        else controller.enqueue(scratch.slice(0, n));
       },
       cancel: () => this.close(),
     }, { highWaterMark: 0 });

@@ -221,8 +221,19 @@ const REASONS: Record<number, string> = {
   505: "HTTP Version Not Supported",
 };
 
-function macrotask(): Promise<undefined> {
-  return new Promise((resolve) => setTimeout(() => resolve(undefined), 0));
+/** `read`'s result if it settles within this turn of the event loop, else undefined. */
+async function readNow(
+  read: Promise<ReadableStreamReadResult<Uint8Array>>,
+): Promise<ReadableStreamReadResult<Uint8Array> | undefined> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const later = new Promise<undefined>((resolve) =>
+    timer = setTimeout(() => resolve(undefined), 0)
+  );
+  try {
+    return await Promise.race([read, later]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** A body of at most this many bytes, complete when first read, is sent with its Content-Length. */
@@ -256,7 +267,7 @@ async function writeResponse(
     let size = 0;
     while (size <= SMALL_BODY) {
       const read = reader.read();
-      const r = await Promise.race([read, macrotask()]);
+      const r = await readNow(read);
       if (r === undefined) {
         pending = read;
         break;
