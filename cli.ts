@@ -64,6 +64,7 @@ Options of serve, proxy and bench:
   --stats          a statistics line per core and in total every second
   --impair SPEC    loss=P,reorder=P,duplicate=P,corrupt=P,delay=MS,seed=N
   --busy-poll      spin on the device instead of sleeping in poll
+  --tso            tap: checksum offload and TSO/GRO super-frames both ways
 
 serve:   --port N (default 8080) and one of --http DIR | --echo | --discard
 proxy:   --listen PORT --upstream IP:PORT[,IP:PORT...] [--balance rr|hash]
@@ -86,6 +87,7 @@ const STACK_FLAGS = {
   stats: { type: "boolean" },
   impair: { type: "string" },
   "busy-poll": { type: "boolean" },
+  tso: { type: "boolean" },
 } as const;
 
 function number(
@@ -115,6 +117,7 @@ type StackValues = {
   stats?: boolean;
   impair?: string;
   "busy-poll"?: boolean;
+  tso?: boolean;
 };
 
 function stackOptions(v: StackValues): StackOptions {
@@ -129,6 +132,7 @@ function stackOptions(v: StackValues): StackOptions {
     ...(v.pcap !== undefined ? { pcap: v.pcap } : {}),
     ...(v.impair !== undefined ? { impair: parseImpair(v.impair) } : {}),
     ...(v["busy-poll"] ? { busyPoll: true } : {}),
+    ...(v.tso ? { tso: true } : {}),
   };
   checkStackOptions(o);
   return o;

@@ -199,6 +199,7 @@ export class MtcpContext
     this.tcpConfig = {
       ...TCP_DEFAULTS,
       mss: iface.mtu - 40,
+      tsoMaxBytes: iface.tsoMaxBytes > 0 ? iface.tsoMaxBytes - 20 : 0,
       rcvBufSize: config.rcvbuf,
       sndBufSize: config.sndbuf,
       minRtoMs: config.tcp_rto_min_ms,
@@ -776,12 +777,30 @@ export class MtcpContext
   send(sock: TcpSocket, repr: TcpRepr, payloadOffset: number, payloadLength: number): boolean {
     const hl = tcpHeaderLen(repr);
     const now = this.#now;
-    const slot = this.iface.beginIpv4(now, sock.remoteAddr, IP_PROTO_TCP, hl + payloadLength, true);
+    // A segment longer than the MSS is a TSO super-segment: the device cuts it
+    // into MSS-sized pieces and completes their checksums.
+    const gso = payloadLength > sock.mss ? sock.mss : 0;
+    const slot = this.iface.beginIpv4(
+      now,
+      sock.remoteAddr,
+      IP_PROTO_TCP,
+      hl + payloadLength,
+      true,
+      gso,
+    );
     if (slot === undefined) return false;
     if (payloadLength > 0) {
       sock.copyPayload(payloadOffset, payloadLength, slot.bytes, slot.offset + hl);
     }
-    emitTcp(repr, slot.bytes, slot.offset, this.iface.address, sock.remoteAddr, payloadLength);
+    emitTcp(
+      repr,
+      slot.bytes,
+      slot.offset,
+      this.iface.address,
+      sock.remoteAddr,
+      payloadLength,
+      gso > 0,
+    );
     return this.iface.commitIpv4(now);
   }
 

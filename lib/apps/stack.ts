@@ -48,8 +48,10 @@ export interface StackOptions {
   pcap?: string;
   /** The fault injector on both directions. */
   impair?: FaultInjectorOptions;
-  /** Largest idle wait is a busy poll (tap, packet, netmap). */
+  /** Spin on the device instead of sleeping in poll (tap, packet, netmap). */
   busyPoll?: boolean;
+  /** tap: the virtio header with checksum offload and TSO/GRO super-frames both ways. */
+  tso?: boolean;
 }
 
 /** A running context and what it stands on. */
@@ -202,6 +204,7 @@ export function checkStackOptions(o: StackOptions): void {
   if (!Number.isInteger(o.cores) || o.cores < 1 || o.cores > 64) {
     throw new OptionError(`Invalid --cores: ${o.cores} (1 to 64)`);
   }
+  if (o.tso && !o.dev.startsWith("tap:")) throw new OptionError(`--tso needs a tap: device`);
   if (o.cores > 1 && !o.dev.startsWith("tap:")) {
     throw new OptionError(`--cores above 1 needs a tap: device (one TAP queue per core)`);
   }
@@ -218,7 +221,11 @@ export function openStack(o: StackOptions, core: number, extra: ExtraConfig): St
   if (o.dev === "memory") {
     network = new MemoryNetwork({ clock: "system" });
   } else {
-    device = RingDevice.open(o.dev, { multiQueue: o.cores > 1, busyPoll: o.busyPoll ?? false });
+    device = RingDevice.open(o.dev, {
+      multiQueue: o.cores > 1,
+      busyPoll: o.busyPoll ?? false,
+      tso: o.tso ?? false,
+    });
     if (o.hostIp !== undefined && core === 0) {
       const cidr = parseIpv4Cidr(o.hostIp)!;
       const rc = device.ring.configureTap(cidr.address, cidr.prefixLength);

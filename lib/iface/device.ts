@@ -70,6 +70,18 @@ export interface Device {
   txAcquire(now: number, length: number): TxSlot | undefined;
   /** Sends the frame built in the acquired slot, `length` bytes long. */
   txCommit(now: number, length: number): void;
+  /**
+   * Largest IPv4 packet carrying TCP that the device cuts into segments
+   * itself (TSO), or 0 / absent when it does not.
+   */
+  readonly tsoMaxBytes?: number;
+  /**
+   * Sends the acquired slot's frame as a TCP super-frame: the device cuts it
+   * into `gsoSize`-byte segments and completes their checksums, whose partial
+   * sum is at `l4Offset` (the TCP header's offset in the frame). Only when
+   * `tsoMaxBytes` is above 0.
+   */
+  txCommitGso?(now: number, length: number, gsoSize: number, l4Offset: number): void;
   /** Pushes committed frames out (one system call per batch on real rings). */
   flush(now: number): void;
   /**

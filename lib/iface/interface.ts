@@ -152,6 +152,8 @@ export class Interface implements FrameSink {
   readonly gateway: number;
   /** Largest IP datagram per frame. */
   readonly mtu: number;
+  /** Largest IPv4 packet the device segments itself (TSO), 0 when it does not. */
+  readonly tsoMaxBytes: number;
   /** Counters. */
   readonly stats: InterfaceStats = new InterfaceStats();
   /** The ARP cache. */
@@ -172,6 +174,7 @@ export class Interface implements FrameSink {
   #ident = 1;
   #now = 0;
   #rxChecksumTrusted = false;
+  #txGsoSize = 0;
   #rxFrameOffset = 0;
   readonly #learnFromIp: boolean;
   readonly #routes: number[] = []; // on-link prefixes: address, mask pairs
@@ -208,6 +211,7 @@ export class Interface implements FrameSink {
     this.prefixLength = config.prefixLength;
     this.gateway = config.gateway ?? -1;
     this.#learnFromIp = config.learnFromIp ?? false;
+    this.tsoMaxBytes = device.txCommitGso !== undefined ? (device.tsoMaxBytes ?? 0) : 0;
     for (const r of config.onLink ?? []) {
       const mask = r.prefixLength === 0 ? 0 : (~0 << (32 - r.prefixLength)) >>> 0;
       this.#routes.push((r.address & mask) >>> 0, mask);
@@ -624,6 +628,7 @@ export class Interface implements FrameSink {
     protocol: number,
     payloadLength: number,
     dontFragment = false,
+    gsoSize = 0,
   ): TxSlot | undefined {
     if (payloadLength + IPV4_HEADER_LEN > 65535) {
       this.#drop("txTooBig");
@@ -648,7 +653,11 @@ export class Interface implements FrameSink {
       if (action === "probe") this.#sendArp(now, ARP_REQUEST, mac, 0, nextHop);
       if (action === "request") this.#sendArp(now, ARP_REQUEST, MAC_BROADCAST, 0, nextHop);
     }
-    const fits = payloadLength + IPV4_HEADER_LEN <= this.mtu;
+    // A TCP super-frame (TSO) goes out whole when the device segments it; it
+    // is never queued for ARP (the caller tries again once ARP is done).
+    const gso = gsoSize > 0 && payloadLength + IPV4_HEADER_LEN > this.mtu;
+    if (gso && (mac < 0 || payloadLength + IPV4_HEADER_LEN > this.tsoMaxBytes)) return undefined;
+    const fits = gso || payloadLength + IPV4_HEADER_LEN <= this.mtu;
     if (dontFragment && !fits) {
       this.#drop("txTooBig");
       return undefined;
@@ -659,6 +668,7 @@ export class Interface implements FrameSink {
     this.#txProtocol = protocol;
     this.#txLength = payloadLength;
     this.#txDontFragment = dontFragment;
+    this.#txGsoSize = gso ? gsoSize : 0;
     this.#txOpen = true;
     const out = this.#payloadSlot;
     if (mac >= 0 && fits) {
@@ -709,7 +719,8 @@ export class Interface implements FrameSink {
         df,
       );
       const len = FRAME_HEADERS + this.#txLength;
-      this.device.txCommit(now, len);
+      if (this.#txGsoSize > 0) this.device.txCommitGso!(now, len, this.#txGsoSize, FRAME_HEADERS);
+      else this.device.txCommit(now, len);
       this.stats.tx.frames++;
       this.stats.tx.bytes += len;
       return true;

@@ -20,7 +20,15 @@ import { Assembler } from "../storage/assembler.ts";
 import type { BufferPool } from "../storage/buffer_pool.ts";
 import { RingBuffer } from "../storage/ring_buffer.ts";
 import { seqAdd, seqGe, seqGt, seqLe, seqLt, seqMax, seqSub } from "../wire/seq_number.ts";
-import { TCP_ACK, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN, TcpRepr } from "../wire/tcp.ts";
+import {
+  TCP_ACK,
+  TCP_FIN,
+  TCP_MAX_HEADER_LEN,
+  TCP_PSH,
+  TCP_RST,
+  TCP_SYN,
+  TcpRepr,
+} from "../wire/tcp.ts";
 import {
   type CongestionAlgorithm,
   type CongestionController,
@@ -33,6 +41,11 @@ import { isSynchronized, type TcpState } from "./state.ts";
 export interface TcpConfig {
   /** MSS we advertise (MTU minus 40). */
   mss: number;
+  /**
+   * Largest TCP segment (header and payload) the device cuts up itself (TSO),
+   * or 0: new data then goes out in multiples of the MSS up to this size.
+   */
+  tsoMaxBytes: number;
   /** Receive buffer size (SO_RCVBUF). */
   rcvBufSize: number;
   /** Send buffer size (SO_SNDBUF). */
@@ -84,6 +97,7 @@ export interface TcpConfig {
 /** Defaults, after Linux where mTCP and the RFCs leave room. */
 export const TCP_DEFAULTS: Readonly<TcpConfig> = {
   mss: 1460,
+  tsoMaxBytes: 0,
   rcvBufSize: 65536,
   sndBufSize: 65536,
   minRtoMs: 200,
@@ -1086,11 +1100,16 @@ export class TcpSocket {
     const sendable = Math.max(0, queued - offset);
     const inFlight = seqSub(this.sndNxt, this.sndUna);
     const usable = Math.max(0, Math.min(this.sndWnd, this.cc.cwnd) - inFlight);
-    let len = Math.min(sendable, this.mss, usable);
+    const retransmitting = seqLt(this.sndNxt, this.sndMax);
+    // With TSO, new data goes out as one super-segment of whole MSS-sized
+    // pieces (the device cuts it, as Linux's tcp_tso_autosize lets it).
+    const tso = this.config.tsoMaxBytes - TCP_MAX_HEADER_LEN;
+    const most = !retransmitting && tso > 2 * this.mss ? tso - (tso % this.mss) : this.mss;
+    let len = Math.min(sendable, most, usable);
+    if (len > this.mss && len < sendable && len % this.mss !== 0) len -= len % this.mss;
     const wantFin = this.#finQueued && !this.#finSent && !this.#finAcked();
 
     if (len > 0) {
-      const retransmitting = seqLt(this.sndNxt, this.sndMax);
       // Stop at the next SACKed range when going back over old data.
       if (retransmitting && this.sackEnabled && !this.#sacked.isEmpty) {
         const next = this.#nextSackedStart(offset);

@@ -317,6 +317,10 @@ export function tcpHeaderLen(repr: TcpRepr): number {
  * Options go in the order Linux writes them (tcp_options_write): MSS, then
  * SACK-permitted+timestamps (or NOP,NOP,timestamps; or NOP,NOP,SACK-permitted),
  * NOP,window scale, NOP,NOP,SACK blocks. Returns the header length.
+ *
+ * With `partialChecksum`, the checksum field gets only the folded
+ * pseudo-header sum, for a device that completes it (checksum offload, TSO):
+ * the payload is not read.
  */
 export function emitTcp(
   repr: TcpRepr,
@@ -325,6 +329,7 @@ export function emitTcp(
   src: number,
   dst: number,
   payloadLength: number,
+  partialChecksum = false,
 ): number {
   const hl = tcpHeaderLen(repr);
   put16(bytes, offset, repr.srcPort);
@@ -379,6 +384,10 @@ export function emitTcp(
     for (let k = 0; k < 2 * repr.sackCount; k++, o += 4) put32(bytes, o, repr.sackBlocks[k]!);
   }
   const length = hl + payloadLength;
+  if (partialChecksum) {
+    put16(bytes, offset + 16, checksumFold(pseudoHeaderSum(src, dst, IP_PROTO_TCP, length)));
+    return hl;
+  }
   const sum = checksumAdd(pseudoHeaderSum(src, dst, IP_PROTO_TCP, length), bytes, offset, length);
   put16(bytes, offset + 16, checksumFinish(sum));
   return hl;

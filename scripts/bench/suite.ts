@@ -147,6 +147,7 @@ async function bulk(c: Netns, url: string, contender: string) {
 
 await Deno.mkdir(WWW, { recursive: true });
 await Deno.writeFile(`${WWW}/64b`, new Uint8Array(64).fill(0x61));
+await Deno.writeTextFile(`${WWW}/bulk.conf`, "sndbuf = 4194304\nmax_num_buffers = 16\n");
 await must(["sh", "-c", `head -c 1073741824 /dev/zero > ${WWW}/big`]);
 const tag = uniqueTag();
 const C = await Netns.create(`bc${tag}`);
@@ -246,8 +247,11 @@ stream { server { listen 9001; proxy_pass 127.0.0.1:8081; } }
     // Short connections.
     await ab(C, "http://10.0.0.2:8080/64b", [oursPid], "ours (serve --http, TAP)");
     await ab(C, "http://10.0.1.2:8081/64b", nginxPids, "nginx (1 worker, veth)");
-    // Bulk.
-    await bulk(C, "http://10.0.0.2:8080/big", "ours (serve --http, TAP)");
+    await ours.stop();
+    // Bulk: ours with TSO on the TAP and a 4 MiB send buffer, as one would run it.
+    ours = cli(["serve", "--http", WWW, "--port", "8080", "--tso", "--config", `${WWW}/bulk.conf`]);
+    await ours.waitFor(/^listening on /);
+    await bulk(C, "http://10.0.0.2:8080/big", "ours (serve --http --tso, TAP)");
     await bulk(C, "http://10.0.1.2:8081/big", "nginx (1 worker, veth, TSO/GRO on)");
     await ours.stop();
     // Proxy: wrk through each to nginx.

@@ -196,6 +196,12 @@ for (const ring of [{ vnetHdr: true }, { tso: true }, { busyPoll: true }]) {
             link.device.stats.rxFrames < (10 << 20) / 1448,
             `${link.device.stats.rxFrames}`,
           );
+          // And on send: our TCP hands the kernel super-segments to cut (TSO).
+          assert.ok(
+            link.device.stats.txFrames < (10 << 20) / 1448 / 4,
+            `${link.device.stats.txFrames}`,
+          );
+          assert.ok(link.ctx.iface.tsoMaxBytes > 60000);
         }
       } finally {
         await servers.stop();
