@@ -492,11 +492,20 @@ pub unsafe extern "C" fn mtcp_shim_wait(ring: *mut Ring, timeout_ms: i32) -> i32
         r.info.wakeups += 1;
         return 2;
     }
-    if fds[0].revents & (POLLERR | POLLHUP | POLLNVAL) != 0 && fds[0].revents & POLLIN == 0 {
-        r.info.features |= FEATURE_GONE;
-        r.info.last_errno = ENETDOWN;
+    if fds[0].revents & (POLLERR | POLLHUP | POLLNVAL) != 0 {
+        // A packet socket reports a passing error (a full queue, the link set
+        // down) the same way: clear it, and call the device gone only when
+        // its interface no longer exists. A TAP's descriptor errs only then.
+        let gone = match &mut r.backend {
+            Backend::Packet(p) => p.take_error(&mut r.info),
+            Backend::Tap(_) | Backend::Netmap(_) => fds[0].revents & POLLIN == 0,
+        };
         r.info.rx_errors += 1;
-        return -ENETDOWN;
+        if gone {
+            r.info.features |= FEATURE_GONE;
+            r.info.last_errno = ENETDOWN;
+            return -ENETDOWN;
+        }
     }
     1
 }

@@ -20,6 +20,7 @@ const TX_DATA_ALIGNED: usize = 34;
 
 pub(crate) struct Packet {
     fd: i32,
+    ifname: [u8; IFNAMSIZ],
     region: Region,
     map: *mut u8, // the kernel's rings: region.packets()
     frame_size: usize,
@@ -125,6 +126,7 @@ pub(crate) fn open(
         }
         let p = Packet {
             fd,
+            ifname: ifn,
             region,
             map,
             frame_size,
@@ -299,6 +301,28 @@ impl Packet {
         }
         self.refresh_tx(info, tx);
         rc
+    }
+
+    /// Reads (and so clears) the socket's pending error; true when the
+    /// interface is gone for good.
+    pub(crate) fn take_error(&mut self, info: &mut RingInfo) -> bool {
+        let mut e: i32 = 0;
+        let mut len = 4u32;
+        // SAFETY: getsockopt writes four bytes into `e`.
+        unsafe {
+            getsockopt(
+                self.fd,
+                SOL_SOCKET,
+                SO_ERROR,
+                &mut e as *mut i32 as *mut c_void,
+                &mut len,
+            );
+        }
+        if e != 0 {
+            info.last_errno = e;
+        }
+        // SAFETY: the name is NUL-terminated (IFNAMSIZ with a shorter name).
+        unsafe { if_nametoindex(self.ifname.as_ptr() as *const core::ffi::c_char) == 0 }
     }
 
     pub(crate) fn stats(&mut self, info: &mut RingInfo) {

@@ -239,6 +239,8 @@ pub const SIOCGIFMTU: c_ulong = 0x8921;
 pub const SIOCGIFHWADDR: c_ulong = 0x8927;
 
 // <linux/if_packet.h>
+pub const SOL_SOCKET: c_int = 1;
+pub const SO_ERROR: c_int = 4;
 pub const SOL_PACKET: c_int = 263;
 pub const PACKET_RX_RING: c_int = 5;
 pub const PACKET_STATISTICS: c_int = 6;

@@ -27,6 +27,9 @@ export interface DeviceNetworkOptions {
   spinMs?: number;
 }
 
+/** Empty "readable" wake-ups in a row before the wait backs off for a millisecond. */
+const SPURIOUS_LIMIT = 16;
+
 function macrotask(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
@@ -44,6 +47,11 @@ export class DeviceNetwork implements Network {
   readonly #pollables = new PollSet();
   #attached = false;
   #lastBusy = -Infinity;
+  // Waits that said "readable" but after which a round found nothing: a
+  // device whose poll stays ready (a pending socket error, a frame the ring
+  // does not lend) would otherwise spin the event loop and starve its I/O.
+  #lastWaitReadable = false;
+  #spurious = 0;
 
   /** A network around `device`; it owns the device from now on. */
   constructor(device: RingDevice, options: DeviceNetworkOptions = {}) {
@@ -79,8 +87,19 @@ export class DeviceNetwork implements Network {
   /** Polls everything until nobody does anything. */
   pollAll(): boolean {
     const any = this.#pollables.pollAll(this.clock);
-    if (any) this.#lastBusy = this.clock.now();
+    if (any) {
+      this.#lastBusy = this.clock.now();
+      this.#spurious = 0;
+    } else if (this.#lastWaitReadable) {
+      this.#spurious++;
+    }
+    this.#lastWaitReadable = false;
     return any;
+  }
+
+  /** Waits that reported the device readable with nothing to read, in a row. */
+  get spuriousWakeups(): number {
+    return this.#spurious;
   }
 
   /** The earliest time anything registered wants to run. */
@@ -95,7 +114,14 @@ export class DeviceNetwork implements Network {
       await macrotask();
       return;
     }
+    if (this.#spurious >= SPURIOUS_LIMIT) {
+      // The device keeps saying "readable" with nothing to read: back off on
+      // a timer so the event loop's other work goes on.
+      this.#spurious = 0;
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
     const rc = d.gone ? -1 : await d.wait(Math.ceil(timeoutMs));
+    this.#lastWaitReadable = rc === 1;
     // A vanished device wakes poll at once, forever: sleep on a timer instead.
     if (rc < 0) await new Promise((resolve) => setTimeout(resolve, Math.max(1, timeoutMs)));
   }
