@@ -295,7 +295,7 @@ export class Capture {
   /** Starts tcpdump on `ifname` inside `ns`, writing `file`; resolves once it listens. */
   static async start(ns: Netns, ifname: string, file: string): Promise<Capture> {
     const child = new Deno.Command("ip", {
-      args: ["netns", "exec", ns.name, "tcpdump", "-i", ifname, "-s", "256", "-U", "-w", file],
+      args: ["netns", "exec", ns.name, "tcpdump", "-i", ifname, "-s", "0", "-U", "-w", file],
       stdin: "null",
       stdout: "null",
       stderr: "piped",
