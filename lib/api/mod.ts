@@ -1,6 +1,8 @@
 /**
  * The application surface: mTCP's API (contexts, the socket pool, epoll,
- * errno) over the TCP engine, and hosts on the in-memory network.
+ * errno) over the TCP engine; a Deno-shaped API on the same engine
+ * (`createStack`, `listen`/`connect` with web streams, `SocketError`); and
+ * hosts on any network (memory or a ring device).
  *
  * This layer owns the event loop of a context; it must not parse packets
  * itself.
