@@ -208,7 +208,7 @@ export async function runBench(
     error(`${what} ${errnoName(e !== 0 ? e : ctx.errno)}`);
     close(c);
   };
-  // Parses what arrived; returns false when the connection is gone.
+  // Parses what arrived; finishes the request (or closes the connection) when it is complete or malformed.
   const consume = (c: Conn, data: Uint8Array): void => {
     let at = 0;
     if (!c.headDone) {

@@ -15,8 +15,7 @@
  * @module
  */
 
-import { mtcp_destroy, mtcp_init, mtcp_strerror_init } from "../api/mtcp.ts";
-import { mtcp_create_context } from "../api/mtcp.ts";
+import { mtcp_create_context, mtcp_destroy, mtcp_init, mtcp_strerror_init } from "../api/mtcp.ts";
 import { MemoryNetwork } from "../phy/memory.ts";
 import { BUILTIN_PAGE, runServe } from "./appliance.ts";
 import { runBench } from "./bench.ts";
