@@ -774,9 +774,14 @@ export class MtcpContext
   // --- TcpTransmit ---------------------------------------------------------------------------
 
   /** @internal Builds one segment straight into the device's transmit slot. */
-  send(sock: TcpSocket, repr: TcpRepr, payloadOffset: number, payloadLength: number): boolean {
+  send(
+    now: number,
+    sock: TcpSocket,
+    repr: TcpRepr,
+    payloadOffset: number,
+    payloadLength: number,
+  ): boolean {
     const hl = tcpHeaderLen(repr);
-    const now = this.#now;
     // A segment longer than the MSS is a TSO super-segment: the device cuts it
     // into MSS-sized pieces and completes their checksums.
     const gso = payloadLength > sock.mss ? sock.mss : 0;

@@ -20,8 +20,18 @@ export const RX_CHECKSUM_TRUSTED = 1;
 
 /** Receives frames lent by a device. */
 export interface FrameSink {
-  /** One frame: valid only until this call returns. `flags`: RX_* bits. */
-  receiveFrame(bytes: Uint8Array, offset: number, length: number, flags: number): void;
+  /**
+   * One frame, received at `now`: valid only until this call returns.
+   * `flags`: RX_* bits. Time is passed along, not kept in a field: a field
+   * read back is a new heap number in every call it is handed to.
+   */
+  receiveFrame(
+    now: number,
+    bytes: Uint8Array,
+    offset: number,
+    length: number,
+    flags: number,
+  ): void;
 }
 
 /** Where to build one outgoing frame: `bytes[offset, offset + length)`. */

@@ -12,6 +12,8 @@
 
 import {
   formatIpv4,
+  get16,
+  get32,
   getMac,
   IPV4_BROADCAST,
   isMulticastMac,
@@ -138,6 +140,17 @@ const CHECK_DROPS = {
 
 const FRAME_HEADERS = ETHERNET_HEADER_LEN + IPV4_HEADER_LEN;
 
+// The neighbour every broadcast goes to.
+const BROADCAST_NEIGHBOUR: ArpEntry = {
+  ip: IPV4_BROADCAST,
+  mac: MAC_BROADCAST,
+  state: "STATIC",
+  expiresAt: Infinity,
+  nextRequestAt: 0,
+  requests: 0,
+  pending: [],
+};
+
 /** An IPv4-over-Ethernet interface on one device. */
 export class Interface implements FrameSink {
   /** The device frames go through. */
@@ -165,6 +178,8 @@ export class Interface implements FrameSink {
   /** Called for each echo reply addressed to us. */
   onEchoReply: EchoReplyFn | undefined;
 
+  readonly #macHi: number;
+  readonly #macLo: number;
   readonly #mask: number;
   readonly #ttl: number;
   readonly #rxBurst: number;
@@ -197,7 +212,7 @@ export class Interface implements FrameSink {
   #txDevice: TxSlot | undefined;
   #txDst = 0;
   #txNextHop = 0;
-  #txMac = -1;
+  #txHop: ArpEntry | undefined;
   #txProtocol = 0;
   #txLength = 0;
   #txDontFragment = false;
@@ -207,6 +222,8 @@ export class Interface implements FrameSink {
   constructor(device: Device, config: InterfaceConfig) {
     this.device = device;
     this.mac = config.mac;
+    this.#macHi = Math.floor(config.mac / 0x1_0000_0000);
+    this.#macLo = config.mac >>> 0;
     this.address = config.address;
     this.prefixLength = config.prefixLength;
     this.gateway = config.gateway ?? -1;
@@ -255,7 +272,14 @@ export class Interface implements FrameSink {
   }
 
   /** @internal FrameSink: one received frame. */
-  receiveFrame(bytes: Uint8Array, offset: number, length: number, flags: number): void {
+  receiveFrame(
+    now: number,
+    bytes: Uint8Array,
+    offset: number,
+    length: number,
+    flags: number,
+  ): void {
+    this.#now = now;
     this.#rxChecksumTrusted = (flags & RX_CHECKSUM_TRUSTED) !== 0;
     this.#rxFrameOffset = offset;
     const rx = this.stats.rx;
@@ -266,17 +290,24 @@ export class Interface implements FrameSink {
     if (fault !== "ok") return this.#drop(CHECK_DROPS.eth[fault]);
     // No VLAN is configured on this interface: a tagged frame is not for us.
     if (eth.tagged) return this.#drop("ethVlanTagged");
-    const dst = eth.dst;
-    if (dst !== this.mac && dst !== MAC_BROADCAST) return this.#drop("ethNotForUs");
+    // The destination MAC is compared as two small integers: a 48-bit number
+    // would be a heap number wherever it crossed a call.
+    const dstHi = get16(bytes, offset);
+    const dstLo = get32(bytes, offset + 2);
+    const broadcast = dstHi === 0xffff && dstLo === 0xffff_ffff;
+    if (!broadcast && (dstHi !== this.#macHi || dstLo !== this.#macLo)) {
+      return this.#drop("ethNotForUs");
+    }
     switch (eth.ethertype) {
       case ETHERTYPE_ARP:
         return this.#receiveArp(bytes, eth.payloadOffset, eth.payloadLength);
       case ETHERTYPE_IPV4:
         return this.#receiveIpv4(
+          now,
           bytes,
           eth.payloadOffset,
           eth.payloadLength,
-          dst === MAC_BROADCAST,
+          broadcast,
         );
       default:
         return this.#drop("ethUnknownType");
@@ -374,7 +405,13 @@ export class Interface implements FrameSink {
 
   // --- IPv4 in --------------------------------------------------------------
 
-  #receiveIpv4(bytes: Uint8Array, offset: number, length: number, linkBroadcast: boolean): void {
+  #receiveIpv4(
+    now: number,
+    bytes: Uint8Array,
+    offset: number,
+    length: number,
+    linkBroadcast: boolean,
+  ): void {
     const ip = this.#ip.wrap(bytes, offset, length);
     const fault = ip.check();
     if (fault !== "ok") return this.#drop(CHECK_DROPS.ip[fault]);
@@ -417,12 +454,12 @@ export class Interface implements FrameSink {
         again.dontFragment ? 0x4000 : 0,
         again.dscpEcn,
       );
-      return this.#deliver(this.#ip, toUs, linkBroadcast);
+      return this.#deliver(now, this.#ip, toUs, linkBroadcast);
     }
-    this.#deliver(ip, toUs, linkBroadcast);
+    this.#deliver(now, ip, toUs, linkBroadcast);
   }
 
-  #deliver(ip: Ipv4Packet, toUs: boolean, linkBroadcast: boolean): void {
+  #deliver(now: number, ip: Ipv4Packet, toUs: boolean, linkBroadcast: boolean): void {
     this.stats.rx.ipv4++;
     const offset = ip.payloadOffset;
     const length = ip.payloadLength;
@@ -430,7 +467,7 @@ export class Interface implements FrameSink {
       case IP_PROTO_ICMP:
         return this.#receiveIcmp(ip, offset, length, toUs);
       case IP_PROTO_TCP:
-        return this.#receiveTcp(ip, offset, length, toUs && !linkBroadcast);
+        return this.#receiveTcp(now, ip, offset, length, toUs && !linkBroadcast);
       case IP_PROTO_UDP:
         // No UDP sockets exist: RFC 1122 §4.1.3.1 says port unreachable.
         this.#drop("udpNoSocket");
@@ -569,7 +606,13 @@ export class Interface implements FrameSink {
 
   // --- TCP hand-off -----------------------------------------------------------
 
-  #receiveTcp(ip: Ipv4Packet, offset: number, length: number, unicastToUs: boolean): void {
+  #receiveTcp(
+    now: number,
+    ip: Ipv4Packet,
+    offset: number,
+    length: number,
+    unicastToUs: boolean,
+  ): void {
     const seg = this.#tcpPacket.wrap(ip.bytes, offset, length);
     // The device vouches for the checksum (verified, or partial on local data).
     const fault = this.#rxChecksumTrusted ? seg.check() : seg.check(ip.src, ip.dst);
@@ -580,9 +623,9 @@ export class Interface implements FrameSink {
     const repr = this.#tcpRepr;
     // check() has passed, checksum included: fill the repr without checking again.
     readTcp(seg, repr);
-    if (this.tcp?.segmentArrived(this.#now, ip.src, ip.dst, repr, ip.bytes)) return;
+    if (this.tcp?.segmentArrived(now, ip.src, ip.dst, repr, ip.bytes)) return;
     this.#drop("tcpNoSocket");
-    this.#sendReset(this.#now, ip.src, repr);
+    this.#sendReset(now, ip.src, repr);
   }
 
   /**
@@ -635,10 +678,12 @@ export class Interface implements FrameSink {
       return undefined;
     }
     let nextHop: number;
-    let mac = -1;
+    // The neighbour, not its MAC: a 48-bit MAC in a local that also reaches a
+    // call is a heap number each time it is read.
+    let hop: ArpEntry | undefined;
     if (dst === IPV4_BROADCAST || dst === this.broadcast) {
       nextHop = dst;
-      mac = MAC_BROADCAST;
+      hop = BROADCAST_NEIGHBOUR;
     } else if (((dst ^ this.address) & this.#mask) === 0 || this.#onLink(dst)) {
       nextHop = dst;
     } else if (this.gateway >= 0) {
@@ -647,16 +692,18 @@ export class Interface implements FrameSink {
       this.#drop("ipNoRoute");
       return undefined;
     }
-    if (mac < 0) {
+    if (hop === undefined) {
       const action = this.arp.resolve(now, nextHop);
-      if (action === "send" || action === "probe") mac = this.arp.get(nextHop)!.mac;
-      if (action === "probe") this.#sendArp(now, ARP_REQUEST, mac, 0, nextHop);
+      if (action === "send" || action === "probe") hop = this.arp.get(nextHop)!;
+      if (action === "probe") this.#sendArp(now, ARP_REQUEST, hop!.mac, 0, nextHop);
       if (action === "request") this.#sendArp(now, ARP_REQUEST, MAC_BROADCAST, 0, nextHop);
     }
     // A TCP super-frame (TSO) goes out whole when the device segments it; it
     // is never queued for ARP (the caller tries again once ARP is done).
     const gso = gsoSize > 0 && payloadLength + IPV4_HEADER_LEN > this.mtu;
-    if (gso && (mac < 0 || payloadLength + IPV4_HEADER_LEN > this.tsoMaxBytes)) return undefined;
+    if (gso && (hop === undefined || payloadLength + IPV4_HEADER_LEN > this.tsoMaxBytes)) {
+      return undefined;
+    }
     const fits = gso || payloadLength + IPV4_HEADER_LEN <= this.mtu;
     if (dontFragment && !fits) {
       this.#drop("txTooBig");
@@ -664,14 +711,14 @@ export class Interface implements FrameSink {
     }
     this.#txDst = dst;
     this.#txNextHop = nextHop;
-    this.#txMac = mac;
+    this.#txHop = hop;
     this.#txProtocol = protocol;
     this.#txLength = payloadLength;
     this.#txDontFragment = dontFragment;
     this.#txGsoSize = gso ? gsoSize : 0;
     this.#txOpen = true;
     const out = this.#payloadSlot;
-    if (mac >= 0 && fits) {
+    if (hop !== undefined && fits) {
       const slot = this.device.txAcquire(now, FRAME_HEADERS + payloadLength);
       if (slot === undefined) {
         this.#txOpen = false;
@@ -705,7 +752,7 @@ export class Interface implements FrameSink {
     const slot = this.#txDevice;
     if (slot !== undefined) {
       this.#txDevice = undefined;
-      writeEthernetHeader(slot.bytes, slot.offset, this.#txMac, this.mac, ETHERTYPE_IPV4);
+      this.#writeEthernetHeader(slot.bytes, slot.offset);
       writeIpv4Header(
         slot.bytes,
         slot.offset + ETHERNET_HEADER_LEN,
@@ -740,13 +787,38 @@ export class Interface implements FrameSink {
     return sent;
   }
 
+  // The Ethernet header of the datagram being sent: to #txHop's MAC (zeros
+  // while unresolved; the ARP reply fills it in), from ours. MACs are split
+  // into 16 and 32 bits here, in locals, never passed as 48-bit numbers.
+  #writeEthernetHeader(bytes: Uint8Array, at: number): void {
+    const hop = this.#txHop;
+    const mac = hop === undefined ? 0 : hop.mac;
+    const hi = Math.floor(mac / 0x1_0000_0000);
+    const lo = mac - hi * 0x1_0000_0000;
+    bytes[at] = hi >>> 8;
+    bytes[at + 1] = hi & 0xff;
+    bytes[at + 2] = lo >>> 24;
+    bytes[at + 3] = (lo >>> 16) & 0xff;
+    bytes[at + 4] = (lo >>> 8) & 0xff;
+    bytes[at + 5] = lo & 0xff;
+    const myHi = this.#macHi, myLo = this.#macLo;
+    bytes[at + 6] = myHi >>> 8;
+    bytes[at + 7] = myHi & 0xff;
+    bytes[at + 8] = myLo >>> 24;
+    bytes[at + 9] = (myLo >>> 16) & 0xff;
+    bytes[at + 10] = (myLo >>> 8) & 0xff;
+    bytes[at + 11] = myLo & 0xff;
+    bytes[at + 12] = ETHERTYPE_IPV4 >>> 8;
+    bytes[at + 13] = ETHERTYPE_IPV4 & 0xff;
+  }
+
   // One frame of the datagram in the scratch buffer: payload bytes [off, off+len).
   #sendFrame(now: number, off: number, len: number, flagsFragment: number, ident: number): boolean {
     const frameLength = FRAME_HEADERS + len;
     let bytes: Uint8Array;
     let at: number;
     let queuedSlot = -1;
-    if (this.#txMac >= 0) {
+    if (this.#txHop !== undefined) {
       const slot = this.device.txAcquire(now, frameLength);
       if (slot === undefined) {
         this.#drop("txNoSlot");
@@ -763,7 +835,7 @@ export class Interface implements FrameSink {
       bytes = this.arp.pool.bytes;
       at = this.arp.pool.offsetOf(queuedSlot);
     }
-    writeEthernetHeader(bytes, at, this.#txMac < 0 ? 0 : this.#txMac, this.mac, ETHERTYPE_IPV4);
+    this.#writeEthernetHeader(bytes, at);
     bytes.set(
       this.#scratch.subarray(FRAME_HEADERS + off, FRAME_HEADERS + off + len),
       at + FRAME_HEADERS,

@@ -115,7 +115,6 @@ export class FaultInjector extends DeviceWrapper {
   readonly #tx: Direction;
   #state: number;
   #sink: FrameSink | undefined;
-  #now = 0;
   readonly #txBuffer: Uint8Array;
   readonly #txSlot: TxSlot;
 
@@ -143,7 +142,6 @@ export class FaultInjector extends DeviceWrapper {
 
   /** Pulls frames from the device through the impairment, then lends the due ones. */
   override receive(now: number, sink: FrameSink, budget: number): number {
-    this.#now = now;
     this.#sink = sink;
     this.inner.receive(now, this, budget);
     this.#sink = undefined;
@@ -151,8 +149,14 @@ export class FaultInjector extends DeviceWrapper {
   }
 
   /** @internal Frames from the wrapped device enter the receive impairment. */
-  receiveFrame(bytes: Uint8Array, offset: number, length: number, flags: number): void {
-    this.#admit(this.#rx, this.#now, bytes, offset, length, flags);
+  receiveFrame(
+    now: number,
+    bytes: Uint8Array,
+    offset: number,
+    length: number,
+    flags: number,
+  ): void {
+    this.#admit(this.#rx, now, bytes, offset, length, flags);
   }
 
   /** A slot of the injector's own; the frame is impaired at commit. */
@@ -255,7 +259,7 @@ export class FaultInjector extends DeviceWrapper {
       const length = pool.lengthOf(slot);
       const at = pool.offsetOf(slot);
       if (sink !== undefined) {
-        sink.receiveFrame(pool.bytes, at, length, 0);
+        sink.receiveFrame(now, pool.bytes, at, length, 0);
       } else if (out !== undefined) {
         const tx = out.txAcquire(now, length);
         if (tx !== undefined) {

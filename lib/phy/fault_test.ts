@@ -6,7 +6,7 @@ import { MemoryNetwork } from "./memory.ts";
 
 class Collect implements FrameSink {
   readonly frames: Uint8Array[] = [];
-  receiveFrame(bytes: Uint8Array, offset: number, length: number): void {
+  receiveFrame(_now: number, bytes: Uint8Array, offset: number, length: number): void {
     this.frames.push(bytes.slice(offset, offset + length));
   }
 }

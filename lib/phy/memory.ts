@@ -27,7 +27,7 @@ import {
   type FrameSink,
   type TxSlot,
 } from "../iface/device.ts";
-import { getMac, isMulticastMac } from "../wire/address.ts";
+import { get16, get32 } from "../wire/address.ts";
 import { ETHERNET_HEADER_LEN, VLAN_TAG_LEN } from "../wire/ethernet.ts";
 import { type Clock, SystemClock, VirtualClock } from "./clock.ts";
 import { type Network, type Pollable, PollSet } from "./network.ts";
@@ -117,7 +117,7 @@ export class MemoryDevice implements Device {
       this.#rxFree[this.#rxFreeCount++] = entry;
       this.stats.rxFrames++;
       this.stats.rxBytes += length;
-      sink.receiveFrame(from.txPool.bytes, from.txPool.offsetOf(slot), length, 0);
+      sink.receiveFrame(now, from.txPool.bytes, from.txPool.offsetOf(slot), length, 0);
       from.releaseTx(slot);
       n++;
     }
@@ -204,11 +204,18 @@ export class MemoryDevice implements Device {
   }
 }
 
-// A small-integer key for a MAC (its low 30 bits). A 48-bit key was boxed as
-// a heap number on every lookup: 52 bytes allocated per frame on the
-// interface layer before this, 18 after (scripts/bench/alloc_layers.ts).
-function macKey(mac: number): number {
-  return (mac % 0x4000_0000) | 0;
+// The switch reads MACs as two small integers straight from the frame: a
+// 48-bit MAC held in one number is a heap number wherever it crosses a call.
+// The table is keyed by the low 30 bits; the entry keeps the rest, and a rare
+// collision of keys is told apart (and flooded).
+interface MacEntry {
+  hi: number;
+  lo: number;
+  port: MemoryDevice;
+}
+
+function macKeyAt(b: Uint8Array, o: number): number {
+  return get32(b, o + 2) & 0x3fff_ffff;
 }
 
 /** Options for a {@linkcode MemoryNetwork}. */
@@ -244,9 +251,8 @@ export class MemoryNetwork implements Network {
   /** Frames the switch flooded because the destination was unknown or a group address. */
   flooded = 0;
   readonly #ports: MemoryDevice[] = [];
-  // Learned MACs by macKey(); the entry keeps the whole MAC, and a rare
-  // collision of keys is told apart (and flooded).
-  readonly #macTable = new Map<number, { mac: number; port: MemoryDevice }>();
+  // Learned MACs by macKeyAt().
+  readonly #macTable = new Map<number, MacEntry>();
   readonly #pollables = new PollSet();
 
   /** An empty segment; `clock` defaults to a virtual one. */
@@ -276,18 +282,23 @@ export class MemoryNetwork implements Network {
     const bytes = from.txPool.bytes;
     const at = from.txPool.offsetOf(slot);
     const due = now + this.latencyMs;
-    const src = getMac(bytes, at + 6);
-    if (!isMulticastMac(src)) {
-      const known = this.#macTable.get(macKey(src));
-      if (known === undefined) this.#macTable.set(macKey(src), { mac: src, port: from });
-      else if (known.port !== from || known.mac !== src) {
-        known.mac = src;
+    // The I/G bit of the first byte marks a group (multicast or broadcast) address.
+    if ((bytes[at + 6]! & 1) === 0) {
+      const hi = get16(bytes, at + 6), lo = get32(bytes, at + 8);
+      const key = macKeyAt(bytes, at + 6);
+      const known = this.#macTable.get(key);
+      if (known === undefined) this.#macTable.set(key, { hi, lo, port: from });
+      else if (known.port !== from || known.hi !== hi || known.lo !== lo) {
+        known.hi = hi;
+        known.lo = lo;
         known.port = from;
       }
     }
-    const dst = getMac(bytes, at);
-    const entry = isMulticastMac(dst) ? undefined : this.#macTable.get(macKey(dst));
-    const port = entry !== undefined && entry.mac === dst ? entry.port : undefined;
+    const entry = (bytes[at]! & 1) === 1 ? undefined : this.#macTable.get(macKeyAt(bytes, at));
+    const port =
+      entry !== undefined && entry.hi === get16(bytes, at) && entry.lo === get32(bytes, at + 2)
+        ? entry.port
+        : undefined;
     if (port !== undefined) {
       if (port !== from) port.enqueue(from, slot, length, due);
       return;

@@ -7,7 +7,7 @@ const NOW = 0;
 
 class Collect implements FrameSink {
   readonly frames: { bytes: Uint8Array; offset: number; copy: Uint8Array }[] = [];
-  receiveFrame(bytes: Uint8Array, offset: number, length: number): void {
+  receiveFrame(_now: number, bytes: Uint8Array, offset: number, length: number): void {
     this.frames.push({ bytes, offset, copy: bytes.slice(offset, offset + length) });
   }
 }

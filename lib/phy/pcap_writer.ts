@@ -88,7 +88,6 @@ export class PcapWriter extends DeviceWrapper implements FrameSink {
   readonly #record = new Uint8Array(PCAP_RECORD_HEADER_LEN);
   readonly #recordView = new DataView(this.#record.buffer);
   #outer: FrameSink | undefined;
-  #now = 0;
   #slot: TxSlot | undefined;
   #closed = false;
 
@@ -104,16 +103,21 @@ export class PcapWriter extends DeviceWrapper implements FrameSink {
   /** Records and forwards received frames. */
   override receive(now: number, sink: FrameSink, budget: number): number {
     this.#outer = sink;
-    this.#now = now;
     const n = this.inner.receive(now, this, budget);
     this.#outer = undefined;
     return n;
   }
 
   /** @internal */
-  receiveFrame(bytes: Uint8Array, offset: number, length: number, flags: number): void {
-    this.#capture(this.#now, bytes, offset, length);
-    this.#outer!.receiveFrame(bytes, offset, length, flags);
+  receiveFrame(
+    now: number,
+    bytes: Uint8Array,
+    offset: number,
+    length: number,
+    flags: number,
+  ): void {
+    this.#capture(now, bytes, offset, length);
+    this.#outer!.receiveFrame(now, bytes, offset, length, flags);
   }
 
   /** Forwards, remembering the slot to capture at commit. */

@@ -154,7 +154,7 @@ export class RingDevice implements Device {
   }
 
   /** Lends up to `budget` frames of one receive burst. */
-  receive(_now: number, sink: FrameSink, budget: number): number {
+  receive(now: number, sink: FrameSink, budget: number): number {
     if (this.#closed) return 0;
     const n = this.ring.rx(Math.min(budget, this.ring.rxSlots));
     if (n <= 0) {
@@ -173,9 +173,9 @@ export class RingDevice implements Device {
       stats.rxBytes += length;
       if ((d[j + 2]! & CHECKSUM_FLAGS) !== 0) {
         this.rxChecksumTrusted++;
-        sink.receiveFrame(mem, d[j]!, length, RX_CHECKSUM_TRUSTED);
+        sink.receiveFrame(now, mem, d[j]!, length, RX_CHECKSUM_TRUSTED);
       } else {
-        sink.receiveFrame(mem, d[j]!, length, 0);
+        sink.receiveFrame(now, mem, d[j]!, length, 0);
       }
     }
     return n;

@@ -30,7 +30,6 @@ export type TraceFn = (
 export class Tracer extends DeviceWrapper implements FrameSink {
   readonly #fn: TraceFn;
   #outer: FrameSink | undefined;
-  #now = 0;
   #slot: TxSlot | undefined;
 
   /** Wraps `inner`, reporting to `fn`. */
@@ -41,15 +40,20 @@ export class Tracer extends DeviceWrapper implements FrameSink {
   /** Traces and forwards received frames. */
   override receive(now: number, sink: FrameSink, budget: number): number {
     this.#outer = sink;
-    this.#now = now;
     const n = this.inner.receive(now, this, budget);
     this.#outer = undefined;
     return n;
   }
   /** @internal */
-  receiveFrame(bytes: Uint8Array, offset: number, length: number, flags: number): void {
-    this.#fn("rx", this.#now, bytes, offset, length);
-    this.#outer!.receiveFrame(bytes, offset, length, flags);
+  receiveFrame(
+    now: number,
+    bytes: Uint8Array,
+    offset: number,
+    length: number,
+    flags: number,
+  ): void {
+    this.#fn("rx", now, bytes, offset, length);
+    this.#outer!.receiveFrame(now, bytes, offset, length, flags);
   }
   /** Forwards, remembering the slot. */
   override txAcquire(now: number, length: number): TxSlot | undefined {

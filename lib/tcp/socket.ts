@@ -150,11 +150,17 @@ export interface TcpSocketOwner {
 /** Sends segments built by {@linkcode TcpSocket.dispatch}. */
 export interface TcpTransmit {
   /**
-   * Sends one segment: header `repr`, then `payloadLength` bytes taken from
-   * the socket's send buffer `payloadOffset` bytes past SND.UNA (use
-   * {@linkcode TcpSocket.copyPayload}). False when there is no room to send.
+   * Sends one segment at `now`: header `repr`, then `payloadLength` bytes
+   * taken from the socket's send buffer `payloadOffset` bytes past SND.UNA
+   * (use {@linkcode TcpSocket.copyPayload}). False when there is no room to send.
    */
-  send(socket: TcpSocket, repr: TcpRepr, payloadOffset: number, payloadLength: number): boolean;
+  send(
+    now: number,
+    socket: TcpSocket,
+    repr: TcpRepr,
+    payloadOffset: number,
+    payloadLength: number,
+  ): boolean;
 }
 
 /** Counters of one connection. */
@@ -592,7 +598,7 @@ export class TcpSocket {
       this.#ackPending = true;
       this.#established(now);
       if (seg.payloadLength > 0 || (flags & TCP_FIN) !== 0) {
-        this.#acceptTextAt(now, seg, bytes, seqAdd(seg.seqNumber, 1), 0, seg.payloadLength);
+        this.#acceptTextAt(now, seg, bytes, 1, 0, seg.payloadLength);
       }
       return;
     }
@@ -634,11 +640,11 @@ export class TcpSocket {
       return this.#drop();
     }
     // First check: is the segment acceptable?
-    let seq = seg.seqNumber;
+    const seq = seg.seqNumber;
     let len = seg.payloadLength;
     const segLen = len + ((flags & TCP_SYN) !== 0 ? 1 : 0) + ((flags & TCP_FIN) !== 0 ? 1 : 0);
     const wnd = this.#receiveWindow();
-    if (!this.#acceptable(seq, segLen, wnd)) {
+    if (!this.#acceptable(seg, segLen, wnd)) {
       // RFC 9293 §3.10.7.4: "If the RCV.WND is zero, no segments will be
       // acceptable, but special allowance should be made to accept valid ACKs,
       // URGs, and RSTs": a segment at RCV.NXT is processed, its text trimmed.
@@ -728,13 +734,10 @@ export class TcpSocket {
     if (len > 0 || (flags & TCP_FIN) !== 0) {
       let dataOffset = 0;
       if (seqLt(seq, this.rcvNxt)) {
-        const trim = Math.min(seqSub(this.rcvNxt, seq), len);
-        dataOffset = trim;
-        len -= trim;
-        seq = seqAdd(seq, trim);
+        dataOffset = Math.min(seqSub(this.rcvNxt, seq), len);
+        len -= dataOffset;
       }
-
-      this.#acceptTextAt(now, seg, bytes, seq, dataOffset, len);
+      this.#acceptTextAt(now, seg, bytes, dataOffset, dataOffset, len);
     }
   }
 
@@ -835,7 +838,8 @@ export class TcpSocket {
         );
       }
     } else if (dataAcked > 0) {
-      this.cc.onAck(now, dataAcked, this.rtt.srtt);
+      // Whole microseconds: a fractional RTT would be a heap number in the call.
+      this.cc.onAck(now, dataAcked, Math.round(this.rtt.srtt * 1000));
     }
     // RFC 6298 §5.2/5.3: stop the timer when all is acknowledged, else restart it.
     if (this.sndUna === this.sndMax) {
@@ -926,16 +930,18 @@ export class TcpSocket {
   }
 
   // RFC 9293 §3.10.7.4 seventh and eighth: `len` payload bytes starting
-  // `dataOffset` into the segment's payload, at sequence number `seq`
-  // (>= RCV.NXT), then the FIN.
+  // `dataOffset` into the segment's payload, at sequence number SEG.SEQ +
+  // `seqOffset` (>= RCV.NXT), then the FIN. The sequence number is worked out
+  // here, not passed: a uint32 above 2^31 would be a heap number in the call.
   #acceptTextAt(
     now: number,
     seg: TcpRepr,
     bytes: Uint8Array,
-    seq: number,
+    seqOffset: number,
     dataOffset: number,
     len: number,
   ): void {
+    const seq = seqAdd(seg.seqNumber, seqOffset);
     const fin = (seg.flags & TCP_FIN) !== 0;
     const finSeq = seqAdd(seg.seqNumber, seg.payloadLength);
     if (this.peerFinReceived || this.#readShut) {
@@ -1043,7 +1049,7 @@ export class TcpSocket {
   #blocked = false;
 
   #dispatch(now: number, tx: TcpTransmit): boolean {
-    if (this.#rstPending) return this.#sendReset(tx);
+    if (this.#rstPending) return this.#sendReset(now, tx);
     switch (this.state) {
       case "CLOSED":
       case "LISTEN":
@@ -1065,7 +1071,10 @@ export class TcpSocket {
     if (this.#rtxSeq >= 0) {
       const seq = this.#rtxSeq;
       this.#rtxSeq = -1;
-      if (seqLt(seq, this.sndMax) && this.#sendData(now, tx, seq, this.mss, true)) return true;
+      if (seqLt(seq, this.sndMax)) {
+        this.#txSeq = seq;
+        if (this.#sendData(now, tx, this.mss, true)) return true;
+      }
     }
     if (this.#inRecovery && this.sackEnabled) {
       if (this.#sackRecoverySend(now, tx)) return true;
@@ -1076,10 +1085,12 @@ export class TcpSocket {
       this.#probePending = false;
       // Zero-window and keepalive probes: an old sequence number (SND.UNA - 1)
       // makes the peer answer with an ACK carrying its window (RFC 9293 §3.8.6.1).
-      return this.#sendSegment(now, tx, seqAdd(this.sndUna, -1), 0, 0, TCP_ACK);
+      this.#txSeq = seqAdd(this.sndUna, -1);
+      return this.#sendSegment(now, tx, 0, 0, TCP_ACK);
     }
     if (this.#ackPending && (this.#ackNow || now >= this.#delayedAckAt)) {
-      return this.#sendSegment(now, tx, this.#acceptableSeq(), 0, 0, TCP_ACK);
+      this.#setAcceptableSeq();
+      return this.#sendSegment(now, tx, 0, 0, TCP_ACK);
     }
     return false;
   }
@@ -1131,13 +1142,15 @@ export class TcpSocket {
       }
       if (len > 0) {
         const fin = wantFin && offset + len === queued;
-        return this.#sendData(now, tx, this.sndNxt, len, retransmitting, fin);
+        this.#txSeq = this.sndNxt;
+        return this.#sendData(now, tx, len, retransmitting, fin);
       }
     }
     if (wantFin && offset >= queued) {
       // The FIN alone, once all data is out, at its one place in sequence space.
       const finSeq = this.#finSeq >= 0 ? this.#finSeq : seqAdd(this.sndUna, queued);
-      return this.#sendSegment(now, tx, finSeq, 0, 0, TCP_ACK | TCP_FIN);
+      this.#txSeq = finSeq;
+      return this.#sendSegment(now, tx, 0, 0, TCP_ACK | TCP_FIN);
     }
     if (sendable > 0 && this.sndWnd === 0 && inFlight === 0 && this.#persistAt === Infinity) {
       this.#armPersist(now);
@@ -1158,7 +1171,8 @@ export class TcpSocket {
       const len = Math.min(this.mss, next - off);
       const seq = seqAdd(this.sndUna, off);
       this.#highRxt = seqAdd(seq, len);
-      return this.#sendData(now, tx, seq, len, true);
+      this.#txSeq = seq;
+      return this.#sendData(now, tx, len, true);
     }
     if (seqLt(this.sndNxt, this.sndMax) && seqLt(this.sndNxt, seqAdd(this.sndUna, fack))) {
       this.sndNxt = seqAdd(this.sndUna, fack);
@@ -1166,25 +1180,26 @@ export class TcpSocket {
     return this.#sendNewData(now, tx);
   }
 
+  // Data from #txSeq.
   #sendData(
     now: number,
     tx: TcpTransmit,
-    seq: number,
     maxLen: number,
     retransmit: boolean,
     fin = false,
   ): boolean {
+    const seq = this.#txSeq;
     const offset = seqSub(seq, this.sndUna);
     const len = Math.min(maxLen, this.sendQueued - offset);
     if (len <= 0) {
       if (fin || (this.#finSeq >= 0 && seq === this.#finSeq)) {
-        return this.#sendSegment(now, tx, seq, 0, 0, TCP_ACK | TCP_FIN);
+        return this.#sendSegment(now, tx, 0, 0, TCP_ACK | TCP_FIN);
       }
       return false;
     }
     const last = offset + len === this.sendQueued;
     const flags = TCP_ACK | (last ? TCP_PSH : 0) | (fin && last ? TCP_FIN : 0);
-    if (!this.#sendSegment(now, tx, seq, offset, len, flags)) return false;
+    if (!this.#sendSegment(now, tx, offset, len, flags)) return false;
     if (retransmit) this.stats.retransmits++;
     return true;
   }
@@ -1211,7 +1226,7 @@ export class TcpSocket {
       r.tsVal = this.#tsNow(now);
       r.tsEcr = synAck ? this.#tsRecent : 0;
     }
-    if (!tx.send(this, r, 0, 0)) {
+    if (!tx.send(now, this, r, 0, 0)) {
       this.#blocked = true;
       return false;
     }
@@ -1242,20 +1257,18 @@ export class TcpSocket {
   // highest sent (after a timeout SND.NXT goes back to SND.UNA, and an ACK
   // numbered there would fall below the peer's RCV.NXT), but never past the
   // right edge of the peer's window, or a peer with a closed window drops it.
-  #acceptableSeq(): number {
+  #setAcceptableSeq(): void {
     const windowEnd = seqAdd(this.sndUna, this.sndWnd);
-    return seqLe(this.sndMax, windowEnd) ? this.sndMax : windowEnd;
+    this.#txSeq = seqLe(this.sndMax, windowEnd) ? this.sndMax : windowEnd;
   }
 
-  // Builds and sends one segment at `seq` with `len` bytes from `offset`.
-  #sendSegment(
-    now: number,
-    tx: TcpTransmit,
-    seq: number,
-    offset: number,
-    len: number,
-    flags: number,
-  ): boolean {
+  // The sequence number of the segment being built. It is a field, not an
+  // argument: a uint32 above 2^31 would be a heap number in every call.
+  #txSeq = 0;
+
+  // Builds and sends one segment at #txSeq with `len` bytes from `offset`.
+  #sendSegment(now: number, tx: TcpTransmit, offset: number, len: number, flags: number): boolean {
+    const seq = this.#txSeq;
     const r = this.#out;
     r.clearOptions();
     r.srcPort = this.localPort;
@@ -1278,7 +1291,7 @@ export class TcpSocket {
         r.sackCount > 0 && len + 4 + 8 * r.sackCount + (this.tsEnabled ? 12 : 0) > this.#mssBase
       ) r.sackCount--;
     }
-    if (!tx.send(this, r, offset, len)) {
+    if (!tx.send(now, this, r, offset, len)) {
       this.#blocked = true;
       return false;
     }
@@ -1337,7 +1350,7 @@ export class TcpSocket {
     r.sackCount = n;
   }
 
-  #sendReset(tx: TcpTransmit): boolean {
+  #sendReset(now: number, tx: TcpTransmit): boolean {
     const r = this.#out.clearOptions();
     r.srcPort = this.localPort;
     r.dstPort = this.remotePort;
@@ -1346,7 +1359,7 @@ export class TcpSocket {
     r.flags = this.#rstFlags;
     r.window = 0;
     r.urgentPointer = 0;
-    if (!tx.send(this, r, 0, 0)) {
+    if (!tx.send(now, this, r, 0, 0)) {
       this.#blocked = true;
       return false;
     }
@@ -1406,31 +1419,29 @@ export class TcpSocket {
   // The window field to send, updating the advertised right edge. The edge
   // never moves left (RFC 9293 §3.8.6.2.2) and moves right only by a useful step.
   #advertise(): number {
+    // In offsets from RCV.NXT, so that no sequence number crosses a call.
     const free = this.#freeSpace();
-    const proposed = seqAdd(this.rcvNxt, free);
     const step = Math.min(this.config.rcvBufSize / 2, this.config.mss);
-    let right = this.#rcvRight;
-    if (seqLt(right, this.rcvNxt)) right = this.rcvNxt;
-    if (seqSub(proposed, right) >= step || free === this.config.rcvBufSize) {
-      right = seqMax(right, proposed);
-    }
-    let field = Math.min(seqSub(right, this.rcvNxt) >>> this.rcvScale, 65535);
-    if (field < 0) field = 0;
+    let right = Math.max(0, (this.#rcvRight - this.rcvNxt) | 0);
+    if (free - right >= step || free === this.config.rcvBufSize) right = Math.max(right, free);
+    const field = Math.min(right >>> this.rcvScale, 65535);
     this.#rcvRight = seqAdd(this.rcvNxt, field << this.rcvScale);
     return field;
   }
 
-  #acceptable(seq: number, segLen: number, wnd: number): boolean {
-    // RFC 9293 §3.10.7.4, the table of the four cases.
+  // The segment's own sequence number is read here, not passed: a uint32
+  // above 2^31 would be a heap number in the call.
+  #acceptable(seg: TcpRepr, segLen: number, wnd: number): boolean {
+    // RFC 9293 §3.10.7.4, the table of the four cases, as offsets from
+    // RCV.NXT (the window is below 2^31, so the signed offset compares).
+    const start = (seg.seqNumber - this.rcvNxt) | 0;
     if (segLen === 0) {
-      if (wnd === 0) return seq === this.rcvNxt;
-      return seqLe(this.rcvNxt, seq) && seqLt(seq, seqAdd(this.rcvNxt, wnd));
+      if (wnd === 0) return start === 0;
+      return start >= 0 && start < wnd;
     }
     if (wnd === 0) return false;
-    const end = seqAdd(seq, segLen - 1);
-    const right = seqAdd(this.rcvNxt, wnd);
-    return (seqLe(this.rcvNxt, seq) && seqLt(seq, right)) ||
-      (seqLe(this.rcvNxt, end) && seqLt(end, right));
+    const end = start + segLen - 1;
+    return (start >= 0 && start < wnd) || (end >= 0 && end < wnd);
   }
 
   // --- Timers ------------------------------------------------------------------------

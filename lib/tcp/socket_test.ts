@@ -42,7 +42,7 @@ class Peer implements TcpSocketOwner, TcpTransmit {
   socketEvent(_s: TcpSocket, ev: number): void {
     this.events.push(ev);
   }
-  send(sock: TcpSocket, r: TcpRepr, off: number, len: number): boolean {
+  send(_now: number, sock: TcpSocket, r: TcpRepr, off: number, len: number): boolean {
     const buf = new Uint8Array(len);
     sock.copyPayload(off, len, buf, 0);
     this.out.push({

@@ -11,6 +11,7 @@
 
 // deno-lint-ignore-file no-explicit-any
 const layer = Deno.args[0] ?? "context";
+const depth = Number(Deno.args[1] ?? 3);
 const child = new Deno.Command(Deno.execPath(), {
   args: [
     "run",
@@ -65,12 +66,13 @@ const walk = (node: any, stack: string[]) => {
   }`;
   const s = [...stack, name];
   if (node.selfSize > 0) {
-    totals.set(s.slice(-3).join(" < "), (totals.get(s.slice(-3).join(" < ")) ?? 0) + node.selfSize);
+    const key = s.slice(-depth).join(" < ");
+    totals.set(key, (totals.get(key) ?? 0) + node.selfSize);
   }
   for (const c of node.children) walk(c, s);
 };
 walk(profile.head, []);
-for (const [k, v] of [...totals].sort((a, b) => b[1] - a[1]).slice(0, 14)) {
+for (const [k, v] of [...totals].sort((a, b) => b[1] - a[1]).slice(0, 24)) {
   console.log((v / 1e6).toFixed(2).padStart(7), "MB", k.slice(0, 230));
 }
 ws.close();

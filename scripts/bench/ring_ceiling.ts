@@ -37,7 +37,7 @@ if (values["device-reflector"] !== undefined) {
   const dev = M.RingDevice.open(values["device-reflector"]);
   const sink = {
     frames: 0,
-    receiveFrame(bytes: Uint8Array, offset: number, length: number): void {
+    receiveFrame(_now: number, bytes: Uint8Array, offset: number, length: number): void {
       const slot = dev.txAcquire(0, length);
       if (slot === undefined) return;
       // Receive and transmit slots share the ring's one mapping: one view.

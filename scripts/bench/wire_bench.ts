@@ -59,8 +59,8 @@ class EchoSource implements Device {
   constructor(frame: Uint8Array) {
     this.#frame = frame;
   }
-  receive(_now: number, sink: FrameSink, budget: number): number {
-    for (let i = 0; i < budget; i++) sink.receiveFrame(this.#frame, 0, this.#frame.length, 0);
+  receive(now: number, sink: FrameSink, budget: number): number {
+    for (let i = 0; i < budget; i++) sink.receiveFrame(now, this.#frame, 0, this.#frame.length, 0);
     return budget;
   }
   txAcquire(): TxSlot {

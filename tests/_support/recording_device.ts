@@ -33,14 +33,14 @@ export class RecordingDevice implements Device {
   take(): Uint8Array[] {
     return this.sent.splice(0);
   }
-  receive(_now: number, sink: FrameSink, budget: number): number {
+  receive(now: number, sink: FrameSink, budget: number): number {
     let n = 0;
     while (n < budget && this.#rx.length > 0) {
       const f = this.#rx.shift()!;
       // Lend it at an offset inside a bigger buffer, as a ring would.
       const ring = new Uint8Array(f.length + 64);
       ring.set(f, 32);
-      sink.receiveFrame(ring, 32, f.length, 0);
+      sink.receiveFrame(now, ring, 32, f.length, 0);
       n++;
     }
     return n;

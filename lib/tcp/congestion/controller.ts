@@ -19,8 +19,11 @@ export interface CongestionController {
   ssthresh: number;
   /** Sender MSS the window counts in. */
   mss: number;
-  /** `acked` bytes of new data were acknowledged outside loss recovery. */
-  onAck(now: number, acked: number, srtt: number): void;
+  /**
+   * `acked` bytes of new data were acknowledged outside loss recovery;
+   * `srttUs` is the smoothed RTT in whole microseconds.
+   */
+  onAck(now: number, acked: number, srttUs: number): void;
   /** Loss detected by duplicate ACKs or SACK: enter recovery (RFC 5681 §3.2 step 2). */
   onLoss(now: number, flightSize: number): void;
   /** The retransmission timer expired (RFC 5681 §3.1 eq. 4): back to one segment. */

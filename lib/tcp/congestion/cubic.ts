@@ -41,7 +41,7 @@ export class Cubic implements CongestionController {
   }
 
   /** Slow start, else RFC 9438 §4.2-4.4: the cubic target or the Reno-friendly window. */
-  onAck(now: number, acked: number, srtt: number): void {
+  onAck(now: number, acked: number, srttUs: number): void {
     if (this.cwnd < this.ssthresh) {
       this.cwnd += Math.min(acked, 2 * this.mss);
       return;
@@ -60,7 +60,7 @@ export class Cubic implements CongestionController {
       }
     }
     const t = (now - this.#epochStart) / 1000;
-    const rtt = Math.max(srtt, 1) / 1000;
+    const rtt = Math.max(srttUs, 1000) / 1e6;
     // §4.2: W_cubic(t + RTT) as the target for the next RTT.
     let target = CUBIC_C * (t + rtt - this.k) ** 3 + this.wMax;
     target = Math.min(Math.max(target, seg), 1.5 * seg); // §4.2: bounded growth

@@ -28,7 +28,7 @@ export class NewReno implements CongestionController {
   }
 
   /** RFC 5681 §3.1: slow start below ssthresh, else one MSS per cwnd of ACKed bytes. */
-  onAck(_now: number, acked: number, _srtt: number): void {
+  onAck(_now: number, acked: number, _srttUs: number): void {
     if (this.cwnd < this.ssthresh) {
       this.cwnd += Math.min(acked, 2 * this.mss);
       return;
