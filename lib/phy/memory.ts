@@ -177,8 +177,11 @@ export class MemoryDevice implements Device {
     this.#network.detach(this);
   }
 
-  /** Queues `from`'s frame in `slot` for this port; false (counted) if the queue is full. */
-  enqueue(from: MemoryDevice, slot: number, length: number, due: number): boolean {
+  /**
+   * Queues `from`'s frame in `slot` for this port, due `delay` ms after `now`;
+   * false (counted) if the queue is full.
+   */
+  enqueue(from: MemoryDevice, slot: number, length: number, now: number, delay: number): boolean {
     if (this.#closed) return false;
     if (this.#rxFreeCount === 0) {
       this.stats.rxDropped++;
@@ -189,7 +192,7 @@ export class MemoryDevice implements Device {
     this.#rxSlot[entry] = slot;
     this.#rxLength[entry] = length;
     from.holdTx(slot);
-    this.#rxQueue.push(entry, due);
+    this.#rxQueue.push(entry, now, delay);
     return true;
   }
 
@@ -281,7 +284,9 @@ export class MemoryNetwork implements Network {
     if (length < ETHERNET_HEADER_LEN) return;
     const bytes = from.txPool.bytes;
     const at = from.txPool.offsetOf(slot);
-    const due = now + this.latencyMs;
+    // The time goes on as it came, and the latency apart: a sum passed on
+    // would be a new heap number per frame.
+    const delay = this.latencyMs;
     // The I/G bit of the first byte marks a group (multicast or broadcast) address.
     if ((bytes[at + 6]! & 1) === 0) {
       const hi = get16(bytes, at + 6), lo = get32(bytes, at + 8);
@@ -300,11 +305,11 @@ export class MemoryNetwork implements Network {
         ? entry.port
         : undefined;
     if (port !== undefined) {
-      if (port !== from) port.enqueue(from, slot, length, due);
+      if (port !== from) port.enqueue(from, slot, length, now, delay);
       return;
     }
     this.flooded++;
-    for (const p of this.#ports) if (p !== from) p.enqueue(from, slot, length, due);
+    for (const p of this.#ports) if (p !== from) p.enqueue(from, slot, length, now, delay);
   }
 
   /** Registers something for the scheduler to drive. */

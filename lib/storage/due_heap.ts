@@ -37,9 +37,9 @@ export class DueHeap {
     return this.#due[id]!;
   }
 
-  /** Adds `id` (not already present) due at `due`. */
-  push(id: number, due: number): void {
-    this.#due[id] = due;
+  /** Adds `id` (not already present) due at `due + delay`. */
+  push(id: number, due: number, delay = 0): void {
+    this.#due[id] = due + delay;
     this.#order[id] = this.#nextOrder++;
     let i = this.#size++;
     while (i > 0) {

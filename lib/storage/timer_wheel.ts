@@ -17,9 +17,12 @@ export class TimerWheel {
   readonly #prev: Int32Array;
   readonly #slotOf: Int32Array; // -1 when not scheduled
   readonly #due: Float64Array;
-  readonly #tick: Float64Array; // the tick a timer fires at
+  readonly #tick: Float64Array; // the tick a timer fires at, from #origin
   readonly #mask: number;
-  #lastTick: number;
+  // Ticks count from the wheel's start, so they stay small integers (an
+  // absolute tick of a clock near 1.7e12 ms would be a heap number).
+  readonly #origin: number;
+  #lastTick = 0;
   #count = 0;
 
   /**
@@ -37,7 +40,7 @@ export class TimerWheel {
     this.#slotOf = new Int32Array(capacity).fill(-1);
     this.#due = new Float64Array(capacity);
     this.#tick = new Float64Array(capacity);
-    this.#lastTick = Math.floor(now / tickMs);
+    this.#origin = Math.floor(now / tickMs);
   }
 
   /** Timers scheduled. */
@@ -58,7 +61,8 @@ export class TimerWheel {
     }
     if (due === Infinity) return;
     // A deadline in the past fires on the next expire().
-    const tick = Math.max(Math.ceil(due / this.tickMs), this.#lastTick + 1);
+    let tick = Math.ceil(due / this.tickMs) - this.#origin;
+    if (tick <= this.#lastTick) tick = this.#lastTick + 1;
     const slot = tick & this.#mask;
     const head = this.#slots[slot]!;
     this.#next[id] = head;
@@ -90,9 +94,9 @@ export class TimerWheel {
    * how many.
    */
   expire(now: number, out: number[]): number {
-    const nowTick = Math.floor(now / this.tickMs);
+    const nowTick = Math.floor(now / this.tickMs) - this.#origin;
     if (nowTick <= this.#lastTick || this.#count === 0) {
-      this.#lastTick = Math.max(this.#lastTick, nowTick);
+      if (nowTick > this.#lastTick) this.#lastTick = nowTick;
       return 0;
     }
     let found = 0;
@@ -133,6 +137,6 @@ export class TimerWheel {
       // this slot's tick is the earliest.
       if (best <= this.#lastTick + s) break;
     }
-    return best * this.tickMs;
+    return (best + this.#origin) * this.tickMs;
   }
 }
