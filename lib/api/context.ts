@@ -824,7 +824,9 @@ export class MtcpContext
         sock.onTimer(now);
         this.markDirty(conn);
       }
-      expired.length = 0;
+      // Emptied by pop: `length = 0` would free the array's storage, and the
+      // next round would allocate it again.
+      while (expired.length > 0) expired.pop();
       did = true;
     }
     if (this.#dirtyCount > 0) {
@@ -833,7 +835,7 @@ export class MtcpContext
     }
     if (this.#toFree.length > 0) {
       for (const conn of this.#toFree) this.#freeConn(conn);
-      this.#toFree.length = 0;
+      while (this.#toFree.length > 0) this.#toFree.pop();
     }
     this.iface.device.flush(now);
     return did;

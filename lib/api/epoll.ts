@@ -109,8 +109,8 @@ export class Epoll {
   collect(source: ReadinessSource, out: MtcpEpollEvent[], max: number): number {
     let n = 0;
     const ready = this.#ready;
+    // Kept empty by pop: `length = 0` would free its storage each wait.
     const keep = this.#levelTriggered;
-    keep.length = 0;
     let i = 0;
     for (; i < ready.length && n < max; i++) {
       const reg = ready[i]!;
@@ -134,7 +134,7 @@ export class Epoll {
     // Entries not reached stay first, in order; the level-triggered ones follow.
     ready.splice(0, i);
     for (const reg of keep) ready.push(reg);
-    keep.length = 0;
+    while (keep.length > 0) keep.pop();
     return n;
   }
 

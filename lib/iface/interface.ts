@@ -367,7 +367,7 @@ export class Interface implements FrameSink {
     const dropped = this.arp.expire(now, retry);
     this.stats.drops.arpUnresolved += dropped;
     for (const e of retry) this.#sendArp(now, ARP_REQUEST, MAC_BROADCAST, 0, e.ip);
-    retry.length = 0;
+    while (retry.length > 0) retry.pop(); // keeps the array's storage
   }
 
   #flushPending(now: number, e: ArpEntry): void {
@@ -497,7 +497,7 @@ export class Interface implements FrameSink {
         this.#sendIcmpErrorQuoting(now, ip.src, quoted, ICMP_TIME_EXCEEDED, ICMP_EXC_FRAGTIME, 0);
       }
     }
-    expired.length = 0;
+    while (expired.length > 0) expired.pop(); // keeps the array's storage
   }
 
   // --- ICMP -----------------------------------------------------------------
