@@ -300,7 +300,28 @@ function pendingError(ctx: MtcpContext, fd: number): number {
 
 const READ_CHUNK = 65536;
 
-/** A TCP connection, shaped like `Deno.Conn`. */
+/**
+ * A TCP connection, shaped like `Deno.Conn`.
+ *
+ * @example Half-close: the peer reads to the end, then answers
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { createStack, MemoryNetwork } from "../../mod.ts";
+ * const network = new MemoryNetwork({ clock: "system" });
+ * await using server = createStack({ network, address: "10.0.0.1/24" });
+ * await using client = createStack({ network, address: "10.0.0.2/24" });
+ * const listener = server.listen({ port: 7 });
+ * const conn = await client.connect({ hostname: "10.0.0.1", port: 7 });
+ * const peer = await listener.accept();
+ * await conn.write(new TextEncoder().encode("ping"));
+ * await conn.closeWrite();
+ * const got = await new Response(peer.readable).text(); // ends at our FIN
+ * await peer.write(new TextEncoder().encode(got.toUpperCase()));
+ * peer.close();
+ * assert.equal(await new Response(conn.readable).text(), "PING");
+ * listener.close();
+ * ```
+ */
 export class TcpConn implements Disposable {
   /** Our end. */
   readonly localAddr: NetAddr;
@@ -424,7 +445,28 @@ export class TcpConn implements Disposable {
   }
 }
 
-/** A listening socket, shaped like `Deno.Listener`. */
+/**
+ * A listening socket, shaped like `Deno.Listener`.
+ *
+ * @example An echo server, one connection at a time, until the listener closes
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { createStack, MemoryNetwork } from "../../mod.ts";
+ * const network = new MemoryNetwork({ clock: "system" });
+ * await using server = createStack({ network, address: "10.0.0.1/24" });
+ * await using client = createStack({ network, address: "10.0.0.2/24" });
+ * const listener = server.listen({ port: 7 });
+ * const serving = (async () => {
+ *   for await (const conn of listener) await conn.readable.pipeTo(conn.writable);
+ * })();
+ * const conn = await client.connect({ hostname: "10.0.0.1", port: 7 });
+ * await conn.write(new TextEncoder().encode("hello"));
+ * await conn.closeWrite();
+ * assert.equal(await new Response(conn.readable).text(), "hello");
+ * listener.close();
+ * await serving;
+ * ```
+ */
 export class TcpListener implements AsyncIterable<TcpConn>, AsyncDisposable {
   /** The address listened on. */
   readonly addr: NetAddr;
