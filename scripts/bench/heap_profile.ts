@@ -2,9 +2,10 @@
  * Where the stack allocates: runs one layer of alloc_layers.ts in a child Deno
  * under `--inspect-wait` on loopback, takes a V8 sampling heap profile through
  * the DevTools protocol (objects already collected included), and prints the
- * allocation sites with the most bytes, each with two callers.
+ * allocation sites with the most bytes, each with its callers.
  *
- * Run: `deno run -A scripts/bench/heap_profile.ts [socket|interface|context]`.
+ * Run: `deno run -A scripts/bench/heap_profile.ts [socket|interface|context] [frames]`, where
+ * `frames` (default 3) is how many innermost frames name a site.
  *
  * @module
  */
