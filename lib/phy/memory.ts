@@ -207,18 +207,14 @@ export class MemoryDevice implements Device {
   }
 }
 
-// The switch reads MACs as two small integers straight from the frame: a
-// 48-bit MAC held in one number is a heap number wherever it crosses a call.
-// The table is keyed by the low 30 bits; the entry keeps the rest, and a rare
-// collision of keys is told apart (and flooded).
+// The switch reads MACs as two small integers straight from the frame (high
+// 16 and low 32 bits): a 48-bit MAC held in one number is a heap number
+// wherever it crosses a call. The table is keyed by the low 30 bits; the entry
+// keeps the whole MAC, and a rare collision of keys is told apart (and flooded).
 interface MacEntry {
   hi: number;
   lo: number;
   port: MemoryDevice;
-}
-
-function macKeyAt(b: Uint8Array, o: number): number {
-  return get32(b, o + 2) & 0x3fff_ffff;
 }
 
 /** Options for a {@linkcode MemoryNetwork}. */
@@ -254,7 +250,7 @@ export class MemoryNetwork implements Network {
   /** Frames the switch flooded because the destination was unknown or a group address. */
   flooded = 0;
   readonly #ports: MemoryDevice[] = [];
-  // Learned MACs by macKeyAt().
+  // Learned MACs by their low 30 bits.
   readonly #macTable = new Map<number, MacEntry>();
   readonly #pollables = new PollSet();
 
@@ -284,13 +280,13 @@ export class MemoryNetwork implements Network {
     if (length < ETHERNET_HEADER_LEN) return;
     const bytes = from.txPool.bytes;
     const at = from.txPool.offsetOf(slot);
-    // The time goes on as it came, and the latency apart: a sum passed on
-    // would be a new heap number per frame.
+    // `now` and the latency are passed on apart: their sum would be a new
+    // heap number per frame.
     const delay = this.latencyMs;
     // The I/G bit of the first byte marks a group (multicast or broadcast) address.
     if ((bytes[at + 6]! & 1) === 0) {
       const hi = get16(bytes, at + 6), lo = get32(bytes, at + 8);
-      const key = macKeyAt(bytes, at + 6);
+      const key = lo & 0x3fff_ffff;
       const known = this.#macTable.get(key);
       if (known === undefined) this.#macTable.set(key, { hi, lo, port: from });
       else if (known.port !== from || known.hi !== hi || known.lo !== lo) {
@@ -299,11 +295,11 @@ export class MemoryNetwork implements Network {
         known.port = from;
       }
     }
-    const entry = (bytes[at]! & 1) === 1 ? undefined : this.#macTable.get(macKeyAt(bytes, at));
-    const port =
-      entry !== undefined && entry.hi === get16(bytes, at) && entry.lo === get32(bytes, at + 2)
-        ? entry.port
-        : undefined;
+    const dstLo = get32(bytes, at + 2);
+    const entry = (bytes[at]! & 1) === 1 ? undefined : this.#macTable.get(dstLo & 0x3fff_ffff);
+    const port = entry !== undefined && entry.hi === get16(bytes, at) && entry.lo === dstLo
+      ? entry.port
+      : undefined;
     if (port !== undefined) {
       if (port !== from) port.enqueue(from, slot, length, now, delay);
       return;
