@@ -40,7 +40,17 @@ import { parseUpstreams, type ProxyOptions } from "./lib/apps/proxy.ts";
 import { type CoreCommand, runCore } from "./lib/apps/commands.ts";
 import { demo } from "./lib/apps/demo.ts";
 
-const USAGE = `Usage: deno run -A cli.ts <command> [options]
+/**
+ * How the user runs us: the single-file CLI (`deno task compile`) passes its
+ * own name in `MTCP_ARGV0`; otherwise it is `deno run -A cli.ts`.
+ */
+function programName(): string {
+  const variable = "MTCP_ARGV0";
+  const granted = Deno.permissions.querySync({ name: "env", variable }).state === "granted";
+  return (granted ? Deno.env.get(variable) : undefined) || "deno run -A cli.ts";
+}
+
+const USAGE = `Usage: ${programName()} <command> [options]
 
 Commands:
   serve    Serve HTTP files, echo or discard on the user-space stack

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the Rust packet shim (ffi/) offline when its library is missing or
-# older than its sources; `--force` rebuilds regardless. cargo is looked up on
+# older than its sources, with the launcher of the single-file CLI
+# (`deno task compile`); `--force` rebuilds regardless. cargo is looked up on
 # PATH, then in ~/.cargo/bin (which only login shells put on PATH). Without
 # cargo it says so and exits 0: the pure-TypeScript parts need no shim, and
 # the tests that do report themselves as ignored.
@@ -9,7 +10,8 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 lib="$root/ffi/target/release/libmtcp_shim.so"
 force=0
 [ "${1:-}" = "--force" ] && force=1
-if [ $force = 0 ] && [ -f "$lib" ]; then
+launcher="$root/ffi/target/release/mtcp_launcher"
+if [ $force = 0 ] && [ -f "$lib" ] && [ -f "$launcher" ]; then
   stale=$(find "$root/ffi/src" "$root/ffi/Cargo.toml" -newer "$lib" -print -quit)
   [ -z "$stale" ] && exit 0
 fi

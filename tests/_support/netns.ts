@@ -469,12 +469,17 @@ export class CliProcess {
   /** Starts `deno run -A cli.ts ARGS` inside `ns`. */
   static start(ns: Netns, args: string[]): CliProcess {
     const cli = new URL("../../cli.ts", import.meta.url).pathname;
+    return CliProcess.exec(ns, [Deno.execPath(), "run", "-A", cli, ...args]);
+  }
+
+  /** Starts the command line `argv` inside `ns`, with `env` added. */
+  static exec(ns: Netns, argv: string[], env: Record<string, string> = {}): CliProcess {
     const child = new Deno.Command("ip", {
-      args: ["netns", "exec", ns.name, Deno.execPath(), "run", "-A", cli, ...args],
+      args: ["netns", "exec", ns.name, ...argv],
       stdin: "null",
       stdout: "piped",
       stderr: "piped",
-      env: { NO_COLOR: "1" },
+      env: { NO_COLOR: "1", ...env },
     }).spawn();
     return new CliProcess(child);
   }
