@@ -5,7 +5,7 @@
  * backlog, and 10,000 connections in one context.
  */
 import assert from "node:assert/strict";
-import * as M from "../mod.ts";
+import * as M from "../lib/mod.ts";
 import {
   acceptOne,
   advance,

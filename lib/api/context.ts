@@ -442,7 +442,7 @@ export class MtcpContext
 
   /**
    * Starts an active open from a stream socket: EINPROGRESS semantics. Returns
-   * 0, or an errno (EAGAIN: no free port or connection; ENETUNREACH: no route).
+   * 0, or -1 when no port or connection is free (mtcp_connect's EAGAIN).
    */
   connect(slot: number, remoteAddr: number, remotePort: number): number {
     const conn = this.#allocConn();

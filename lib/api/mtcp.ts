@@ -92,6 +92,7 @@ import {
   EINTR,
   EINVAL,
   EISCONN,
+  ENETUNREACH,
   ENFILE,
   ENOENT,
   ENOMEM,
@@ -366,8 +367,9 @@ export function mtcp_accept(
  * Starts a connection. -1 with EINPROGRESS is the normal result: EPOLLOUT
  * says when it is established, EPOLLERR with SO_ERROR when it failed. EBADF,
  * ENOTSOCK (a listener or epoll), EFAULT (no address), EAFNOSUPPORT, EISCONN,
- * EALREADY, EINVAL (no route to the address), EAGAIN (no free port or
- * connection).
+ * EALREADY, EINVAL (a bad port), ENETUNREACH (no route to the address:
+ * off the subnet with no gateway, as Linux's connect(2); mTCP asserts),
+ * EAGAIN (no free port or connection).
  */
 export function mtcp_connect(
   mctx: mctx_t,
@@ -391,7 +393,9 @@ export function mtcp_connect(
   }
   const iface = mctx.iface;
   const mask = iface.prefixLength === 0 ? 0 : (0xffffffff << (32 - iface.prefixLength)) >>> 0;
-  if (((addr.addr ^ iface.address) & mask) !== 0 && iface.gateway < 0) return fail(mctx, EINVAL);
+  if (((addr.addr ^ iface.address) & mask) !== 0 && iface.gateway < 0) {
+    return fail(mctx, ENETUNREACH);
+  }
   if (mctx.connect(slot, addr.addr >>> 0, addr.port) < 0) return fail(mctx, EAGAIN);
   mctx.driver.kick();
   return fail(mctx, EINPROGRESS);

@@ -10,7 +10,7 @@
  */
 
 import { getHeapStatistics } from "node:v8";
-import * as M from "../../mod.ts";
+import * as M from "../../lib/mod.ts";
 
 const layer = Deno.args[0];
 

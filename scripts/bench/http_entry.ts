@@ -10,7 +10,7 @@
  * @module
  */
 
-import * as M from "../../mod.ts";
+import * as M from "../../lib/mod.ts";
 import { tapLink } from "../../tests/_support/netns.ts";
 
 const ROUNDS = 3;

@@ -18,7 +18,7 @@
 
 import { parseArgs } from "node:util";
 import { setImmediate } from "node:timers";
-import * as M from "../../mod.ts";
+import * as M from "../../lib/mod.ts";
 import { type Link, tapLink, vethLink } from "../../tests/_support/netns.ts";
 
 const { values } = parseArgs({

@@ -11,7 +11,7 @@
  * @module
  */
 
-import * as M from "../../mod.ts";
+import * as M from "../../lib/mod.ts";
 
 const BULK_MB = Number(Deno.env.get("BULK_MB") ?? "500");
 const TPS_SECONDS = Number(Deno.env.get("TPS_SECONDS") ?? "5");

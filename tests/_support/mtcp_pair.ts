@@ -7,7 +7,7 @@
  * @module
  */
 
-import * as M from "../../mod.ts";
+import * as M from "../../lib/mod.ts";
 
 /** Impairment and TCP settings of a pair. */
 export interface PairOptions {

@@ -7,7 +7,7 @@
  * @module
  */
 
-import * as M from "../../mod.ts";
+import * as M from "../../lib/mod.ts";
 import { loadShim } from "../../ffi/shim.ts";
 
 const decoder = new TextDecoder();

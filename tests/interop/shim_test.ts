@@ -6,7 +6,7 @@
  * busy polling, and a device that vanishes under a running context.
  */
 import assert from "node:assert/strict";
-import * as M from "../../mod.ts";
+import * as M from "../../lib/mod.ts";
 import {
   curl,
   interopUnavailable,
@@ -113,7 +113,7 @@ Deno.test({
     interopUnavailable("setpriv") !== undefined,
   async fn() {
     const script = `
-      import { RingDevice } from "${new URL("../../mod.ts", import.meta.url).href}";
+      import { RingDevice } from "${new URL("../../lib/mod.ts", import.meta.url).href}";
       for (const spec of ["tap:mtnocap0", "packet:lo"]) {
         try { RingDevice.open(spec); console.log("opened " + spec); }
         catch (e) { console.log(e.message); }

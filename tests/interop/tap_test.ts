@@ -4,7 +4,7 @@
  * tools as peers: ping, curl, ab, socat, python's http.server.
  */
 import assert from "node:assert/strict";
-import * as M from "../../mod.ts";
+import * as M from "../../lib/mod.ts";
 import {
   Capture,
   curl,
