@@ -133,7 +133,22 @@ import {
 } from "./constants.ts";
 import { type ContextAttachment, MtcpContext } from "./context.ts";
 
-/** A context handle, as `mctx_t`. */
+/**
+ * A context handle, as `mctx_t`.
+ *
+ * @example A context: one core's stack, and where a failed call leaves errno
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { EBADF, MemoryNetwork, type mctx_t, mtcp_accept, mtcp_create_context, mtcp_destroy, mtcp_init } from "../../mod.ts";
+ * mtcp_init({ num_cores: 1 });
+ * const ctx = mtcp_create_context(0, { network: new MemoryNetwork(), address: "10.0.0.1/24" })!;
+ * const c: mctx_t = ctx;
+ * assert.equal(c.cpu, 0);
+ * assert.equal(mtcp_accept(c, 12345), -1);
+ * assert.equal(c.errno, EBADF);
+ * mtcp_destroy();
+ * ```
+ */
 export type mctx_t = MtcpContext;
 
 interface Global {
@@ -164,6 +179,16 @@ function usable(mctx: MtcpContext | undefined | null): mctx is MtcpContext {
  * Initialises the stack from an mtcp.conf file path, or from an object of the
  * same keys. Returns 0, or -1 with the reason in {@linkcode mtcp_strerror_init}
  * (an unknown key is named there). Must come before `mtcp_create_context`.
+ *
+ * @example Keys as mtcp.conf names them; an unknown key is refused and named
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { mtcp_destroy, mtcp_init, mtcp_strerror_init } from "../../mod.ts";
+ * assert.equal(mtcp_init({ num_cores: 1, max_concurrency: 1024, tcp_timewait: 0 }), 0);
+ * mtcp_destroy();
+ * assert.equal(mtcp_init({ num_cores: 1, max_concurency: 10 }), -1);
+ * assert.match(mtcp_strerror_init(), /max_concurency/);
+ * ```
  */
 export function mtcp_init(
   config?: string | Partial<Record<keyof MtcpConfig | string, unknown>>,
@@ -190,12 +215,35 @@ export function mtcp_init(
   return 0;
 }
 
-/** Why the last `mtcp_init` or `mtcp_setconf` failed ("" when it did not). */
+/**
+ * Why the last `mtcp_init` or `mtcp_setconf` failed ("" when it did not).
+ *
+ * @example Why mtcp_init failed
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { mtcp_init, mtcp_strerror_init } from "../../mod.ts";
+ * assert.equal(mtcp_init({ rcvbuf: "big" }), -1);
+ * assert.match(mtcp_strerror_init(), /rcvbuf/);
+ * ```
+ */
 export function mtcp_strerror_init(): string {
   return G.lastError;
 }
 
-/** The configuration in force (a copy), as `mtcp_getconf`; -1 before `mtcp_init`. */
+/**
+ * The configuration in force (a copy), as `mtcp_getconf`; -1 before `mtcp_init`.
+ *
+ * @example Reading the configuration in force
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type MtcpConfig, mtcp_destroy, mtcp_getconf, mtcp_init } from "../../mod.ts";
+ * mtcp_init({ num_cores: 1, max_concurrency: 500 });
+ * const conf: Partial<MtcpConfig> = {};
+ * assert.equal(mtcp_getconf(conf), 0);
+ * assert.equal(conf.max_concurrency, 500);
+ * mtcp_destroy();
+ * ```
+ */
 export function mtcp_getconf(out: Partial<MtcpConfig>): number {
   if (G.config === undefined) return -1;
   Object.assign(out, G.config);
@@ -205,6 +253,19 @@ export function mtcp_getconf(out: Partial<MtcpConfig>): number {
 /**
  * Changes configuration values before contexts are created, as
  * `mtcp_setconf`. Returns -1 (reason in `mtcp_strerror_init`) for a bad key or value.
+ *
+ * @example Changing keys before the contexts are created
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type MtcpConfig, mtcp_destroy, mtcp_getconf, mtcp_init, mtcp_setconf } from "../../mod.ts";
+ * mtcp_init({ num_cores: 1 });
+ * assert.equal(mtcp_setconf({ tcp_timewait: 0 }), 0);
+ * const conf: Partial<MtcpConfig> = {};
+ * mtcp_getconf(conf);
+ * assert.equal(conf.tcp_timewait, 0);
+ * assert.equal(mtcp_setconf({ no_such_key: 1 }), -1);
+ * mtcp_destroy();
+ * ```
  */
 export function mtcp_setconf(values: Partial<Record<string, unknown>>): number {
   const config = G.config ?? defaultConfig();
@@ -226,6 +287,18 @@ export function mtcp_setconf(values: Partial<Record<string, unknown>>): number {
  * a host on a memory network). Returns `null` if `mtcp_init` has not run,
  * `cpu` is not below num_cores, the core already has a context, or the
  * attachment is malformed (as mTCP, no errno: there is no context to hold it).
+ *
+ * @example One core's stack on an in-memory network
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { MemoryNetwork, formatIpv4, mtcp_create_context, mtcp_destroy, mtcp_init } from "../../mod.ts";
+ * mtcp_init({ num_cores: 1 });
+ * const ctx = mtcp_create_context(0, { network: new MemoryNetwork(), address: "10.0.0.1/24" });
+ * assert.ok(ctx !== null);
+ * assert.equal(formatIpv4(ctx.iface.address), "10.0.0.1");
+ * assert.equal(mtcp_create_context(5, { network: new MemoryNetwork(), address: "10.0.0.2/24" }), null); // no core 5
+ * mtcp_destroy();
+ * ```
  */
 export function mtcp_create_context(cpu: number, attachment: ContextAttachment): mctx_t | null {
   const config = G.config;
@@ -243,7 +316,22 @@ export function mtcp_create_context(cpu: number, attachment: ContextAttachment):
   }
 }
 
-/** Destroys a context: it leaves its network; pending waits end with EINTR. */
+/**
+ * Destroys a context: it leaves its network; pending waits end with EINTR.
+ *
+ * @example Destroying a context frees it; its calls then fail with EPERM
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { EPERM, MemoryNetwork, mtcp_create_context, mtcp_destroy, mtcp_destroy_context, mtcp_epoll_create, mtcp_init } from "../../mod.ts";
+ * mtcp_init({ num_cores: 1 });
+ * const ctx = mtcp_create_context(0, { network: new MemoryNetwork(), address: "10.0.0.1/24" })!;
+ * mtcp_destroy_context(ctx);
+ * assert.ok(ctx.destroyed);
+ * assert.equal(mtcp_epoll_create(ctx, 4), -1);
+ * assert.equal(ctx.errno, EPERM);
+ * mtcp_destroy();
+ * ```
+ */
 export function mtcp_destroy_context(mctx: mctx_t): void {
   if (!(mctx instanceof MtcpContext) || mctx.destroyed) return;
   mctx.destroy();
@@ -251,7 +339,21 @@ export function mtcp_destroy_context(mctx: mctx_t): void {
   if (G.contexts[mctx.cpu] === mctx) G.contexts[mctx.cpu] = undefined;
 }
 
-/** Destroys every context and forgets the configuration. */
+/**
+ * Destroys every context and forgets the configuration.
+ *
+ * @example Ends everything: mtcp_init may be called again
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { MemoryNetwork, mtcp_create_context, mtcp_destroy, mtcp_init } from "../../mod.ts";
+ * mtcp_init({ num_cores: 1 });
+ * const ctx = mtcp_create_context(0, { network: new MemoryNetwork(), address: "10.0.0.1/24" })!;
+ * mtcp_destroy();
+ * assert.ok(ctx.destroyed);
+ * assert.equal(mtcp_init({ num_cores: 1 }), 0);
+ * mtcp_destroy();
+ * ```
+ */
 export function mtcp_destroy(): void {
   for (const ctx of G.contexts) if (ctx !== undefined) mtcp_destroy_context(ctx);
   G.contexts = [];
@@ -260,7 +362,21 @@ export function mtcp_destroy(): void {
 
 // --- Sockets ----------------------------------------------------------------------
 
-/** A socket id: AF_INET and SOCK_STREAM only (EAFNOSUPPORT, EINVAL); ENFILE when the pool is full. */
+/**
+ * A socket id: AF_INET and SOCK_STREAM only (EAFNOSUPPORT, EINVAL); ENFILE when the pool is full.
+ *
+ * @example A TCP socket id
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { AF_INET, MemoryNetwork, SOCK_STREAM, mtcp_close, mtcp_create_context, mtcp_destroy, mtcp_init, mtcp_socket } from "../../mod.ts";
+ * mtcp_init({ num_cores: 1 });
+ * const ctx = mtcp_create_context(0, { network: new MemoryNetwork(), address: "10.0.0.1/24" })!;
+ * const fd = mtcp_socket(ctx, AF_INET, SOCK_STREAM, 0);
+ * assert.ok(fd >= 0);
+ * assert.equal(mtcp_close(ctx, fd), 0);
+ * mtcp_destroy();
+ * ```
+ */
 export function mtcp_socket(mctx: mctx_t, domain: number, type: number, _protocol: number): number {
   if (!usable(mctx)) return -1;
   if (domain !== AF_INET) return fail(mctx, EAFNOSUPPORT);
@@ -284,6 +400,19 @@ function streamOrListener(mctx: MtcpContext, id: number): number {
  * listen or connect). EBADF, ENOTSOCK, EINVAL (no address, wrong family,
  * already bound, or an address not ours), EADDRINUSE (the port is taken; mTCP
  * has no such check).
+ *
+ * @example Binding a port; a second bind of the same socket is EINVAL
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { AF_INET, EINVAL, INADDR_ANY, MemoryNetwork, SOCK_STREAM, mtcp_bind, mtcp_create_context, mtcp_destroy, mtcp_init, mtcp_socket } from "../../mod.ts";
+ * mtcp_init({ num_cores: 1 });
+ * const ctx = mtcp_create_context(0, { network: new MemoryNetwork(), address: "10.0.0.1/24" })!;
+ * const fd = mtcp_socket(ctx, AF_INET, SOCK_STREAM, 0);
+ * assert.equal(mtcp_bind(ctx, fd, { family: AF_INET, addr: INADDR_ANY, port: 8080 }), 0);
+ * assert.equal(mtcp_bind(ctx, fd, { family: AF_INET, addr: INADDR_ANY, port: 8081 }), -1);
+ * assert.equal(ctx.errno, EINVAL);
+ * mtcp_destroy();
+ * ```
  */
 export function mtcp_bind(
   mctx: mctx_t,
@@ -312,6 +441,18 @@ export function mtcp_bind(
  * Listens with `backlog` (SYN-RECEIVED plus unaccepted connections). EBADF,
  * ENOTSOCK, EINVAL (backlog <= 0 or above max_concurrency, or a socket already
  * connecting), EADDRINUSE (another listener has the port).
+ *
+ * @example A listener with a backlog of 128
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { AF_INET, INADDR_ANY, MemoryNetwork, SOCK_STREAM, mtcp_bind, mtcp_create_context, mtcp_destroy, mtcp_init, mtcp_listen, mtcp_socket } from "../../mod.ts";
+ * mtcp_init({ num_cores: 1 });
+ * const ctx = mtcp_create_context(0, { network: new MemoryNetwork(), address: "10.0.0.1/24" })!;
+ * const fd = mtcp_socket(ctx, AF_INET, SOCK_STREAM, 0);
+ * mtcp_bind(ctx, fd, { family: AF_INET, addr: INADDR_ANY, port: 80 });
+ * assert.equal(mtcp_listen(ctx, fd, 128), 0);
+ * mtcp_destroy();
+ * ```
  */
 export function mtcp_listen(mctx: mctx_t, sockid: number, backlog: number): number {
   if (!usable(mctx)) return -1;
@@ -339,6 +480,29 @@ export function mtcp_listen(mctx: mctx_t, sockid: number, backlog: number): numb
  * EBADF (not a socket), EINVAL (not a listener), EAGAIN (none waiting; a
  * "blocking" listener behaves the same, since nothing here may block), ENFILE
  * (no socket id free: the connection stays queued).
+ *
+ * @example Accepting fills the peer's address, like the C call
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { AF_INET, INADDR_ANY, MTCP_EPOLLIN, MTCP_EPOLL_CTL_ADD, MemoryNetwork, SOCK_STREAM, type SockAddr, formatIpv4, mtcp_accept, mtcp_bind, mtcp_connect, mtcp_create_context, mtcp_destroy, mtcp_epoll_create, mtcp_epoll_ctl, mtcp_epoll_wait, mtcp_init, mtcp_listen, mtcp_setsock_nonblock, mtcp_socket, parseIpv4Address } from "../../mod.ts";
+ * mtcp_init({ num_cores: 2 });
+ * const network = new MemoryNetwork();
+ * const server = mtcp_create_context(0, { network, address: "10.0.0.2/24" })!;
+ * const client = mtcp_create_context(1, { network, address: "10.0.0.1/24" })!;
+ * const lfd = mtcp_socket(server, AF_INET, SOCK_STREAM, 0);
+ * mtcp_bind(server, lfd, { family: AF_INET, addr: INADDR_ANY, port: 80 });
+ * mtcp_listen(server, lfd, 4);
+ * const ep = mtcp_epoll_create(server, 4);
+ * mtcp_epoll_ctl(server, ep, MTCP_EPOLL_CTL_ADD, lfd, { events: MTCP_EPOLLIN, data: lfd });
+ * const fd = mtcp_socket(client, AF_INET, SOCK_STREAM, 0);
+ * mtcp_setsock_nonblock(client, fd);
+ * mtcp_connect(client, fd, { family: AF_INET, addr: parseIpv4Address("10.0.0.2")!, port: 80 });
+ * await mtcp_epoll_wait(server, ep, [], 4, 1000); // the listener is readable
+ * const peer: SockAddr = { family: 0, addr: 0, port: 0 };
+ * assert.ok(mtcp_accept(server, lfd, peer) >= 0);
+ * assert.equal(formatIpv4(peer.addr), "10.0.0.1");
+ * mtcp_destroy();
+ * ```
  */
 export function mtcp_accept(
   mctx: mctx_t,
@@ -370,6 +534,32 @@ export function mtcp_accept(
  * EALREADY, EINVAL (a bad port), ENETUNREACH (no route to the address:
  * off the subnet with no gateway, as Linux's connect(2); mTCP asserts),
  * EAGAIN (no free port or connection).
+ *
+ * @example A nonblocking connect: EINPROGRESS, then EPOLLOUT when established
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { AF_INET, INADDR_ANY, MTCP_EPOLLOUT, MTCP_EPOLL_CTL_ADD, MemoryNetwork, type MtcpEpollEvent, SOCK_STREAM, mtcp_accept, mtcp_bind, mtcp_connect, mtcp_create_context, mtcp_destroy, mtcp_epoll_create, mtcp_epoll_ctl, mtcp_epoll_wait, mtcp_init, mtcp_listen, mtcp_setsock_nonblock, mtcp_socket, parseIpv4Address } from "../../mod.ts";
+ * // A client context `a` connected to a server context `b`: fd on a, s on b.
+ * mtcp_init({ num_cores: 2 });
+ * const network = new MemoryNetwork();
+ * const a = mtcp_create_context(0, { network, address: "10.0.0.1/24" })!;
+ * const b = mtcp_create_context(1, { network, address: "10.0.0.2/24" })!;
+ * const lfd = mtcp_socket(b, AF_INET, SOCK_STREAM, 0);
+ * mtcp_bind(b, lfd, { family: AF_INET, addr: INADDR_ANY, port: 80 });
+ * mtcp_listen(b, lfd, 4);
+ * const fd = mtcp_socket(a, AF_INET, SOCK_STREAM, 0);
+ * mtcp_setsock_nonblock(a, fd);
+ * mtcp_connect(a, fd, { family: AF_INET, addr: parseIpv4Address("10.0.0.2")!, port: 80 });
+ * const ep = mtcp_epoll_create(a, 4);
+ * mtcp_epoll_ctl(a, ep, MTCP_EPOLL_CTL_ADD, fd, { events: MTCP_EPOLLOUT, data: fd });
+ * await mtcp_epoll_wait(a, ep, [], 4, 1000); // writable: connected
+ * const s = mtcp_accept(b, lfd);
+ * const events: MtcpEpollEvent[] = [];
+ * assert.equal(await mtcp_epoll_wait(a, ep, events, 4, 0), 1);
+ * assert.ok(events[0]!.events & MTCP_EPOLLOUT);
+ * assert.ok(s >= 0);
+ * mtcp_destroy();
+ * ```
  */
 export function mtcp_connect(
   mctx: mctx_t,
@@ -421,12 +611,73 @@ function readable(mctx: MtcpContext, slot: number): number {
   return fail(mctx, EAGAIN);
 }
 
-/** Reads up to `len` bytes into `buf`: the count, 0 at end of stream; EBADF, ENOTSOCK, ENOTCONN, EAGAIN, ECONNRESET/ETIMEDOUT once after a failure. */
+/**
+ * Reads up to `len` bytes into `buf`: the count, 0 at end of stream; EBADF, ENOTSOCK, ENOTCONN, EAGAIN, ECONNRESET/ETIMEDOUT once after a failure.
+ *
+ * @example Reading what the peer wrote
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { AF_INET, INADDR_ANY, MTCP_EPOLLIN, MTCP_EPOLLOUT, MTCP_EPOLL_CTL_ADD, MTCP_EPOLL_CTL_MOD, MemoryNetwork, SOCK_STREAM, mtcp_accept, mtcp_bind, mtcp_connect, mtcp_create_context, mtcp_destroy, mtcp_epoll_create, mtcp_epoll_ctl, mtcp_epoll_wait, mtcp_init, mtcp_listen, mtcp_read, mtcp_setsock_nonblock, mtcp_socket, mtcp_write, parseIpv4Address } from "../../mod.ts";
+ * // A client context `a` connected to a server context `b`: fd on a, s on b.
+ * mtcp_init({ num_cores: 2 });
+ * const network = new MemoryNetwork();
+ * const a = mtcp_create_context(0, { network, address: "10.0.0.1/24" })!;
+ * const b = mtcp_create_context(1, { network, address: "10.0.0.2/24" })!;
+ * const lfd = mtcp_socket(b, AF_INET, SOCK_STREAM, 0);
+ * mtcp_bind(b, lfd, { family: AF_INET, addr: INADDR_ANY, port: 80 });
+ * mtcp_listen(b, lfd, 4);
+ * const fd = mtcp_socket(a, AF_INET, SOCK_STREAM, 0);
+ * mtcp_setsock_nonblock(a, fd);
+ * mtcp_connect(a, fd, { family: AF_INET, addr: parseIpv4Address("10.0.0.2")!, port: 80 });
+ * const ep = mtcp_epoll_create(a, 4);
+ * mtcp_epoll_ctl(a, ep, MTCP_EPOLL_CTL_ADD, fd, { events: MTCP_EPOLLOUT, data: fd });
+ * await mtcp_epoll_wait(a, ep, [], 4, 1000); // writable: connected
+ * const s = mtcp_accept(b, lfd);
+ * mtcp_epoll_ctl(a, ep, MTCP_EPOLL_CTL_MOD, fd, { events: MTCP_EPOLLIN, data: fd });
+ * mtcp_write(b, s, new TextEncoder().encode("hello"), 5);
+ * await mtcp_epoll_wait(a, ep, [], 4, 1000);
+ * const buf = new Uint8Array(16);
+ * const n = mtcp_read(a, fd, buf, buf.length);
+ * assert.equal(new TextDecoder().decode(buf.subarray(0, n)), "hello");
+ * mtcp_destroy();
+ * ```
+ */
 export function mtcp_read(mctx: mctx_t, sockid: number, buf: Uint8Array, len: number): number {
   return mtcp_recv(mctx, sockid, buf, len, 0);
 }
 
-/** As {@linkcode mtcp_read}, with `flags` 0 or MSG_PEEK (else EINVAL). */
+/**
+ * As {@linkcode mtcp_read}, with `flags` 0 or MSG_PEEK (else EINVAL).
+ *
+ * @example Peeking with MSG_PEEK, then reading
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { AF_INET, INADDR_ANY, MSG_PEEK, MTCP_EPOLLIN, MTCP_EPOLLOUT, MTCP_EPOLL_CTL_ADD, MTCP_EPOLL_CTL_MOD, MemoryNetwork, SOCK_STREAM, mtcp_accept, mtcp_bind, mtcp_connect, mtcp_create_context, mtcp_destroy, mtcp_epoll_create, mtcp_epoll_ctl, mtcp_epoll_wait, mtcp_init, mtcp_listen, mtcp_recv, mtcp_setsock_nonblock, mtcp_socket, mtcp_write, parseIpv4Address } from "../../mod.ts";
+ * // A client context `a` connected to a server context `b`: fd on a, s on b.
+ * mtcp_init({ num_cores: 2 });
+ * const network = new MemoryNetwork();
+ * const a = mtcp_create_context(0, { network, address: "10.0.0.1/24" })!;
+ * const b = mtcp_create_context(1, { network, address: "10.0.0.2/24" })!;
+ * const lfd = mtcp_socket(b, AF_INET, SOCK_STREAM, 0);
+ * mtcp_bind(b, lfd, { family: AF_INET, addr: INADDR_ANY, port: 80 });
+ * mtcp_listen(b, lfd, 4);
+ * const fd = mtcp_socket(a, AF_INET, SOCK_STREAM, 0);
+ * mtcp_setsock_nonblock(a, fd);
+ * mtcp_connect(a, fd, { family: AF_INET, addr: parseIpv4Address("10.0.0.2")!, port: 80 });
+ * const ep = mtcp_epoll_create(a, 4);
+ * mtcp_epoll_ctl(a, ep, MTCP_EPOLL_CTL_ADD, fd, { events: MTCP_EPOLLOUT, data: fd });
+ * await mtcp_epoll_wait(a, ep, [], 4, 1000); // writable: connected
+ * const s = mtcp_accept(b, lfd);
+ * mtcp_epoll_ctl(a, ep, MTCP_EPOLL_CTL_MOD, fd, { events: MTCP_EPOLLIN, data: fd });
+ * mtcp_write(b, s, new TextEncoder().encode("abc"), 3);
+ * await mtcp_epoll_wait(a, ep, [], 4, 1000);
+ * const buf = new Uint8Array(8);
+ * assert.equal(mtcp_recv(a, fd, buf, 8, MSG_PEEK), 3);
+ * assert.equal(mtcp_recv(a, fd, buf, 8, 0), 3);
+ * assert.equal(mtcp_recv(a, fd, buf, 8, 0), -1); // EAGAIN: consumed
+ * mtcp_destroy();
+ * ```
+ */
 export function mtcp_recv(
   mctx: mctx_t,
   sockid: number,
@@ -449,7 +700,38 @@ export function mtcp_recv(
   return n;
 }
 
-/** Reads into several buffers in order; the total count. Errors as {@linkcode mtcp_read}. */
+/**
+ * Reads into several buffers in order; the total count. Errors as {@linkcode mtcp_read}.
+ *
+ * @example Scattering one read over two buffers
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { AF_INET, INADDR_ANY, MTCP_EPOLLIN, MTCP_EPOLLOUT, MTCP_EPOLL_CTL_ADD, MTCP_EPOLL_CTL_MOD, MemoryNetwork, SOCK_STREAM, mtcp_accept, mtcp_bind, mtcp_connect, mtcp_create_context, mtcp_destroy, mtcp_epoll_create, mtcp_epoll_ctl, mtcp_epoll_wait, mtcp_init, mtcp_listen, mtcp_readv, mtcp_setsock_nonblock, mtcp_socket, mtcp_write, parseIpv4Address } from "../../mod.ts";
+ * // A client context `a` connected to a server context `b`: fd on a, s on b.
+ * mtcp_init({ num_cores: 2 });
+ * const network = new MemoryNetwork();
+ * const a = mtcp_create_context(0, { network, address: "10.0.0.1/24" })!;
+ * const b = mtcp_create_context(1, { network, address: "10.0.0.2/24" })!;
+ * const lfd = mtcp_socket(b, AF_INET, SOCK_STREAM, 0);
+ * mtcp_bind(b, lfd, { family: AF_INET, addr: INADDR_ANY, port: 80 });
+ * mtcp_listen(b, lfd, 4);
+ * const fd = mtcp_socket(a, AF_INET, SOCK_STREAM, 0);
+ * mtcp_setsock_nonblock(a, fd);
+ * mtcp_connect(a, fd, { family: AF_INET, addr: parseIpv4Address("10.0.0.2")!, port: 80 });
+ * const ep = mtcp_epoll_create(a, 4);
+ * mtcp_epoll_ctl(a, ep, MTCP_EPOLL_CTL_ADD, fd, { events: MTCP_EPOLLOUT, data: fd });
+ * await mtcp_epoll_wait(a, ep, [], 4, 1000); // writable: connected
+ * const s = mtcp_accept(b, lfd);
+ * mtcp_epoll_ctl(a, ep, MTCP_EPOLL_CTL_MOD, fd, { events: MTCP_EPOLLIN, data: fd });
+ * mtcp_write(b, s, new TextEncoder().encode("headbody"), 8);
+ * await mtcp_epoll_wait(a, ep, [], 4, 1000);
+ * const head = new Uint8Array(4);
+ * const body = new Uint8Array(16);
+ * assert.equal(mtcp_readv(a, fd, [head, body]), 8);
+ * assert.equal(new TextDecoder().decode(head), "head");
+ * mtcp_destroy();
+ * ```
+ */
 export function mtcp_readv(
   mctx: mctx_t,
   sockid: number,
@@ -495,6 +777,29 @@ function writable(mctx: MtcpContext, slot: number): number {
  * EBADF, ENOTSOCK, ENOTCONN, EAGAIN (send buffer full), ENOMEM (no buffer in
  * the pool), EPIPE (after shutdown or close of the write side), ECONNRESET or
  * ETIMEDOUT once after a failure. A zero length writes nothing and returns 0.
+ *
+ * @example Writing returns the bytes the send buffer took
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { AF_INET, INADDR_ANY, MTCP_EPOLLOUT, MTCP_EPOLL_CTL_ADD, MemoryNetwork, SOCK_STREAM, mtcp_accept, mtcp_bind, mtcp_connect, mtcp_create_context, mtcp_destroy, mtcp_epoll_create, mtcp_epoll_ctl, mtcp_epoll_wait, mtcp_init, mtcp_listen, mtcp_setsock_nonblock, mtcp_socket, mtcp_write, parseIpv4Address } from "../../mod.ts";
+ * // A client context `a` connected to a server context `b`: fd on a, s on b.
+ * mtcp_init({ num_cores: 2 });
+ * const network = new MemoryNetwork();
+ * const a = mtcp_create_context(0, { network, address: "10.0.0.1/24" })!;
+ * const b = mtcp_create_context(1, { network, address: "10.0.0.2/24" })!;
+ * const lfd = mtcp_socket(b, AF_INET, SOCK_STREAM, 0);
+ * mtcp_bind(b, lfd, { family: AF_INET, addr: INADDR_ANY, port: 80 });
+ * mtcp_listen(b, lfd, 4);
+ * const fd = mtcp_socket(a, AF_INET, SOCK_STREAM, 0);
+ * mtcp_setsock_nonblock(a, fd);
+ * mtcp_connect(a, fd, { family: AF_INET, addr: parseIpv4Address("10.0.0.2")!, port: 80 });
+ * const ep = mtcp_epoll_create(a, 4);
+ * mtcp_epoll_ctl(a, ep, MTCP_EPOLL_CTL_ADD, fd, { events: MTCP_EPOLLOUT, data: fd });
+ * await mtcp_epoll_wait(a, ep, [], 4, 1000); // writable: connected
+ * const s = mtcp_accept(b, lfd);
+ * assert.equal(mtcp_write(a, fd, new TextEncoder().encode("ping"), 4), 4);
+ * mtcp_destroy();
+ * ```
  */
 export function mtcp_write(mctx: mctx_t, sockid: number, buf: Uint8Array, len: number): number {
   if (!usable(mctx)) return -1;
@@ -510,7 +815,37 @@ export function mtcp_write(mctx: mctx_t, sockid: number, buf: Uint8Array, len: n
   return n;
 }
 
-/** Writes several buffers in order, as much as fits; errors as {@linkcode mtcp_write}. */
+/**
+ * Writes several buffers in order, as much as fits; errors as {@linkcode mtcp_write}.
+ *
+ * @example Gathering two buffers into one write
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { AF_INET, INADDR_ANY, MTCP_EPOLLIN, MTCP_EPOLLOUT, MTCP_EPOLL_CTL_ADD, MTCP_EPOLL_CTL_MOD, MemoryNetwork, SOCK_STREAM, mtcp_accept, mtcp_bind, mtcp_connect, mtcp_create_context, mtcp_destroy, mtcp_epoll_create, mtcp_epoll_ctl, mtcp_epoll_wait, mtcp_init, mtcp_listen, mtcp_read, mtcp_setsock_nonblock, mtcp_socket, mtcp_writev, parseIpv4Address } from "../../mod.ts";
+ * // A client context `a` connected to a server context `b`: fd on a, s on b.
+ * mtcp_init({ num_cores: 2 });
+ * const network = new MemoryNetwork();
+ * const a = mtcp_create_context(0, { network, address: "10.0.0.1/24" })!;
+ * const b = mtcp_create_context(1, { network, address: "10.0.0.2/24" })!;
+ * const lfd = mtcp_socket(b, AF_INET, SOCK_STREAM, 0);
+ * mtcp_bind(b, lfd, { family: AF_INET, addr: INADDR_ANY, port: 80 });
+ * mtcp_listen(b, lfd, 4);
+ * const fd = mtcp_socket(a, AF_INET, SOCK_STREAM, 0);
+ * mtcp_setsock_nonblock(a, fd);
+ * mtcp_connect(a, fd, { family: AF_INET, addr: parseIpv4Address("10.0.0.2")!, port: 80 });
+ * const ep = mtcp_epoll_create(a, 4);
+ * mtcp_epoll_ctl(a, ep, MTCP_EPOLL_CTL_ADD, fd, { events: MTCP_EPOLLOUT, data: fd });
+ * await mtcp_epoll_wait(a, ep, [], 4, 1000); // writable: connected
+ * const s = mtcp_accept(b, lfd);
+ * const enc = new TextEncoder();
+ * assert.equal(mtcp_writev(b, s, [enc.encode("head"), enc.encode("body")]), 8);
+ * mtcp_epoll_ctl(a, ep, MTCP_EPOLL_CTL_MOD, fd, { events: MTCP_EPOLLIN, data: fd });
+ * await mtcp_epoll_wait(a, ep, [], 4, 1000);
+ * const buf = new Uint8Array(16);
+ * assert.equal(new TextDecoder().decode(buf.subarray(0, mtcp_read(a, fd, buf, 16))), "headbody");
+ * mtcp_destroy();
+ * ```
+ */
 export function mtcp_writev(
   mctx: mctx_t,
   sockid: number,
@@ -541,6 +876,33 @@ export function mtcp_writev(
  * FIN, and finishes on its own (unread data makes it a RST, as Linux). With
  * SO_LINGER on and a zero time, it is a RST at once. EBADF for an unknown id.
  * (mTCP refuses to close in FIN-WAIT and unconnected sockets; this does not.)
+ *
+ * @example Closing sends a FIN: the peer reads the end of the stream
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { AF_INET, INADDR_ANY, MTCP_EPOLLIN, MTCP_EPOLLOUT, MTCP_EPOLL_CTL_ADD, MemoryNetwork, SOCK_STREAM, mtcp_accept, mtcp_bind, mtcp_close, mtcp_connect, mtcp_create_context, mtcp_destroy, mtcp_epoll_create, mtcp_epoll_ctl, mtcp_epoll_wait, mtcp_init, mtcp_listen, mtcp_read, mtcp_setsock_nonblock, mtcp_socket, parseIpv4Address } from "../../mod.ts";
+ * // A client context `a` connected to a server context `b`: fd on a, s on b.
+ * mtcp_init({ num_cores: 2 });
+ * const network = new MemoryNetwork();
+ * const a = mtcp_create_context(0, { network, address: "10.0.0.1/24" })!;
+ * const b = mtcp_create_context(1, { network, address: "10.0.0.2/24" })!;
+ * const lfd = mtcp_socket(b, AF_INET, SOCK_STREAM, 0);
+ * mtcp_bind(b, lfd, { family: AF_INET, addr: INADDR_ANY, port: 80 });
+ * mtcp_listen(b, lfd, 4);
+ * const fd = mtcp_socket(a, AF_INET, SOCK_STREAM, 0);
+ * mtcp_setsock_nonblock(a, fd);
+ * mtcp_connect(a, fd, { family: AF_INET, addr: parseIpv4Address("10.0.0.2")!, port: 80 });
+ * const ep = mtcp_epoll_create(a, 4);
+ * mtcp_epoll_ctl(a, ep, MTCP_EPOLL_CTL_ADD, fd, { events: MTCP_EPOLLOUT, data: fd });
+ * await mtcp_epoll_wait(a, ep, [], 4, 1000); // writable: connected
+ * const s = mtcp_accept(b, lfd);
+ * assert.equal(mtcp_close(a, fd), 0);
+ * const sep = mtcp_epoll_create(b, 4);
+ * mtcp_epoll_ctl(b, sep, MTCP_EPOLL_CTL_ADD, s, { events: MTCP_EPOLLIN, data: s });
+ * await mtcp_epoll_wait(b, sep, [], 4, 1000);
+ * assert.equal(mtcp_read(b, s, new Uint8Array(8), 8), 0);
+ * mtcp_destroy();
+ * ```
  */
 export function mtcp_close(mctx: mctx_t, sockid: number): number {
   if (!usable(mctx)) return -1;
@@ -559,7 +921,37 @@ export function mtcp_close(mctx: mctx_t, sockid: number): number {
   return 0;
 }
 
-/** Resets the connection (a RST) and frees the id. EBADF, ENOTSOCK. */
+/**
+ * Resets the connection (a RST) and frees the id. EBADF, ENOTSOCK.
+ *
+ * @example Aborting sends a RST: the peer's read fails with ECONNRESET
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { AF_INET, ECONNRESET, INADDR_ANY, MTCP_EPOLLIN, MTCP_EPOLLOUT, MTCP_EPOLL_CTL_ADD, MemoryNetwork, SOCK_STREAM, mtcp_abort, mtcp_accept, mtcp_bind, mtcp_connect, mtcp_create_context, mtcp_destroy, mtcp_epoll_create, mtcp_epoll_ctl, mtcp_epoll_wait, mtcp_init, mtcp_listen, mtcp_read, mtcp_setsock_nonblock, mtcp_socket, parseIpv4Address } from "../../mod.ts";
+ * // A client context `a` connected to a server context `b`: fd on a, s on b.
+ * mtcp_init({ num_cores: 2 });
+ * const network = new MemoryNetwork();
+ * const a = mtcp_create_context(0, { network, address: "10.0.0.1/24" })!;
+ * const b = mtcp_create_context(1, { network, address: "10.0.0.2/24" })!;
+ * const lfd = mtcp_socket(b, AF_INET, SOCK_STREAM, 0);
+ * mtcp_bind(b, lfd, { family: AF_INET, addr: INADDR_ANY, port: 80 });
+ * mtcp_listen(b, lfd, 4);
+ * const fd = mtcp_socket(a, AF_INET, SOCK_STREAM, 0);
+ * mtcp_setsock_nonblock(a, fd);
+ * mtcp_connect(a, fd, { family: AF_INET, addr: parseIpv4Address("10.0.0.2")!, port: 80 });
+ * const ep = mtcp_epoll_create(a, 4);
+ * mtcp_epoll_ctl(a, ep, MTCP_EPOLL_CTL_ADD, fd, { events: MTCP_EPOLLOUT, data: fd });
+ * await mtcp_epoll_wait(a, ep, [], 4, 1000); // writable: connected
+ * const s = mtcp_accept(b, lfd);
+ * assert.equal(mtcp_abort(a, fd), 0);
+ * const sep = mtcp_epoll_create(b, 4);
+ * mtcp_epoll_ctl(b, sep, MTCP_EPOLL_CTL_ADD, s, { events: MTCP_EPOLLIN, data: s });
+ * await mtcp_epoll_wait(b, sep, [], 4, 1000);
+ * assert.equal(mtcp_read(b, s, new Uint8Array(8), 8), -1);
+ * assert.equal(b.errno, ECONNRESET);
+ * mtcp_destroy();
+ * ```
+ */
 export function mtcp_abort(mctx: mctx_t, sockid: number): number {
   if (!usable(mctx)) return -1;
   const slot = streamSlot(mctx, sockid);
@@ -572,6 +964,31 @@ export function mtcp_abort(mctx: mctx_t, sockid: number): number {
  * shutdown(2), which mTCP lacks: SHUT_WR sends a FIN after the queued data,
  * SHUT_RD makes reads return end of stream, SHUT_RDWR both. EBADF, ENOTSOCK,
  * EINVAL (bad `how`), ENOTCONN (not connected).
+ *
+ * @example A half-close, which mTCP lacks
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { AF_INET, EINVAL, INADDR_ANY, MTCP_EPOLLOUT, MTCP_EPOLL_CTL_ADD, MemoryNetwork, SHUT_WR, SOCK_STREAM, mtcp_accept, mtcp_bind, mtcp_connect, mtcp_create_context, mtcp_destroy, mtcp_epoll_create, mtcp_epoll_ctl, mtcp_epoll_wait, mtcp_init, mtcp_listen, mtcp_setsock_nonblock, mtcp_shutdown, mtcp_socket, parseIpv4Address } from "../../mod.ts";
+ * // A client context `a` connected to a server context `b`: fd on a, s on b.
+ * mtcp_init({ num_cores: 2 });
+ * const network = new MemoryNetwork();
+ * const a = mtcp_create_context(0, { network, address: "10.0.0.1/24" })!;
+ * const b = mtcp_create_context(1, { network, address: "10.0.0.2/24" })!;
+ * const lfd = mtcp_socket(b, AF_INET, SOCK_STREAM, 0);
+ * mtcp_bind(b, lfd, { family: AF_INET, addr: INADDR_ANY, port: 80 });
+ * mtcp_listen(b, lfd, 4);
+ * const fd = mtcp_socket(a, AF_INET, SOCK_STREAM, 0);
+ * mtcp_setsock_nonblock(a, fd);
+ * mtcp_connect(a, fd, { family: AF_INET, addr: parseIpv4Address("10.0.0.2")!, port: 80 });
+ * const ep = mtcp_epoll_create(a, 4);
+ * mtcp_epoll_ctl(a, ep, MTCP_EPOLL_CTL_ADD, fd, { events: MTCP_EPOLLOUT, data: fd });
+ * await mtcp_epoll_wait(a, ep, [], 4, 1000); // writable: connected
+ * const s = mtcp_accept(b, lfd);
+ * assert.equal(mtcp_shutdown(a, fd, SHUT_WR), 0);
+ * assert.equal(mtcp_shutdown(a, fd, 7), -1);
+ * assert.equal(a.errno, EINVAL);
+ * mtcp_destroy();
+ * ```
  */
 export function mtcp_shutdown(mctx: mctx_t, sockid: number, how: number): number {
   if (!usable(mctx)) return -1;
@@ -592,7 +1009,24 @@ export function mtcp_shutdown(mctx: mctx_t, sockid: number, how: number): number
   return 0;
 }
 
-/** Marks a socket nonblocking (every socket behaves so here: nothing may block). EBADF. */
+/**
+ * Marks a socket nonblocking (every socket behaves so here: nothing may block). EBADF.
+ *
+ * @example Nonblocking: accept returns EAGAIN instead of waiting
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { AF_INET, EAGAIN, INADDR_ANY, MemoryNetwork, SOCK_STREAM, mtcp_accept, mtcp_bind, mtcp_create_context, mtcp_destroy, mtcp_init, mtcp_listen, mtcp_setsock_nonblock, mtcp_socket } from "../../mod.ts";
+ * mtcp_init({ num_cores: 1 });
+ * const ctx = mtcp_create_context(0, { network: new MemoryNetwork(), address: "10.0.0.1/24" })!;
+ * const fd = mtcp_socket(ctx, AF_INET, SOCK_STREAM, 0);
+ * assert.equal(mtcp_setsock_nonblock(ctx, fd), 0);
+ * mtcp_bind(ctx, fd, { family: AF_INET, addr: INADDR_ANY, port: 80 });
+ * mtcp_listen(ctx, fd, 4);
+ * assert.equal(mtcp_accept(ctx, fd), -1);
+ * assert.equal(ctx.errno, EAGAIN);
+ * mtcp_destroy();
+ * ```
+ */
 export function mtcp_setsock_nonblock(mctx: mctx_t, sockid: number): number {
   if (!usable(mctx)) return -1;
   const slot = mctx.slotOf(sockid);
@@ -605,6 +1039,34 @@ export function mtcp_setsock_nonblock(mctx: mctx_t, sockid: number): number {
  * ioctl: FIONREAD (bytes to read, into `argp.value`) and FIONBIO (non-zero
  * sets nonblocking). EBADF (not a stream or listener), EFAULT (no `argp`),
  * EINVAL (other requests).
+ *
+ * @example FIONREAD: bytes waiting to be read
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { AF_INET, FIONREAD, INADDR_ANY, MTCP_EPOLLIN, MTCP_EPOLLOUT, MTCP_EPOLL_CTL_ADD, MTCP_EPOLL_CTL_MOD, MemoryNetwork, SOCK_STREAM, mtcp_accept, mtcp_bind, mtcp_connect, mtcp_create_context, mtcp_destroy, mtcp_epoll_create, mtcp_epoll_ctl, mtcp_epoll_wait, mtcp_init, mtcp_listen, mtcp_setsock_nonblock, mtcp_socket, mtcp_socket_ioctl, mtcp_write, parseIpv4Address } from "../../mod.ts";
+ * // A client context `a` connected to a server context `b`: fd on a, s on b.
+ * mtcp_init({ num_cores: 2 });
+ * const network = new MemoryNetwork();
+ * const a = mtcp_create_context(0, { network, address: "10.0.0.1/24" })!;
+ * const b = mtcp_create_context(1, { network, address: "10.0.0.2/24" })!;
+ * const lfd = mtcp_socket(b, AF_INET, SOCK_STREAM, 0);
+ * mtcp_bind(b, lfd, { family: AF_INET, addr: INADDR_ANY, port: 80 });
+ * mtcp_listen(b, lfd, 4);
+ * const fd = mtcp_socket(a, AF_INET, SOCK_STREAM, 0);
+ * mtcp_setsock_nonblock(a, fd);
+ * mtcp_connect(a, fd, { family: AF_INET, addr: parseIpv4Address("10.0.0.2")!, port: 80 });
+ * const ep = mtcp_epoll_create(a, 4);
+ * mtcp_epoll_ctl(a, ep, MTCP_EPOLL_CTL_ADD, fd, { events: MTCP_EPOLLOUT, data: fd });
+ * await mtcp_epoll_wait(a, ep, [], 4, 1000); // writable: connected
+ * const s = mtcp_accept(b, lfd);
+ * mtcp_epoll_ctl(a, ep, MTCP_EPOLL_CTL_MOD, fd, { events: MTCP_EPOLLIN, data: fd });
+ * mtcp_write(b, s, new Uint8Array(42), 42);
+ * await mtcp_epoll_wait(a, ep, [], 4, 1000);
+ * const n = { value: 0 };
+ * assert.equal(mtcp_socket_ioctl(a, fd, FIONREAD, n), 0);
+ * assert.equal(n.value, 42);
+ * mtcp_destroy();
+ * ```
  */
 export function mtcp_socket_ioctl(
   mctx: mctx_t,
@@ -631,7 +1093,35 @@ export function mtcp_socket_ioctl(
   return fail(mctx, EINVAL);
 }
 
-/** The local address. EBADF, EINVAL (`addrlen` <= 0), ENOTSOCK. (mTCP gives the peer's for accepted sockets: a bug.) */
+/**
+ * The local address. EBADF, EINVAL (`addrlen` <= 0), ENOTSOCK. (mTCP gives the peer's for accepted sockets: a bug.)
+ *
+ * @example The local address of an accepted socket (mTCP leaves it empty)
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { AF_INET, INADDR_ANY, MTCP_EPOLLOUT, MTCP_EPOLL_CTL_ADD, MemoryNetwork, SOCK_STREAM, type SockAddr, formatIpv4, mtcp_accept, mtcp_bind, mtcp_connect, mtcp_create_context, mtcp_destroy, mtcp_epoll_create, mtcp_epoll_ctl, mtcp_epoll_wait, mtcp_getsockname, mtcp_init, mtcp_listen, mtcp_setsock_nonblock, mtcp_socket, parseIpv4Address } from "../../mod.ts";
+ * // A client context `a` connected to a server context `b`: fd on a, s on b.
+ * mtcp_init({ num_cores: 2 });
+ * const network = new MemoryNetwork();
+ * const a = mtcp_create_context(0, { network, address: "10.0.0.1/24" })!;
+ * const b = mtcp_create_context(1, { network, address: "10.0.0.2/24" })!;
+ * const lfd = mtcp_socket(b, AF_INET, SOCK_STREAM, 0);
+ * mtcp_bind(b, lfd, { family: AF_INET, addr: INADDR_ANY, port: 80 });
+ * mtcp_listen(b, lfd, 4);
+ * const fd = mtcp_socket(a, AF_INET, SOCK_STREAM, 0);
+ * mtcp_setsock_nonblock(a, fd);
+ * mtcp_connect(a, fd, { family: AF_INET, addr: parseIpv4Address("10.0.0.2")!, port: 80 });
+ * const ep = mtcp_epoll_create(a, 4);
+ * mtcp_epoll_ctl(a, ep, MTCP_EPOLL_CTL_ADD, fd, { events: MTCP_EPOLLOUT, data: fd });
+ * await mtcp_epoll_wait(a, ep, [], 4, 1000); // writable: connected
+ * const s = mtcp_accept(b, lfd);
+ * const local: SockAddr = { family: 0, addr: 0, port: 0 };
+ * assert.equal(mtcp_getsockname(b, s, local), 0);
+ * assert.equal(formatIpv4(local.addr), "10.0.0.2");
+ * assert.equal(local.port, 80);
+ * mtcp_destroy();
+ * ```
+ */
 export function mtcp_getsockname(
   mctx: mctx_t,
   sockid: number,
@@ -653,7 +1143,35 @@ export function mtcp_getsockname(
   return 0;
 }
 
-/** The peer's address. EBADF, EINVAL, ENOTSOCK, ENOTCONN (not established). */
+/**
+ * The peer's address. EBADF, EINVAL, ENOTSOCK, ENOTCONN (not established).
+ *
+ * @example The peer of a connected socket
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { AF_INET, INADDR_ANY, MTCP_EPOLLOUT, MTCP_EPOLL_CTL_ADD, MemoryNetwork, SOCK_STREAM, type SockAddr, formatIpv4, mtcp_accept, mtcp_bind, mtcp_connect, mtcp_create_context, mtcp_destroy, mtcp_epoll_create, mtcp_epoll_ctl, mtcp_epoll_wait, mtcp_getpeername, mtcp_init, mtcp_listen, mtcp_setsock_nonblock, mtcp_socket, parseIpv4Address } from "../../mod.ts";
+ * // A client context `a` connected to a server context `b`: fd on a, s on b.
+ * mtcp_init({ num_cores: 2 });
+ * const network = new MemoryNetwork();
+ * const a = mtcp_create_context(0, { network, address: "10.0.0.1/24" })!;
+ * const b = mtcp_create_context(1, { network, address: "10.0.0.2/24" })!;
+ * const lfd = mtcp_socket(b, AF_INET, SOCK_STREAM, 0);
+ * mtcp_bind(b, lfd, { family: AF_INET, addr: INADDR_ANY, port: 80 });
+ * mtcp_listen(b, lfd, 4);
+ * const fd = mtcp_socket(a, AF_INET, SOCK_STREAM, 0);
+ * mtcp_setsock_nonblock(a, fd);
+ * mtcp_connect(a, fd, { family: AF_INET, addr: parseIpv4Address("10.0.0.2")!, port: 80 });
+ * const ep = mtcp_epoll_create(a, 4);
+ * mtcp_epoll_ctl(a, ep, MTCP_EPOLL_CTL_ADD, fd, { events: MTCP_EPOLLOUT, data: fd });
+ * await mtcp_epoll_wait(a, ep, [], 4, 1000); // writable: connected
+ * const s = mtcp_accept(b, lfd);
+ * const peer: SockAddr = { family: 0, addr: 0, port: 0 };
+ * assert.equal(mtcp_getpeername(a, fd, peer), 0);
+ * assert.equal(formatIpv4(peer.addr), "10.0.0.2");
+ * assert.equal(peer.port, 80);
+ * mtcp_destroy();
+ * ```
+ */
 export function mtcp_getpeername(
   mctx: mctx_t,
   sockid: number,
@@ -674,7 +1192,22 @@ export function mtcp_getpeername(
   return 0;
 }
 
-/** A socket option's value: a number, a boolean, a string (TCP_CONGESTION) or a Linger. */
+/**
+ * A socket option's value: a number, a boolean, a string (TCP_CONGESTION) or a Linger.
+ *
+ * @example An option's value: a number, a flag, a name or a Linger
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { AF_INET, IPPROTO_TCP, MemoryNetwork, SOCK_STREAM, type SockOptValue, TCP_CONGESTION, mtcp_create_context, mtcp_destroy, mtcp_getsockopt, mtcp_init, mtcp_socket } from "../../mod.ts";
+ * mtcp_init({ num_cores: 1 });
+ * const ctx = mtcp_create_context(0, { network: new MemoryNetwork(), address: "10.0.0.1/24" })!;
+ * const fd = mtcp_socket(ctx, AF_INET, SOCK_STREAM, 0);
+ * const v: { value: SockOptValue } = { value: 0 };
+ * mtcp_getsockopt(ctx, fd, IPPROTO_TCP, TCP_CONGESTION, v);
+ * assert.equal(typeof v.value, "string");
+ * mtcp_destroy();
+ * ```
+ */
 export type SockOptValue = number | boolean | string | Linger;
 
 /**
@@ -683,6 +1216,21 @@ export type SockOptValue = number | boolean | string | Linger;
  * TCP_KEEPINTVL, TCP_KEEPCNT, TCP_CONGESTION, TCP_USER_TIMEOUT. EBADF,
  * ENOTSOCK, EFAULT (no `optval`), ENOPROTOOPT (other options). (mTCP knows
  * only SO_ERROR.)
+ *
+ * @example Reading the receive buffer size
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { AF_INET, EFAULT, MemoryNetwork, SOCK_STREAM, SOL_SOCKET, SO_RCVBUF, type SockOptValue, mtcp_create_context, mtcp_destroy, mtcp_getsockopt, mtcp_init, mtcp_socket } from "../../mod.ts";
+ * mtcp_init({ num_cores: 1 });
+ * const ctx = mtcp_create_context(0, { network: new MemoryNetwork(), address: "10.0.0.1/24" })!;
+ * const fd = mtcp_socket(ctx, AF_INET, SOCK_STREAM, 0);
+ * const v: { value: SockOptValue } = { value: 0 };
+ * assert.equal(mtcp_getsockopt(ctx, fd, SOL_SOCKET, SO_RCVBUF, v), 0);
+ * assert.equal(typeof v.value, "number");
+ * assert.equal(mtcp_getsockopt(ctx, fd, SOL_SOCKET, SO_RCVBUF, null), -1);
+ * assert.equal(ctx.errno, EFAULT);
+ * mtcp_destroy();
+ * ```
  */
 export function mtcp_getsockopt(
   mctx: mctx_t,
@@ -755,6 +1303,18 @@ function isEstablishedOrLater(state: string): boolean {
  * Sets an option, and it acts (mTCP's setsockopt does nothing): the options
  * of {@linkcode mtcp_getsockopt} but SO_ERROR. EBADF, ENOTSOCK, EINVAL (a bad
  * value), ENOPROTOOPT (other options).
+ *
+ * @example Options act: CUBIC or NewReno per socket
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { AF_INET, IPPROTO_TCP, MemoryNetwork, SOCK_STREAM, SOL_SOCKET, SO_KEEPALIVE, TCP_CONGESTION, mtcp_create_context, mtcp_destroy, mtcp_init, mtcp_setsockopt, mtcp_socket } from "../../mod.ts";
+ * mtcp_init({ num_cores: 1 });
+ * const ctx = mtcp_create_context(0, { network: new MemoryNetwork(), address: "10.0.0.1/24" })!;
+ * const fd = mtcp_socket(ctx, AF_INET, SOCK_STREAM, 0);
+ * assert.equal(mtcp_setsockopt(ctx, fd, IPPROTO_TCP, TCP_CONGESTION, "cubic"), 0);
+ * assert.equal(mtcp_setsockopt(ctx, fd, SOL_SOCKET, SO_KEEPALIVE, 1), 0);
+ * mtcp_destroy();
+ * ```
  */
 export function mtcp_setsockopt(
   mctx: mctx_t,
@@ -848,7 +1408,23 @@ export function mtcp_setsockopt(
 
 // --- epoll ----------------------------------------------------------------------------
 
-/** An epoll instance id. EINVAL (size <= 0), ENFILE. */
+/**
+ * An epoll instance id. EINVAL (size <= 0), ENFILE.
+ *
+ * @example An epoll instance; several may share a context
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { EINVAL, MemoryNetwork, mtcp_create_context, mtcp_destroy, mtcp_epoll_create, mtcp_init } from "../../mod.ts";
+ * mtcp_init({ num_cores: 1 });
+ * const ctx = mtcp_create_context(0, { network: new MemoryNetwork(), address: "10.0.0.1/24" })!;
+ * const ep1 = mtcp_epoll_create(ctx, 16);
+ * const ep2 = mtcp_epoll_create(ctx, 16);
+ * assert.ok(ep1 >= 0 && ep2 >= 0 && ep1 !== ep2);
+ * assert.equal(mtcp_epoll_create(ctx, 0), -1);
+ * assert.equal(ctx.errno, EINVAL);
+ * mtcp_destroy();
+ * ```
+ */
 export function mtcp_epoll_create(mctx: mctx_t, size: number): number {
   if (!usable(mctx)) return -1;
   if (!Number.isInteger(size) || size <= 0) return fail(mctx, EINVAL);
@@ -857,7 +1433,19 @@ export function mtcp_epoll_create(mctx: mctx_t, size: number): number {
   return id;
 }
 
-/** As {@linkcode mtcp_epoll_create}, with flags 0 or O_CLOEXEC (else EINVAL). */
+/**
+ * As {@linkcode mtcp_epoll_create}, with flags 0 or O_CLOEXEC (else EINVAL).
+ *
+ * @example epoll_create1 takes flags (0 or O_CLOEXEC) instead of a size
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { MemoryNetwork, mtcp_create_context, mtcp_destroy, mtcp_epoll_create1, mtcp_init } from "../../mod.ts";
+ * mtcp_init({ num_cores: 1 });
+ * const ctx = mtcp_create_context(0, { network: new MemoryNetwork(), address: "10.0.0.1/24" })!;
+ * assert.ok(mtcp_epoll_create1(ctx, 0) >= 0);
+ * mtcp_destroy();
+ * ```
+ */
 export function mtcp_epoll_create1(mctx: mctx_t, flags: number): number {
   if (!usable(mctx)) return -1;
   if (flags !== 0 && flags !== O_CLOEXEC) return fail(mctx, EINVAL);
@@ -868,6 +1456,20 @@ export function mtcp_epoll_create1(mctx: mctx_t, flags: number): number {
  * Adds, modifies or removes a socket's registration. EBADF (bad ids), EINVAL
  * (not an epoll, no event for ADD/MOD, a bad op, or the epoll itself), EEXIST
  * (ADD twice), ENOENT (MOD/DEL of an unregistered socket).
+ *
+ * @example Registering, changing and removing a socket
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { AF_INET, MTCP_EPOLLIN, MTCP_EPOLLOUT, MTCP_EPOLL_CTL_ADD, MTCP_EPOLL_CTL_DEL, MTCP_EPOLL_CTL_MOD, MemoryNetwork, SOCK_STREAM, mtcp_create_context, mtcp_destroy, mtcp_epoll_create, mtcp_epoll_ctl, mtcp_init, mtcp_socket } from "../../mod.ts";
+ * mtcp_init({ num_cores: 1 });
+ * const ctx = mtcp_create_context(0, { network: new MemoryNetwork(), address: "10.0.0.1/24" })!;
+ * const fd = mtcp_socket(ctx, AF_INET, SOCK_STREAM, 0);
+ * const ep = mtcp_epoll_create(ctx, 4);
+ * assert.equal(mtcp_epoll_ctl(ctx, ep, MTCP_EPOLL_CTL_ADD, fd, { events: MTCP_EPOLLIN, data: fd }), 0);
+ * assert.equal(mtcp_epoll_ctl(ctx, ep, MTCP_EPOLL_CTL_MOD, fd, { events: MTCP_EPOLLOUT, data: 7 }), 0);
+ * assert.equal(mtcp_epoll_ctl(ctx, ep, MTCP_EPOLL_CTL_DEL, fd), 0);
+ * mtcp_destroy();
+ * ```
  */
 export function mtcp_epoll_ctl(
   mctx: mctx_t,
@@ -907,6 +1509,32 @@ export function mtcp_epoll_ctl(
  * maxevents <= 0) or EINTR (the context was destroyed). `timeout` is in ms:
  * -1 waits forever, 0 only polls. While it waits it drives the context's
  * network: receive, timers, transmit.
+ *
+ * @example Waiting drives the context; a timeout of 0 only looks
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { AF_INET, INADDR_ANY, MTCP_EPOLLIN, MTCP_EPOLLOUT, MTCP_EPOLL_CTL_ADD, MTCP_EPOLL_CTL_MOD, MemoryNetwork, type MtcpEpollEvent, SOCK_STREAM, mtcp_accept, mtcp_bind, mtcp_connect, mtcp_create_context, mtcp_destroy, mtcp_epoll_create, mtcp_epoll_ctl, mtcp_epoll_wait, mtcp_init, mtcp_listen, mtcp_setsock_nonblock, mtcp_socket, parseIpv4Address } from "../../mod.ts";
+ * // A client context `a` connected to a server context `b`: fd on a, s on b.
+ * mtcp_init({ num_cores: 2 });
+ * const network = new MemoryNetwork();
+ * const a = mtcp_create_context(0, { network, address: "10.0.0.1/24" })!;
+ * const b = mtcp_create_context(1, { network, address: "10.0.0.2/24" })!;
+ * const lfd = mtcp_socket(b, AF_INET, SOCK_STREAM, 0);
+ * mtcp_bind(b, lfd, { family: AF_INET, addr: INADDR_ANY, port: 80 });
+ * mtcp_listen(b, lfd, 4);
+ * const fd = mtcp_socket(a, AF_INET, SOCK_STREAM, 0);
+ * mtcp_setsock_nonblock(a, fd);
+ * mtcp_connect(a, fd, { family: AF_INET, addr: parseIpv4Address("10.0.0.2")!, port: 80 });
+ * const ep = mtcp_epoll_create(a, 4);
+ * mtcp_epoll_ctl(a, ep, MTCP_EPOLL_CTL_ADD, fd, { events: MTCP_EPOLLOUT, data: fd });
+ * await mtcp_epoll_wait(a, ep, [], 4, 1000); // writable: connected
+ * const s = mtcp_accept(b, lfd);
+ * const events: MtcpEpollEvent[] = [];
+ * assert.equal(await mtcp_epoll_wait(a, ep, events, 4, 0), 1);
+ * mtcp_epoll_ctl(a, ep, MTCP_EPOLL_CTL_MOD, fd, { events: MTCP_EPOLLIN, data: fd });
+ * assert.equal(await mtcp_epoll_wait(a, ep, events, 4, 50), 0); // 50 ms, nothing arrived
+ * mtcp_destroy();
+ * ```
  */
 export async function mtcp_epoll_wait(
   mctx: mctx_t,
@@ -929,7 +1557,21 @@ export async function mtcp_epoll_wait(
   return ep.collect(mctx, events, maxevents);
 }
 
-/** The errno the last failed call on `mctx` set. */
+/**
+ * The errno the last failed call on `mctx` set.
+ *
+ * @example The errno of the last failed call, as a function
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { EBADF, MemoryNetwork, mtcp_close, mtcp_create_context, mtcp_destroy, mtcp_errno, mtcp_init } from "../../mod.ts";
+ * mtcp_init({ num_cores: 1 });
+ * const ctx = mtcp_create_context(0, { network: new MemoryNetwork(), address: "10.0.0.1/24" })!;
+ * mtcp_close(ctx, 9999);
+ * assert.equal(mtcp_errno(ctx), EBADF);
+ * assert.equal(mtcp_errno(ctx), ctx.errno);
+ * mtcp_destroy();
+ * ```
+ */
 export function mtcp_errno(mctx: mctx_t): number {
   return mctx.errno;
 }
