@@ -11,7 +11,21 @@ import { isCongestionAlgorithm } from "../tcp/congestion/mod.ts";
 import type { CongestionAlgorithm } from "../tcp/congestion/controller.ts";
 import { TCP_DEFAULTS } from "../tcp/socket.ts";
 
-/** The configuration, keyed as mtcp.conf names it. */
+/**
+ * The configuration, keyed as mtcp.conf names it.
+ *
+ * @example The configuration in force, as mtcp.conf keys
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type MtcpConfig, mtcp_destroy, mtcp_getconf, mtcp_init } from "../../mod.ts";
+ * mtcp_init({ num_cores: 1, rcvbuf: 131072 });
+ * const config: Partial<MtcpConfig> = {};
+ * mtcp_getconf(config);
+ * assert.equal(config.rcvbuf, 131072);
+ * assert.equal(config.tcp_timewait, 60); // seconds, like Linux (0 is mTCP's)
+ * mtcp_destroy();
+ * ```
+ */
 export interface MtcpConfig {
   /** Contexts (cores). Default: the machine's CPU count. */
   num_cores: number;

@@ -53,7 +53,26 @@ import { Driver } from "./driver.ts";
 import { Epoll, type ReadinessSource } from "./epoll.ts";
 import { createHostStack, type HostOptions } from "./host.ts";
 
-/** Kinds of socket slot, as mTCP's socket_type. */
+/**
+ * Kinds of socket slot, as mTCP's socket_type.
+ *
+ * @example The kind of each id
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { AF_INET, INADDR_ANY, MemoryNetwork, SOCK_STREAM, type SocketKind, mtcp_bind, mtcp_create_context, mtcp_destroy, mtcp_epoll_create, mtcp_init, mtcp_listen, mtcp_socket } from "../../mod.ts";
+ * mtcp_init({ num_cores: 1 });
+ * const ctx = mtcp_create_context(0, { network: new MemoryNetwork(), address: "10.0.0.1/24" })!;
+ * const fd = mtcp_socket(ctx, AF_INET, SOCK_STREAM, 0);
+ * const ep = mtcp_epoll_create(ctx, 4);
+ * const kind = (id: number): SocketKind => ctx.kindOf(ctx.slotOf(id));
+ * assert.equal(kind(fd), "stream");
+ * mtcp_bind(ctx, fd, { family: AF_INET, addr: INADDR_ANY, port: 80 });
+ * mtcp_listen(ctx, fd, 4);
+ * assert.equal(kind(fd), "listener");
+ * assert.equal(kind(ep), "epoll");
+ * mtcp_destroy();
+ * ```
+ */
 export type SocketKind = "unused" | "stream" | "listener" | "epoll";
 
 const KIND_UNUSED = 0;
@@ -64,6 +83,17 @@ const KIND_NAMES: readonly SocketKind[] = ["unused", "stream", "listener", "epol
 /**
  * Where a context's interface lives: a host on a memory network, or the one
  * host of a `DeviceNetwork` on a TAP, AF_PACKET or netmap ring.
+ *
+ * @example A context behind a gateway
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type ContextAttachment, MemoryNetwork, formatIpv4, mtcp_create_context, mtcp_destroy, mtcp_init } from "../../mod.ts";
+ * mtcp_init({ num_cores: 1 });
+ * const attachment: ContextAttachment = { network: new MemoryNetwork(), address: "10.0.0.5/24", gateway: "10.0.0.1" };
+ * const ctx = mtcp_create_context(0, attachment)!;
+ * assert.equal(formatIpv4(ctx.iface.gateway), "10.0.0.1");
+ * mtcp_destroy();
+ * ```
  */
 export interface ContextAttachment extends Omit<HostOptions, "name"> {
   /** The network. */
@@ -72,7 +102,33 @@ export interface ContextAttachment extends Omit<HostOptions, "name"> {
   name?: string;
 }
 
-/** Counters of a context. */
+/**
+ * Counters of a context.
+ *
+ * @example Opens counted on both sides
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { AF_INET, INADDR_ANY, MTCP_EPOLLOUT, MTCP_EPOLL_CTL_ADD, MemoryNetwork, SOCK_STREAM, mtcp_accept, mtcp_bind, mtcp_connect, mtcp_create_context, mtcp_destroy, mtcp_epoll_create, mtcp_epoll_ctl, mtcp_epoll_wait, mtcp_init, mtcp_listen, mtcp_setsock_nonblock, mtcp_socket, parseIpv4Address } from "../../mod.ts";
+ * // A client context `a` connected to a server context `b`: fd on a, s on b.
+ * mtcp_init({ num_cores: 2 });
+ * const network = new MemoryNetwork();
+ * const a = mtcp_create_context(0, { network, address: "10.0.0.1/24" })!;
+ * const b = mtcp_create_context(1, { network, address: "10.0.0.2/24" })!;
+ * const lfd = mtcp_socket(b, AF_INET, SOCK_STREAM, 0);
+ * mtcp_bind(b, lfd, { family: AF_INET, addr: INADDR_ANY, port: 80 });
+ * mtcp_listen(b, lfd, 4);
+ * const fd = mtcp_socket(a, AF_INET, SOCK_STREAM, 0);
+ * mtcp_setsock_nonblock(a, fd);
+ * mtcp_connect(a, fd, { family: AF_INET, addr: parseIpv4Address("10.0.0.2")!, port: 80 });
+ * const ep = mtcp_epoll_create(a, 4);
+ * mtcp_epoll_ctl(a, ep, MTCP_EPOLL_CTL_ADD, fd, { events: MTCP_EPOLLOUT, data: fd });
+ * await mtcp_epoll_wait(a, ep, [], 4, 1000); // writable: connected
+ * const s = mtcp_accept(b, lfd);
+ * assert.equal(a.stats.activeOpens, 1);
+ * assert.equal(b.stats.passiveOpens, 1);
+ * mtcp_destroy();
+ * ```
+ */
 export interface ContextStats {
   /** Connections made by accepting a SYN. */
   passiveOpens: number;
@@ -108,7 +164,34 @@ function errnoOf(error: TcpError): number {
   }
 }
 
-/** One core's stack. Create with `mtcp_create_context`. */
+/**
+ * One core's stack. Create with `mtcp_create_context`.
+ *
+ * @example What a context shows: sockets, buffers, the interface and its counters
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { AF_INET, INADDR_ANY, MTCP_EPOLLOUT, MTCP_EPOLL_CTL_ADD, MemoryNetwork, SOCK_STREAM, mtcp_accept, mtcp_bind, mtcp_connect, mtcp_create_context, mtcp_destroy, mtcp_epoll_create, mtcp_epoll_ctl, mtcp_epoll_wait, mtcp_init, mtcp_listen, mtcp_setsock_nonblock, mtcp_socket, parseIpv4Address } from "../../mod.ts";
+ * // A client context `a` connected to a server context `b`: fd on a, s on b.
+ * mtcp_init({ num_cores: 2 });
+ * const network = new MemoryNetwork();
+ * const a = mtcp_create_context(0, { network, address: "10.0.0.1/24" })!;
+ * const b = mtcp_create_context(1, { network, address: "10.0.0.2/24" })!;
+ * const lfd = mtcp_socket(b, AF_INET, SOCK_STREAM, 0);
+ * mtcp_bind(b, lfd, { family: AF_INET, addr: INADDR_ANY, port: 80 });
+ * mtcp_listen(b, lfd, 4);
+ * const fd = mtcp_socket(a, AF_INET, SOCK_STREAM, 0);
+ * mtcp_setsock_nonblock(a, fd);
+ * mtcp_connect(a, fd, { family: AF_INET, addr: parseIpv4Address("10.0.0.2")!, port: 80 });
+ * const ep = mtcp_epoll_create(a, 4);
+ * mtcp_epoll_ctl(a, ep, MTCP_EPOLL_CTL_ADD, fd, { events: MTCP_EPOLLOUT, data: fd });
+ * await mtcp_epoll_wait(a, ep, [], 4, 1000); // writable: connected
+ * const s = mtcp_accept(b, lfd);
+ * assert.equal(a.socketsInUse, 2); // the connection and the epoll instance
+ * assert.equal(b.connectionsInUse, 1);
+ * assert.ok(b.iface.stats.rx.tcp >= 2);
+ * mtcp_destroy();
+ * ```
+ */
 export class MtcpContext
   implements TcpSocketOwner, TcpHandler, TcpTransmit, Pollable, ReadinessSource {
   /** The core number. */

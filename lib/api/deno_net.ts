@@ -105,7 +105,19 @@ const MESSAGES: Record<string, string> = {
   ENETUNREACH: "Network unreachable",
 };
 
-/** The one error class of the Deno-shaped API: `code` is the errno name. */
+/**
+ * The one error class of the Deno-shaped API: `code` is the errno name.
+ *
+ * @example One error class: the errno name is the code
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { ECONNREFUSED, SocketError } from "../../mod.ts";
+ * const error = new SocketError(ECONNREFUSED, "Cannot connect to 10.0.0.2:80");
+ * assert.equal(error.code, "ECONNREFUSED");
+ * assert.equal(error.errno, ECONNREFUSED);
+ * assert.match(error.message, /^Cannot connect to 10\.0\.0\.2:80/);
+ * ```
+ */
 export class SocketError extends Error {
   /** The errno name, like `ECONNREFUSED`. */
   readonly code: string;
@@ -133,7 +145,21 @@ export class SocketError extends Error {
   }
 }
 
-/** An address, shaped like `Deno.NetAddr`. */
+/**
+ * An address, shaped like `Deno.NetAddr`.
+ *
+ * @example A listener's address, as Deno.NetAddr
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { MemoryNetwork, type NetAddr, createStack } from "../../mod.ts";
+ * const network = new MemoryNetwork({ clock: "system" });
+ * await using server = createStack({ network, address: "10.0.0.1/24" });
+ * await using client = createStack({ network, address: "10.0.0.2/24" });
+ * await using listener = server.listen({ port: 8080 });
+ * const addr: NetAddr = listener.addr;
+ * assert.deepEqual(addr, { transport: "tcp", hostname: "0.0.0.0", port: 8080 });
+ * ```
+ */
 export interface NetAddr {
   /** Always `"tcp"`. */
   transport: "tcp";
@@ -157,6 +183,17 @@ interface FdWaiters {
 /**
  * One edge-triggered epoll instance per context, turning socket readiness
  * into resolved promises for whoever waits on it.
+ *
+ * @example One reactor per context, shared by its connections
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { MemoryNetwork, Reactor, createStack } from "../../mod.ts";
+ * const network = new MemoryNetwork({ clock: "system" });
+ * await using server = createStack({ network, address: "10.0.0.1/24" });
+ * await using client = createStack({ network, address: "10.0.0.2/24" });
+ * assert.equal(Reactor.of(server.ctx), Reactor.of(server.ctx));
+ * assert.notEqual(Reactor.of(server.ctx), Reactor.of(client.ctx));
+ * ```
  */
 export class Reactor {
   readonly #ctx: MtcpContext;
@@ -530,7 +567,21 @@ export class TcpListener implements AsyncIterable<TcpConn>, AsyncDisposable {
   }
 }
 
-/** Options of {@linkcode NetStack.listen}. */
+/**
+ * Options of {@linkcode NetStack.listen}.
+ *
+ * @example A listener with a small backlog
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type ListenOptions, MemoryNetwork, createStack } from "../../mod.ts";
+ * const network = new MemoryNetwork({ clock: "system" });
+ * await using server = createStack({ network, address: "10.0.0.1/24" });
+ * await using client = createStack({ network, address: "10.0.0.2/24" });
+ * const options: ListenOptions = { port: 9000, backlog: 2 };
+ * await using listener = server.listen(options);
+ * assert.equal(listener.addr.port, 9000);
+ * ```
+ */
 export interface ListenOptions {
   /** Port (0: none chosen; a port is required). */
   port: number;
@@ -540,7 +591,21 @@ export interface ListenOptions {
   backlog?: number;
 }
 
-/** Options of {@linkcode NetStack.connect}. */
+/**
+ * Options of {@linkcode NetStack.connect}.
+ *
+ * @example A connect cancelled by its AbortSignal
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type ConnectOptions, MemoryNetwork, createStack } from "../../mod.ts";
+ * const network = new MemoryNetwork({ clock: "system" });
+ * await using server = createStack({ network, address: "10.0.0.1/24" });
+ * await using client = createStack({ network, address: "10.0.0.2/24" });
+ * const signal = AbortSignal.abort(new Error("gave up"));
+ * const options: ConnectOptions = { hostname: "10.0.0.1", port: 80, signal };
+ * await assert.rejects(client.connect(options), /gave up/);
+ * ```
+ */
 export interface ConnectOptions {
   /** Peer address, dotted IPv4. */
   hostname: string;
@@ -550,7 +615,18 @@ export interface ConnectOptions {
   signal?: AbortSignal;
 }
 
-/** Options of {@linkcode createStack}. */
+/**
+ * Options of {@linkcode createStack}.
+ *
+ * @example A stack with its own mtcp.conf keys
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { MemoryNetwork, type StackInit, createStack } from "../../mod.ts";
+ * const init: StackInit = { network: new MemoryNetwork(), address: "10.0.0.2/24", config: { tcp_timewait: 0 } };
+ * await using stack = createStack(init);
+ * assert.equal(stack.ctx.config.tcp_timewait, 0);
+ * ```
+ */
 export interface StackInit {
   /** Our address and prefix, like `10.0.0.2/24`. */
   address: string;
@@ -572,7 +648,20 @@ export interface StackInit {
 
 let nextCore = 0;
 
-/** A stack: one context on one device, with the Deno-shaped calls bound to it. */
+/**
+ * A stack: one context on one device, with the Deno-shaped calls bound to it.
+ *
+ * @example A stack's address and its context
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { MemoryNetwork, createStack, formatIpv4 } from "../../mod.ts";
+ * const network = new MemoryNetwork({ clock: "system" });
+ * await using server = createStack({ network, address: "10.0.0.1/24" });
+ * await using client = createStack({ network, address: "10.0.0.2/24" });
+ * assert.equal(server.address, "10.0.0.1");
+ * assert.equal(formatIpv4(server.ctx.iface.address), "10.0.0.1");
+ * ```
+ */
 export class NetStack implements AsyncDisposable {
   /** The mTCP context underneath (the mtcp_* calls work on it too). */
   readonly ctx: MtcpContext;

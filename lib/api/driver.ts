@@ -17,7 +17,18 @@
 import { setImmediate } from "node:timers";
 import { type Clock, VirtualClock } from "../phy/clock.ts";
 
-/** What a driver drives: the memory network satisfies it. */
+/**
+ * What a driver drives: the memory network satisfies it.
+ *
+ * @example The memory network is a scheduler
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { MemoryNetwork, type Scheduler } from "../../mod.ts";
+ * const network = new MemoryNetwork();
+ * const scheduler: Scheduler = network;
+ * assert.equal(scheduler.nextEvent(), Infinity); // nothing pending
+ * ```
+ */
 export interface Scheduler {
   /** The clock the scheduler's hosts read. */
   readonly clock: Clock;
@@ -43,7 +54,29 @@ function macrotask(): Promise<void> {
 
 const drivers = new WeakMap<Scheduler, Driver>();
 
-/** The driver of one scheduler. */
+/**
+ * The driver of one scheduler.
+ *
+ * @example The driver runs the network until a condition holds or the time is up
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { AF_INET, INADDR_ANY, MemoryNetwork, SOCK_STREAM, mtcp_bind, mtcp_connect, mtcp_create_context, mtcp_destroy, mtcp_init, mtcp_listen, mtcp_setsock_nonblock, mtcp_socket, parseIpv4Address } from "../../mod.ts";
+ * mtcp_init({ num_cores: 2 });
+ * const network = new MemoryNetwork();
+ * const a = mtcp_create_context(0, { network, address: "10.0.0.1/24" })!;
+ * const b = mtcp_create_context(1, { network, address: "10.0.0.2/24" })!;
+ * const lfd = mtcp_socket(b, AF_INET, SOCK_STREAM, 0);
+ * mtcp_bind(b, lfd, { family: AF_INET, addr: INADDR_ANY, port: 80 });
+ * mtcp_listen(b, lfd, 4);
+ * const fd = mtcp_socket(a, AF_INET, SOCK_STREAM, 0);
+ * mtcp_setsock_nonblock(a, fd);
+ * mtcp_connect(a, fd, { family: AF_INET, addr: parseIpv4Address("10.0.0.2")!, port: 80 });
+ * await a.driver.wait(() => a.isConnected(a.slotOf(fd)), 1000);
+ * assert.ok(a.isConnected(a.slotOf(fd)));
+ * assert.equal(a.driver.waiting, 0);
+ * mtcp_destroy();
+ * ```
+ */
 export class Driver {
   /** The scheduler driven. */
   readonly scheduler: Scheduler;

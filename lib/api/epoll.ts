@@ -33,7 +33,34 @@ export interface EpollRegistration {
   armed: boolean;
 }
 
-/** Reads a socket's current readiness. */
+/**
+ * Reads a socket's current readiness.
+ *
+ * @example A connected socket's readiness, as epoll bits
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { AF_INET, INADDR_ANY, MTCP_EPOLLIN, MTCP_EPOLLOUT, MTCP_EPOLL_CTL_ADD, MemoryNetwork, type ReadinessSource, SOCK_STREAM, mtcp_accept, mtcp_bind, mtcp_connect, mtcp_create_context, mtcp_destroy, mtcp_epoll_create, mtcp_epoll_ctl, mtcp_epoll_wait, mtcp_init, mtcp_listen, mtcp_setsock_nonblock, mtcp_socket, parseIpv4Address } from "../../mod.ts";
+ * // A client context `a` connected to a server context `b`: fd on a, s on b.
+ * mtcp_init({ num_cores: 2 });
+ * const network = new MemoryNetwork();
+ * const a = mtcp_create_context(0, { network, address: "10.0.0.1/24" })!;
+ * const b = mtcp_create_context(1, { network, address: "10.0.0.2/24" })!;
+ * const lfd = mtcp_socket(b, AF_INET, SOCK_STREAM, 0);
+ * mtcp_bind(b, lfd, { family: AF_INET, addr: INADDR_ANY, port: 80 });
+ * mtcp_listen(b, lfd, 4);
+ * const fd = mtcp_socket(a, AF_INET, SOCK_STREAM, 0);
+ * mtcp_setsock_nonblock(a, fd);
+ * mtcp_connect(a, fd, { family: AF_INET, addr: parseIpv4Address("10.0.0.2")!, port: 80 });
+ * const ep = mtcp_epoll_create(a, 4);
+ * mtcp_epoll_ctl(a, ep, MTCP_EPOLL_CTL_ADD, fd, { events: MTCP_EPOLLOUT, data: fd });
+ * await mtcp_epoll_wait(a, ep, [], 4, 1000); // writable: connected
+ * const s = mtcp_accept(b, lfd);
+ * const source: ReadinessSource = a;
+ * assert.ok(source.readiness(a.slotOf(fd)) & MTCP_EPOLLOUT);
+ * assert.equal(source.readiness(a.slotOf(fd)) & MTCP_EPOLLIN, 0);
+ * mtcp_destroy();
+ * ```
+ */
 export interface ReadinessSource {
   /** Current event bits of the socket in `slot`. */
   readiness(slot: number): number;
@@ -42,7 +69,23 @@ export interface ReadinessSource {
 const ALWAYS = MTCP_EPOLLERR | MTCP_EPOLLHUP;
 const FLAG_BITS = (MTCP_EPOLLET | MTCP_EPOLLONESHOT) >>> 0;
 
-/** One epoll instance. */
+/**
+ * One epoll instance.
+ *
+ * @example An epoll instance's registrations
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { AF_INET, Epoll, MTCP_EPOLLIN, MTCP_EPOLL_CTL_ADD, MemoryNetwork, SOCK_STREAM, mtcp_create_context, mtcp_destroy, mtcp_epoll_create, mtcp_epoll_ctl, mtcp_init, mtcp_socket } from "../../mod.ts";
+ * mtcp_init({ num_cores: 1 });
+ * const ctx = mtcp_create_context(0, { network: new MemoryNetwork(), address: "10.0.0.1/24" })!;
+ * const fd = mtcp_socket(ctx, AF_INET, SOCK_STREAM, 0);
+ * const ep = mtcp_epoll_create(ctx, 4);
+ * mtcp_epoll_ctl(ctx, ep, MTCP_EPOLL_CTL_ADD, fd, { events: MTCP_EPOLLIN, data: 42 });
+ * const epoll: Epoll = ctx.epoll(ctx.slotOf(ep))!;
+ * assert.equal(epoll.registrations.size, 1);
+ * mtcp_destroy();
+ * ```
+ */
 export class Epoll {
   /** Registrations by socket slot. */
   readonly registrations = new Map<number, EpollRegistration>();

@@ -15,7 +15,20 @@ import type { Network, Pollable } from "../phy/network.ts";
 import { type PcapSink, PcapWriter } from "../phy/pcap_writer.ts";
 import { type TraceFn, Tracer } from "../phy/tracer.ts";
 
-/** Options for {@linkcode attachHost}. */
+/**
+ * Options for {@linkcode attachHost}.
+ *
+ * @example The options a context's attachment shares with a host
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type HostOptions, MemoryNetwork, mtcp_create_context, mtcp_destroy, mtcp_init } from "../../mod.ts";
+ * const options: Omit<HostOptions, "name"> = { address: "10.0.0.7/24", mac: 0x02_00_00_00_00_07 };
+ * mtcp_init({ num_cores: 1 });
+ * const ctx = mtcp_create_context(0, { network: new MemoryNetwork(), ...options })!;
+ * assert.equal(ctx.iface.mac, 0x02_00_00_00_00_07);
+ * mtcp_destroy();
+ * ```
+ */
 export interface HostOptions {
   /** Host name (the port name on the network). */
   name: string;

@@ -32,7 +32,25 @@ import {
   type TcpListener,
 } from "../api/deno_net.ts";
 
-/** Options of {@linkcode serveHttp}. */
+/**
+ * Options of {@linkcode serveHttp}.
+ *
+ * @example onListen and an AbortSignal that stops the server
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { MemoryNetwork, type ServeHttpOptions, createStack, serveHttp } from "../../mod.ts";
+ * const network = new MemoryNetwork({ clock: "system" });
+ * await using server = createStack({ network, address: "10.0.0.1/24" });
+ * await using client = createStack({ network, address: "10.0.0.2/24" });
+ * const stop = new AbortController();
+ * let listening = "";
+ * const options: ServeHttpOptions = { port: 8000, signal: stop.signal, onListen: (a) => listening = `${a.hostname}:${a.port}` };
+ * const http = serveHttp(server, options, () => new Response("ok"));
+ * assert.equal(listening, "0.0.0.0:8000");
+ * stop.abort();
+ * await http.finished;
+ * ```
+ */
 export interface ServeHttpOptions {
   /** Port to listen on. */
   port: number;
@@ -46,16 +64,63 @@ export interface ServeHttpOptions {
   onError?: (error: unknown) => Response | Promise<Response>;
 }
 
-/** What the handler gets besides the request. */
+/**
+ * What the handler gets besides the request.
+ *
+ * @example The client's address, beside the request
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { MemoryNetwork, type ServeHttpInfo, createStack, serveHttp } from "../../mod.ts";
+ * const network = new MemoryNetwork({ clock: "system" });
+ * await using server = createStack({ network, address: "10.0.0.1/24" });
+ * await using client = createStack({ network, address: "10.0.0.2/24" });
+ * await using _server = serveHttp(server, { port: 80 }, (_req, info: ServeHttpInfo) => new Response(info.remoteAddr.hostname));
+ * const conn = await client.connect({ hostname: "10.0.0.1", port: 80 });
+ * await conn.write(new TextEncoder().encode("GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n"));
+ * assert.match(await new Response(conn.readable).text(), /10\.0\.0\.2$/);
+ * ```
+ */
 export interface ServeHttpInfo {
   /** The client's address. */
   remoteAddr: NetAddr;
 }
 
-/** A handler, as for `Deno.serve`. */
+/**
+ * A handler, as for `Deno.serve`.
+ *
+ * @example A handler that may be async
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type HttpHandler, MemoryNetwork, createStack, serveHttp } from "../../mod.ts";
+ * const network = new MemoryNetwork({ clock: "system" });
+ * await using server = createStack({ network, address: "10.0.0.1/24" });
+ * await using client = createStack({ network, address: "10.0.0.2/24" });
+ * const handler: HttpHandler = async (req) => new Response((await req.text()).toUpperCase());
+ * await using _server = serveHttp(server, { port: 80 }, handler);
+ * const conn = await client.connect({ hostname: "10.0.0.1", port: 80 });
+ * await conn.write(new TextEncoder().encode("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nConnection: close\r\n\r\nabc"));
+ * assert.match(await new Response(conn.readable).text(), /ABC$/);
+ * ```
+ */
 export type HttpHandler = (request: Request, info: ServeHttpInfo) => Response | Promise<Response>;
 
-/** A running server, shaped like `Deno.HttpServer`. */
+/**
+ * A running server, shaped like `Deno.HttpServer`.
+ *
+ * @example Shutting a server down ends `finished`
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type HttpServer, MemoryNetwork, SocketError, createStack, serveHttp } from "../../mod.ts";
+ * const network = new MemoryNetwork({ clock: "system" });
+ * await using server = createStack({ network, address: "10.0.0.1/24" });
+ * await using client = createStack({ network, address: "10.0.0.2/24" });
+ * const http: HttpServer = serveHttp(server, { port: 80 }, () => new Response("ok"));
+ * assert.equal(http.addr.port, 80);
+ * await http.shutdown();
+ * await http.finished;
+ * await assert.rejects(client.connect({ hostname: "10.0.0.1", port: 80 }), SocketError);
+ * ```
+ */
 export interface HttpServer extends AsyncDisposable {
   /** Where it listens. */
   readonly addr: NetAddr;
@@ -419,6 +484,19 @@ async function handleConnection(
 /**
  * Serves `handler` on `stack` at `options.port`. Throws {@linkcode SocketError}
  * EADDRINUSE when the port is taken.
+ *
+ * @example A Deno.serve-style handler on the user-space stack
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { MemoryNetwork, createStack, serveHttp } from "../../mod.ts";
+ * const network = new MemoryNetwork({ clock: "system" });
+ * await using server = createStack({ network, address: "10.0.0.1/24" });
+ * await using client = createStack({ network, address: "10.0.0.2/24" });
+ * await using _server = serveHttp(server, { port: 8080 }, (req) => new Response(`hi ${new URL(req.url).pathname}`));
+ * const conn = await client.connect({ hostname: "10.0.0.1", port: 8080 });
+ * await conn.write(new TextEncoder().encode("GET /x HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n"));
+ * assert.match(await new Response(conn.readable).text(), /^HTTP\/1\.1 200 OK[\s\S]*hi \/x$/);
+ * ```
  */
 export function serveHttp(
   stack: NetStack,

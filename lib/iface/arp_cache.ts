@@ -11,7 +11,18 @@
 
 import { FramePool } from "../storage/frame_pool.ts";
 
-/** ARP tuning. */
+/**
+ * ARP tuning.
+ *
+ * @example Tuning: how long an answer stays reachable
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { ArpCache, type ArpConfig } from "../../mod.ts";
+ * const cache = new ArpCache({ reachableMs: 5000 }, 1514);
+ * const config: ArpConfig = cache.config;
+ * assert.equal(config.reachableMs, 5000);
+ * ```
+ */
 export interface ArpConfig {
   /** How long a reply keeps an entry REACHABLE (default 60 000 ms). */
   reachableMs: number;
@@ -37,10 +48,49 @@ export const ARP_DEFAULTS: Readonly<ArpConfig> = {
   pendingFrames: 256,
 };
 
-/** State of an entry. */
+/**
+ * State of an entry.
+ *
+ * @example A static entry never ages
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { ArpCache, type ArpState } from "../../mod.ts";
+ * const cache = new ArpCache({}, 1514);
+ * cache.addStatic(1, 2);
+ * const state: ArpState = cache.get(1)!.state;
+ * assert.equal(state, "STATIC");
+ * ```
+ */
 export type ArpState = "INCOMPLETE" | "REACHABLE" | "STALE" | "STATIC";
 
-/** One cache entry. */
+/**
+ * One cache entry.
+ *
+ * @example The entry a context learned for its peer
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { AF_INET, type ArpEntry, INADDR_ANY, MTCP_EPOLLOUT, MTCP_EPOLL_CTL_ADD, MemoryNetwork, SOCK_STREAM, mtcp_accept, mtcp_bind, mtcp_connect, mtcp_create_context, mtcp_destroy, mtcp_epoll_create, mtcp_epoll_ctl, mtcp_epoll_wait, mtcp_init, mtcp_listen, mtcp_setsock_nonblock, mtcp_socket, parseIpv4Address } from "../../mod.ts";
+ * // A client context `a` connected to a server context `b`: fd on a, s on b.
+ * mtcp_init({ num_cores: 2 });
+ * const network = new MemoryNetwork();
+ * const a = mtcp_create_context(0, { network, address: "10.0.0.1/24" })!;
+ * const b = mtcp_create_context(1, { network, address: "10.0.0.2/24" })!;
+ * const lfd = mtcp_socket(b, AF_INET, SOCK_STREAM, 0);
+ * mtcp_bind(b, lfd, { family: AF_INET, addr: INADDR_ANY, port: 80 });
+ * mtcp_listen(b, lfd, 4);
+ * const fd = mtcp_socket(a, AF_INET, SOCK_STREAM, 0);
+ * mtcp_setsock_nonblock(a, fd);
+ * mtcp_connect(a, fd, { family: AF_INET, addr: parseIpv4Address("10.0.0.2")!, port: 80 });
+ * const ep = mtcp_epoll_create(a, 4);
+ * mtcp_epoll_ctl(a, ep, MTCP_EPOLL_CTL_ADD, fd, { events: MTCP_EPOLLOUT, data: fd });
+ * await mtcp_epoll_wait(a, ep, [], 4, 1000); // writable: connected
+ * const s = mtcp_accept(b, lfd);
+ * const entry: ArpEntry = a.iface.arp.get(parseIpv4Address("10.0.0.2")!)!;
+ * assert.equal(entry.state, "REACHABLE");
+ * assert.equal(entry.mac, b.iface.mac);
+ * mtcp_destroy();
+ * ```
+ */
 export interface ArpEntry {
   /** The IPv4 address. */
   ip: number;
@@ -58,10 +108,34 @@ export interface ArpEntry {
   pending: number[];
 }
 
-/** What the caller should do after {@linkcode ArpCache.resolve}. */
+/**
+ * What the caller should do after {@linkcode ArpCache.resolve}.
+ *
+ * @example An unknown neighbour: send a request, and queue the frame
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type ArpAction, ArpCache, parseIpv4Address } from "../../mod.ts";
+ * const cache = new ArpCache({}, 1514);
+ * const action: ArpAction = cache.resolve(0, parseIpv4Address("10.0.0.9")!);
+ * assert.equal(action, "request");
+ * ```
+ */
 export type ArpAction = "send" | "probe" | "queue" | "request";
 
-/** The cache and its pending-frame pool. */
+/**
+ * The cache and its pending-frame pool.
+ *
+ * @example Static entries and resolution
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { ArpCache, parseIpv4Address } from "../../mod.ts";
+ * const cache = new ArpCache({}, 1514);
+ * const ip = parseIpv4Address("10.0.0.9")!;
+ * cache.addStatic(ip, 0x02_00_00_00_00_09);
+ * assert.equal(cache.resolve(0, ip), "send");
+ * assert.equal(cache.get(ip)?.mac, 0x02_00_00_00_00_09);
+ * ```
+ */
 export class ArpCache {
   /** Configuration in force. */
   readonly config: ArpConfig;

@@ -18,7 +18,28 @@
  */
 export const RX_CHECKSUM_TRUSTED = 1;
 
-/** Receives frames lent by a device. */
+/**
+ * Receives frames lent by a device.
+ *
+ * @example Receiving frames from a memory port without an interface
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type FrameSink, MemoryNetwork } from "../../mod.ts";
+ * const network = new MemoryNetwork();
+ * const a = network.attach({ name: "a" });
+ * const b = network.attach({ name: "b" });
+ * const now = network.clock.now();
+ * const slot = a.txAcquire(now, 60)!;
+ * slot.bytes.fill(0xff, slot.offset, slot.offset + 6); // to the broadcast MAC
+ * a.txCommit(now, 60);
+ * a.flush(now);
+ * network.runFor(1);
+ * const lengths: number[] = [];
+ * const sink: FrameSink = { receiveFrame: (_now, _bytes, _offset, length) => lengths.push(length) };
+ * b.receive(network.clock.now(), sink, 16);
+ * assert.deepEqual(lengths, [60]);
+ * ```
+ */
 export interface FrameSink {
   /**
    * One frame, received at `now`: valid only until this call returns.
@@ -34,7 +55,22 @@ export interface FrameSink {
   ): void;
 }
 
-/** Where to build one outgoing frame: `bytes[offset, offset + length)`. */
+/**
+ * Where to build one outgoing frame: `bytes[offset, offset + length)`.
+ *
+ * @example Building a frame in place in a device's transmit slot
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { MemoryNetwork, type TxSlot } from "../../mod.ts";
+ * const network = new MemoryNetwork();
+ * const port = network.attach({ name: "p" });
+ * const slot: TxSlot = port.txAcquire(network.clock.now(), 64)!;
+ * slot.bytes.fill(0, slot.offset, slot.offset + 64); // write the frame here
+ * port.txCommit(network.clock.now(), 64);
+ * port.flush(network.clock.now());
+ * assert.equal(port.stats.txFrames, 1);
+ * ```
+ */
 export interface TxSlot {
   /** Memory to write the frame into. */
   bytes: Uint8Array;
@@ -42,7 +78,34 @@ export interface TxSlot {
   offset: number;
 }
 
-/** Counters every device keeps. */
+/**
+ * Counters every device keeps.
+ *
+ * @example Frames and bytes a device carried
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { AF_INET, type DeviceStats, INADDR_ANY, MTCP_EPOLLOUT, MTCP_EPOLL_CTL_ADD, MemoryNetwork, SOCK_STREAM, mtcp_accept, mtcp_bind, mtcp_connect, mtcp_create_context, mtcp_destroy, mtcp_epoll_create, mtcp_epoll_ctl, mtcp_epoll_wait, mtcp_init, mtcp_listen, mtcp_setsock_nonblock, mtcp_socket, parseIpv4Address } from "../../mod.ts";
+ * // A client context `a` connected to a server context `b`: fd on a, s on b.
+ * mtcp_init({ num_cores: 2 });
+ * const network = new MemoryNetwork();
+ * const a = mtcp_create_context(0, { network, address: "10.0.0.1/24" })!;
+ * const b = mtcp_create_context(1, { network, address: "10.0.0.2/24" })!;
+ * const lfd = mtcp_socket(b, AF_INET, SOCK_STREAM, 0);
+ * mtcp_bind(b, lfd, { family: AF_INET, addr: INADDR_ANY, port: 80 });
+ * mtcp_listen(b, lfd, 4);
+ * const fd = mtcp_socket(a, AF_INET, SOCK_STREAM, 0);
+ * mtcp_setsock_nonblock(a, fd);
+ * mtcp_connect(a, fd, { family: AF_INET, addr: parseIpv4Address("10.0.0.2")!, port: 80 });
+ * const ep = mtcp_epoll_create(a, 4);
+ * mtcp_epoll_ctl(a, ep, MTCP_EPOLL_CTL_ADD, fd, { events: MTCP_EPOLLOUT, data: fd });
+ * await mtcp_epoll_wait(a, ep, [], 4, 1000); // writable: connected
+ * const s = mtcp_accept(b, lfd);
+ * const stats: DeviceStats = b.iface.device.stats;
+ * assert.ok(stats.rxFrames >= 3 && stats.txFrames >= 2);
+ * assert.equal(stats.rxDropped, 0);
+ * mtcp_destroy();
+ * ```
+ */
 export interface DeviceStats {
   /** Frames received and lent to a sink. */
   rxFrames: number;
@@ -63,7 +126,21 @@ export function deviceStats(): DeviceStats {
   return { rxFrames: 0, rxBytes: 0, rxDropped: 0, txFrames: 0, txBytes: 0, txDropped: 0 };
 }
 
-/** A packet device: a TAP, a ring, a memory link, or middleware around one. */
+/**
+ * A packet device: a TAP, a ring, a memory link, or middleware around one.
+ *
+ * @example The device under a context's interface
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type Device, MemoryNetwork, mtcp_create_context, mtcp_destroy, mtcp_init } from "../../mod.ts";
+ * mtcp_init({ num_cores: 1 });
+ * const ctx = mtcp_create_context(0, { network: new MemoryNetwork(), address: "10.0.0.1/24" })!;
+ * const device: Device = ctx.iface.device;
+ * assert.equal(device.mtu, 1500);
+ * assert.equal(typeof device.name, "string");
+ * mtcp_destroy();
+ * ```
+ */
 export interface Device {
   /** A name for messages, like `memory:a` or `tap:mtcp0`. */
   readonly name: string;

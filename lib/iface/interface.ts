@@ -55,7 +55,19 @@ import { type Device, type FrameSink, RX_CHECKSUM_TRUSTED, type TxSlot } from ".
 import { type PartialDatagram, Reassembler, type ReassemblyConfig } from "./reassembly.ts";
 import { type DropReason, InterfaceStats } from "./stats.ts";
 
-/** Configuration of an {@linkcode Interface}. */
+/**
+ * Configuration of an {@linkcode Interface}.
+ *
+ * @example An interface of its own on a memory port
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Interface, type InterfaceConfig, MemoryNetwork, formatIpv4, parseIpv4Address } from "../../mod.ts";
+ * const network = new MemoryNetwork();
+ * const config: InterfaceConfig = { mac: 0x02_00_00_00_00_01, address: parseIpv4Address("10.1.0.1")!, prefixLength: 16 };
+ * const iface = new Interface(network.attach({ name: "h" }), config);
+ * assert.equal(formatIpv4(iface.broadcast), "10.1.255.255");
+ * ```
+ */
 export interface InterfaceConfig {
   /** Our MAC address. */
   mac: number;
@@ -89,7 +101,31 @@ export interface InterfaceConfig {
   reassembly?: Partial<ReassemblyConfig>;
 }
 
-/** The transport above the interface (the TCP demux of lib/tcp, later). */
+/**
+ * The transport above the interface (the TCP demux of lib/tcp, later).
+ *
+ * @example Seeing the SYNs that reach a bare interface
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { AF_INET, Interface, MemoryNetwork, SOCK_STREAM, type TcpHandler, mtcp_connect, mtcp_create_context, mtcp_destroy, mtcp_init, mtcp_socket, parseIpv4Address } from "../../mod.ts";
+ * mtcp_init({ num_cores: 1 });
+ * const network = new MemoryNetwork();
+ * const bare = new Interface(network.attach({ name: "bare" }), {
+ *   mac: 0x02_00_00_00_00_02,
+ *   address: parseIpv4Address("10.0.0.2")!,
+ *   prefixLength: 24,
+ * });
+ * network.add(bare);
+ * const ports: number[] = [];
+ * const handler: TcpHandler = { segmentArrived: (_now, _src, _dst, seg) => (ports.push(seg.dstPort), true) };
+ * bare.tcp = handler;
+ * const ctx = mtcp_create_context(0, { network, address: "10.0.0.1/24" })!;
+ * mtcp_connect(ctx, mtcp_socket(ctx, AF_INET, SOCK_STREAM, 0), { family: AF_INET, addr: parseIpv4Address("10.0.0.2")!, port: 443 });
+ * network.runUntil(() => ports.length > 0, { timeoutMs: 1000 });
+ * assert.equal(ports[0], 443);
+ * mtcp_destroy();
+ * ```
+ */
 export interface TcpHandler {
   /**
    * A valid segment addressed to us. Return true if a socket took it; false
@@ -104,7 +140,26 @@ export interface TcpHandler {
   ): boolean;
 }
 
-/** Called for each echo reply addressed to us. */
+/**
+ * Called for each echo reply addressed to us.
+ *
+ * @example Ping from a context's interface
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type EchoReplyFn, MemoryNetwork, mtcp_create_context, mtcp_destroy, mtcp_init, parseIpv4Address } from "../../mod.ts";
+ * mtcp_init({ num_cores: 2 });
+ * const network = new MemoryNetwork({ latencyMs: 1 });
+ * const a = mtcp_create_context(0, { network, address: "10.0.0.1/24" })!;
+ * mtcp_create_context(1, { network, address: "10.0.0.2/24" });
+ * const replies: number[] = [];
+ * const onReply: EchoReplyFn = (_now, _src, _ident, seq) => replies.push(seq);
+ * a.iface.onEchoReply = onReply;
+ * a.iface.ping(a.now(), parseIpv4Address("10.0.0.2")!, 7, 1, 56);
+ * network.runUntil(() => replies.length > 0, { timeoutMs: 1000 });
+ * assert.deepEqual(replies, [1]);
+ * mtcp_destroy();
+ * ```
+ */
 export type EchoReplyFn = (
   now: number,
   src: number,
@@ -151,7 +206,22 @@ const BROADCAST_NEIGHBOUR: ArpEntry = {
   pending: [],
 };
 
-/** An IPv4-over-Ethernet interface on one device. */
+/**
+ * An IPv4-over-Ethernet interface on one device.
+ *
+ * @example A context's interface: addresses, MTU, and what it dropped
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { MemoryNetwork, formatIpv4, mtcp_create_context, mtcp_destroy, mtcp_init } from "../../mod.ts";
+ * mtcp_init({ num_cores: 1 });
+ * const ctx = mtcp_create_context(0, { network: new MemoryNetwork(), address: "10.0.0.1/24" })!;
+ * assert.equal(formatIpv4(ctx.iface.address), "10.0.0.1");
+ * assert.equal(ctx.iface.prefixLength, 24);
+ * assert.equal(formatIpv4(ctx.iface.broadcast), "10.0.0.255");
+ * assert.equal(ctx.iface.stats.totalDrops, 0);
+ * mtcp_destroy();
+ * ```
+ */
 export class Interface implements FrameSink {
   /** The device frames go through. */
   readonly device: Device;

@@ -13,7 +13,18 @@
 
 import { IPV4_MAX_DATAGRAM, type Ipv4Packet } from "../wire/ipv4.ts";
 
-/** Reassembly limits. */
+/**
+ * Reassembly limits.
+ *
+ * @example Limits, partly given: the rest are defaults
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Reassembler, type ReassemblyConfig } from "../../mod.ts";
+ * const config: ReassemblyConfig = new Reassembler({ maxDatagrams: 16 }).config;
+ * assert.equal(config.maxDatagrams, 16);
+ * assert.ok(config.timeoutMs > 0 && config.maxBytes > 0);
+ * ```
+ */
 export interface ReassemblyConfig {
   /** Time a datagram may take to complete (default 30 000 ms, as Linux's ipfrag_time). */
   timeoutMs: number;
@@ -33,7 +44,19 @@ export const REASSEMBLY_DEFAULTS: Readonly<ReassemblyConfig> = {
   maxHoles: 32,
 };
 
-/** What became of a fragment. */
+/**
+ * What became of a fragment.
+ *
+ * @example A first fragment alone leaves the datagram incomplete
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type FragmentOutcome, Ipv4Packet, Reassembler } from "../../mod.ts";
+ * // 20 bytes of header (more fragments set) and 8 of payload
+ * const bytes = new Uint8Array([0x45, 0, 0, 28, 0x12, 0x34, 0x20, 0, 64, 1, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2, 1, 2, 3, 4, 5, 6, 7, 8]);
+ * const outcome: FragmentOutcome = new Reassembler({}).add(0, new Ipv4Packet().wrap(bytes, 0, 28));
+ * assert.equal(outcome, "incomplete");
+ * ```
+ */
 export type FragmentOutcome =
   | "incomplete"
   | "complete"
@@ -43,7 +66,21 @@ export type FragmentOutcome =
   | "fragTooManyHoles"
   | "ipBadFragment";
 
-/** A datagram in reassembly. */
+/**
+ * A datagram in reassembly.
+ *
+ * @example An incomplete datagram expires after the timeout
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Ipv4Packet, type PartialDatagram, Reassembler } from "../../mod.ts";
+ * const bytes = new Uint8Array([0x45, 0, 0, 28, 0x12, 0x34, 0x20, 0, 64, 1, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2, 1, 2, 3, 4, 5, 6, 7, 8]);
+ * const reassembler = new Reassembler({ timeoutMs: 1000 });
+ * reassembler.add(0, new Ipv4Packet().wrap(bytes, 0, 28));
+ * const expired: PartialDatagram[] = [];
+ * assert.equal(reassembler.expire(2000, expired), 1);
+ * assert.equal(expired[0]!.startedAt, 0);
+ * ```
+ */
 export interface PartialDatagram {
   /** Map key. */
   key: string;
@@ -61,7 +98,26 @@ export interface PartialDatagram {
   firstPayload: Uint8Array | undefined;
 }
 
-/** Reassembles IPv4 datagrams. */
+/**
+ * Reassembles IPv4 datagrams.
+ *
+ * @example A ping too big for the MTU is fragmented, and reassembled on the other side
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { MemoryNetwork, mtcp_create_context, mtcp_destroy, mtcp_init, parseIpv4Address } from "../../mod.ts";
+ * mtcp_init({ num_cores: 2 });
+ * const network = new MemoryNetwork();
+ * const a = mtcp_create_context(0, { network, address: "10.0.0.1/24" })!;
+ * const b = mtcp_create_context(1, { network, address: "10.0.0.2/24" })!;
+ * let replied = false;
+ * a.iface.onEchoReply = () => replied = true;
+ * a.iface.ping(a.now(), parseIpv4Address("10.0.0.2")!, 1, 1, 4000);
+ * network.runUntil(() => replied, { timeoutMs: 1000 });
+ * assert.equal(b.iface.stats.reassembled, 1);
+ * assert.equal(b.iface.reassembler.pending, 0);
+ * mtcp_destroy();
+ * ```
+ */
 export class Reassembler {
   /** Limits in force. */
   readonly config: ReassemblyConfig;

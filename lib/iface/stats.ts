@@ -6,7 +6,18 @@
  * @module
  */
 
-/** Every reason the interface drops a frame, in the order they are checked. */
+/**
+ * Every reason the interface drops a frame, in the order they are checked.
+ *
+ * @example Every drop reason, for a report
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { DROP_REASONS, InterfaceStats } from "../../mod.ts";
+ * assert.ok(DROP_REASONS.includes("ethNotForUs"));
+ * const stats = new InterfaceStats();
+ * assert.deepEqual(Object.keys(stats.drops), [...DROP_REASONS]);
+ * ```
+ */
 export const DROP_REASONS = [
   "ethTruncated",
   "ethStackedVlan",
@@ -53,10 +64,53 @@ export const DROP_REASONS = [
   "txTooBig",
 ] as const;
 
-/** One drop reason. */
+/**
+ * One drop reason.
+ *
+ * @example A frame too short for Ethernet, counted by its reason
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type DropReason, MemoryDevice, MemoryNetwork, mtcp_create_context, mtcp_destroy, mtcp_init } from "../../mod.ts";
+ * mtcp_init({ num_cores: 1 });
+ * const ctx = mtcp_create_context(0, { network: new MemoryNetwork(), address: "10.0.0.1/24" })!;
+ * const device = ctx.iface.device as MemoryDevice;
+ * const reason: DropReason = "ethTruncated";
+ * ctx.iface.receiveFrame(ctx.now(), new Uint8Array(10), 0, 10, 0);
+ * assert.equal(ctx.iface.stats.drops[reason], 1);
+ * assert.equal(device.stats.rxFrames, 0); // it came from us, not the device
+ * mtcp_destroy();
+ * ```
+ */
 export type DropReason = typeof DROP_REASONS[number];
 
-/** Traffic counters of one direction. */
+/**
+ * Traffic counters of one direction.
+ *
+ * @example Frames of each protocol sent
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { AF_INET, INADDR_ANY, MTCP_EPOLLOUT, MTCP_EPOLL_CTL_ADD, MemoryNetwork, SOCK_STREAM, type TrafficCounters, mtcp_accept, mtcp_bind, mtcp_connect, mtcp_create_context, mtcp_destroy, mtcp_epoll_create, mtcp_epoll_ctl, mtcp_epoll_wait, mtcp_init, mtcp_listen, mtcp_setsock_nonblock, mtcp_socket, parseIpv4Address } from "../../mod.ts";
+ * // A client context `a` connected to a server context `b`: fd on a, s on b.
+ * mtcp_init({ num_cores: 2 });
+ * const network = new MemoryNetwork();
+ * const a = mtcp_create_context(0, { network, address: "10.0.0.1/24" })!;
+ * const b = mtcp_create_context(1, { network, address: "10.0.0.2/24" })!;
+ * const lfd = mtcp_socket(b, AF_INET, SOCK_STREAM, 0);
+ * mtcp_bind(b, lfd, { family: AF_INET, addr: INADDR_ANY, port: 80 });
+ * mtcp_listen(b, lfd, 4);
+ * const fd = mtcp_socket(a, AF_INET, SOCK_STREAM, 0);
+ * mtcp_setsock_nonblock(a, fd);
+ * mtcp_connect(a, fd, { family: AF_INET, addr: parseIpv4Address("10.0.0.2")!, port: 80 });
+ * const ep = mtcp_epoll_create(a, 4);
+ * mtcp_epoll_ctl(a, ep, MTCP_EPOLL_CTL_ADD, fd, { events: MTCP_EPOLLOUT, data: fd });
+ * await mtcp_epoll_wait(a, ep, [], 4, 1000); // writable: connected
+ * const s = mtcp_accept(b, lfd);
+ * const tx: TrafficCounters = a.iface.stats.tx;
+ * assert.ok(tx.arp >= 1); // the request (and any answer to the peer's)
+ * assert.ok(tx.tcp >= 2); // SYN and ACK
+ * mtcp_destroy();
+ * ```
+ */
 export interface TrafficCounters {
   /** Ethernet frames. */
   frames: number;
@@ -78,7 +132,19 @@ function traffic(): TrafficCounters {
   return { frames: 0, bytes: 0, arp: 0, ipv4: 0, fragments: 0, icmp: 0, tcp: 0 };
 }
 
-/** All counters of an interface. */
+/**
+ * All counters of an interface.
+ *
+ * @example Counting a drop
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { InterfaceStats } from "../../mod.ts";
+ * const stats = new InterfaceStats();
+ * stats.drops.ethTruncated++;
+ * assert.equal(stats.totalDrops, 1);
+ * assert.deepEqual(stats.nonZeroDrops(), { ethTruncated: 1 });
+ * ```
+ */
 export class InterfaceStats {
   /** Received traffic. */
   readonly rx: TrafficCounters = traffic();

@@ -5,7 +5,19 @@
  * @module
  */
 
-/** Something that tells the time in milliseconds. */
+/**
+ * Something that tells the time in milliseconds.
+ *
+ * @example The memory network's clock: virtual unless asked for the system's
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type Clock, MemoryNetwork } from "../../mod.ts";
+ * assert.equal(new MemoryNetwork().clock.virtual, true);
+ * const real: Clock = new MemoryNetwork({ clock: "system" }).clock;
+ * assert.equal(real.virtual, false);
+ * assert.ok(Math.abs(real.now() - Date.now()) < 1000);
+ * ```
+ */
 export interface Clock {
   /** The current time. */
   now(): number;

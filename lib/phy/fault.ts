@@ -13,7 +13,26 @@ import { ETHERNET_HEADER_LEN } from "../wire/ethernet.ts";
 import { completeTcpChecksum } from "../wire/tcp.ts";
 import { DeviceWrapper } from "./device_wrapper.ts";
 
-/** What to do to frames in one direction. Probabilities are 0 to 1. */
+/**
+ * What to do to frames in one direction. Probabilities are 0 to 1.
+ *
+ * @example Duplicating every received frame: the duplicates are counted, the data is not doubled
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { AF_INET, type Impairment, MemoryNetwork, SOCK_STREAM, mtcp_connect, mtcp_create_context, mtcp_destroy, mtcp_init, mtcp_setsock_nonblock, mtcp_socket, parseIpv4Address } from "../../mod.ts";
+ * mtcp_init({ num_cores: 2 });
+ * const network = new MemoryNetwork();
+ * const duplicate: Impairment = { duplicate: 1 };
+ * const a = mtcp_create_context(0, { network, address: "10.0.0.1/24", impair: { rx: duplicate } })!;
+ * mtcp_create_context(1, { network, address: "10.0.0.2/24" });
+ * const fd = mtcp_socket(a, AF_INET, SOCK_STREAM, 0);
+ * mtcp_setsock_nonblock(a, fd);
+ * mtcp_connect(a, fd, { family: AF_INET, addr: parseIpv4Address("10.0.0.2")!, port: 80 }); // refused
+ * network.runFor(100);
+ * assert.ok(a.iface.stats.rx.frames >= 4); // the ARP reply and the RST, twice each
+ * mtcp_destroy();
+ * ```
+ */
 export interface Impairment {
   /** Probability a frame is dropped. */
   loss?: number;
@@ -33,7 +52,26 @@ export interface Impairment {
   queueFrames?: number;
 }
 
-/** Options for a {@linkcode FaultInjector}. */
+/**
+ * Options for a {@linkcode FaultInjector}.
+ *
+ * @example A context whose sent frames are all lost: its SYN never arrives
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { AF_INET, type FaultInjectorOptions, MemoryNetwork, SOCK_STREAM, mtcp_connect, mtcp_create_context, mtcp_destroy, mtcp_init, mtcp_setsock_nonblock, mtcp_socket, parseIpv4Address } from "../../mod.ts";
+ * mtcp_init({ num_cores: 2 });
+ * const network = new MemoryNetwork();
+ * const impair: FaultInjectorOptions = { tx: { loss: 1 }, seed: 7 };
+ * const a = mtcp_create_context(0, { network, address: "10.0.0.1/24", impair })!;
+ * const b = mtcp_create_context(1, { network, address: "10.0.0.2/24" })!;
+ * const fd = mtcp_socket(a, AF_INET, SOCK_STREAM, 0);
+ * mtcp_setsock_nonblock(a, fd);
+ * mtcp_connect(a, fd, { family: AF_INET, addr: parseIpv4Address("10.0.0.2")!, port: 80 });
+ * network.runFor(100);
+ * assert.equal(b.iface.stats.rx.frames, 0);
+ * mtcp_destroy();
+ * ```
+ */
 export interface FaultInjectorOptions {
   /** Impairment of received frames. */
   rx?: Impairment;

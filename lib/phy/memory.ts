@@ -37,7 +37,20 @@ function maxFrame(mtu: number): number {
   return mtu + ETHERNET_HEADER_LEN + VLAN_TAG_LEN;
 }
 
-/** Options for one host's port on the network. */
+/**
+ * Options for one host's port on the network.
+ *
+ * @example A port with jumbo frames
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { MemoryNetwork, type MemoryPortOptions } from "../../mod.ts";
+ * const network = new MemoryNetwork();
+ * const options: MemoryPortOptions = { name: "jumbo", mtu: 9000 };
+ * const device = network.attach(options);
+ * assert.equal(device.mtu, 9000);
+ * device.close();
+ * ```
+ */
 export interface MemoryPortOptions {
   /** Port name, used in device names (`memory:NAME`). */
   name: string;
@@ -49,7 +62,34 @@ export interface MemoryPortOptions {
 
 export type { Pollable } from "./network.ts";
 
-/** One host's device on a {@linkcode MemoryNetwork}. */
+/**
+ * One host's device on a {@linkcode MemoryNetwork}.
+ *
+ * @example A port of the switch: its counters show what it carried
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { AF_INET, INADDR_ANY, MTCP_EPOLLOUT, MTCP_EPOLL_CTL_ADD, MemoryDevice, MemoryNetwork, SOCK_STREAM, mtcp_accept, mtcp_bind, mtcp_connect, mtcp_create_context, mtcp_destroy, mtcp_epoll_create, mtcp_epoll_ctl, mtcp_epoll_wait, mtcp_init, mtcp_listen, mtcp_setsock_nonblock, mtcp_socket, parseIpv4Address } from "../../mod.ts";
+ * // A client context `a` connected to a server context `b`: fd on a, s on b.
+ * mtcp_init({ num_cores: 2 });
+ * const network = new MemoryNetwork();
+ * const a = mtcp_create_context(0, { network, address: "10.0.0.1/24" })!;
+ * const b = mtcp_create_context(1, { network, address: "10.0.0.2/24" })!;
+ * const lfd = mtcp_socket(b, AF_INET, SOCK_STREAM, 0);
+ * mtcp_bind(b, lfd, { family: AF_INET, addr: INADDR_ANY, port: 80 });
+ * mtcp_listen(b, lfd, 4);
+ * const fd = mtcp_socket(a, AF_INET, SOCK_STREAM, 0);
+ * mtcp_setsock_nonblock(a, fd);
+ * mtcp_connect(a, fd, { family: AF_INET, addr: parseIpv4Address("10.0.0.2")!, port: 80 });
+ * const ep = mtcp_epoll_create(a, 4);
+ * mtcp_epoll_ctl(a, ep, MTCP_EPOLL_CTL_ADD, fd, { events: MTCP_EPOLLOUT, data: fd });
+ * await mtcp_epoll_wait(a, ep, [], 4, 1000); // writable: connected
+ * const s = mtcp_accept(b, lfd);
+ * const device = a.iface.device as MemoryDevice;
+ * assert.ok(device.stats.txFrames >= 2); // an ARP request, the SYN, the ACK
+ * assert.equal(device.mtu, 1500);
+ * mtcp_destroy();
+ * ```
+ */
 export class MemoryDevice implements Device {
   /** `memory:NAME`. */
   readonly name: string;
@@ -225,10 +265,34 @@ export interface MemoryNetworkOptions {
   latencyMs?: number;
 }
 
-/** Why a run stopped. */
+/**
+ * Why a run stopped.
+ *
+ * @example Why a run stopped
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { MemoryNetwork, type RunResult } from "../../mod.ts";
+ * const network = new MemoryNetwork();
+ * let polls = 0;
+ * network.add({ poll: () => (polls++, false), pollAt: (now) => now + 10 }); // wants a poll every 10 ms
+ * const result: RunResult = network.runUntil(() => polls >= 5, { timeoutMs: 1000 });
+ * assert.equal(result, "done");
+ * ```
+ */
 export type RunResult = "done" | "idle" | "timeout" | "steps";
 
-/** Options for {@linkcode MemoryNetwork.runUntil}. */
+/**
+ * Options for {@linkcode MemoryNetwork.runUntil}.
+ *
+ * @example Running the network until a condition, with a virtual-time limit
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { MemoryNetwork, type RunOptions } from "../../mod.ts";
+ * const network = new MemoryNetwork();
+ * const options: RunOptions = { timeoutMs: 5000 };
+ * assert.equal(network.runUntil(() => false, options), "idle"); // nothing to do, nothing pending
+ * ```
+ */
 export interface RunOptions {
   /** Stop when this much (virtual or real) time has passed (default 60 000 ms). */
   timeoutMs?: number;
@@ -236,7 +300,34 @@ export interface RunOptions {
   maxSteps?: number;
 }
 
-/** The segment: a learning switch between ports, and the scheduler. */
+/**
+ * The segment: a learning switch between ports, and the scheduler.
+ *
+ * @example Two contexts on one in-memory Ethernet, on a virtual clock
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { AF_INET, INADDR_ANY, MTCP_EPOLLOUT, MTCP_EPOLL_CTL_ADD, MemoryNetwork, SOCK_STREAM, mtcp_accept, mtcp_bind, mtcp_connect, mtcp_create_context, mtcp_destroy, mtcp_epoll_create, mtcp_epoll_ctl, mtcp_epoll_wait, mtcp_init, mtcp_listen, mtcp_setsock_nonblock, mtcp_socket, parseIpv4Address } from "../../mod.ts";
+ * // A client context `a` connected to a server context `b`: fd on a, s on b.
+ * mtcp_init({ num_cores: 2 });
+ * const network = new MemoryNetwork();
+ * const a = mtcp_create_context(0, { network, address: "10.0.0.1/24" })!;
+ * const b = mtcp_create_context(1, { network, address: "10.0.0.2/24" })!;
+ * const lfd = mtcp_socket(b, AF_INET, SOCK_STREAM, 0);
+ * mtcp_bind(b, lfd, { family: AF_INET, addr: INADDR_ANY, port: 80 });
+ * mtcp_listen(b, lfd, 4);
+ * const fd = mtcp_socket(a, AF_INET, SOCK_STREAM, 0);
+ * mtcp_setsock_nonblock(a, fd);
+ * mtcp_connect(a, fd, { family: AF_INET, addr: parseIpv4Address("10.0.0.2")!, port: 80 });
+ * const ep = mtcp_epoll_create(a, 4);
+ * mtcp_epoll_ctl(a, ep, MTCP_EPOLL_CTL_ADD, fd, { events: MTCP_EPOLLOUT, data: fd });
+ * await mtcp_epoll_wait(a, ep, [], 4, 1000); // writable: connected
+ * const s = mtcp_accept(b, lfd);
+ * assert.ok(network.clock.virtual);
+ * assert.ok(s >= 0);
+ * assert.equal(network.runFor(60_000), "idle"); // a virtual minute passes at once
+ * mtcp_destroy();
+ * ```
+ */
 export class MemoryNetwork implements Network {
   /** The clock every host on this network reads. */
   readonly clock: Clock;

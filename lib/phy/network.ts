@@ -11,7 +11,31 @@ import type { Device } from "../iface/device.ts";
 import type { Arena } from "../storage/arena.ts";
 import type { Clock } from "./clock.ts";
 
-/** Something the scheduler drives: an interface, a context, an application loop. */
+/**
+ * Something the scheduler drives: an interface, a context, an application loop.
+ *
+ * @example Anything the scheduler drives, on its own timer
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { MemoryNetwork, type Pollable } from "../../mod.ts";
+ * const network = new MemoryNetwork();
+ * const ticks: number[] = [];
+ * const start = network.clock.now();
+ * let next = start + 100;
+ * const ticker: Pollable = {
+ *   poll(now) {
+ *     if (now < next) return false;
+ *     ticks.push(now - start);
+ *     next += 100;
+ *     return true;
+ *   },
+ *   pollAt: () => next,
+ * };
+ * network.add(ticker);
+ * network.runFor(350);
+ * assert.deepEqual(ticks, [100, 200, 300]);
+ * ```
+ */
 export interface Pollable {
   /** Does whatever is due at `now`; true if it did anything. */
   poll(now: number): boolean;
@@ -19,7 +43,20 @@ export interface Pollable {
   pollAt(now: number): number;
 }
 
-/** A place hosts attach to, with the scheduler that drives them. */
+/**
+ * A place hosts attach to, with the scheduler that drives them.
+ *
+ * @example What a context attaches to: the memory network, or a ring device's network
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { MemoryNetwork, type Network, mtcp_create_context, mtcp_destroy, mtcp_init } from "../../mod.ts";
+ * const network: Network = new MemoryNetwork();
+ * mtcp_init({ num_cores: 1 });
+ * const ctx = mtcp_create_context(0, { network, address: "10.0.0.1/24" })!;
+ * assert.equal(ctx.network, network);
+ * mtcp_destroy();
+ * ```
+ */
 export interface Network {
   /** The clock every host reads. */
   readonly clock: Clock;

@@ -15,7 +15,27 @@ import {
 } from "../wire/pcap.ts";
 import { DeviceWrapper } from "./device_wrapper.ts";
 
-/** Where capture bytes go. */
+/**
+ * Where capture bytes go.
+ *
+ * @example Capturing a context's frames into memory, in pcap format
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { AF_INET, MemoryNetwork, type PcapSink, SOCK_STREAM, mtcp_connect, mtcp_create_context, mtcp_destroy, mtcp_init, mtcp_socket, parseIpv4Address } from "../../mod.ts";
+ * mtcp_init({ num_cores: 2 });
+ * const network = new MemoryNetwork();
+ * const chunks: Uint8Array[] = [];
+ * const pcap: PcapSink = { write: (b) => chunks.push(b.slice()), close: () => {} };
+ * const a = mtcp_create_context(0, { network, address: "10.0.0.1/24", pcap })!;
+ * mtcp_create_context(1, { network, address: "10.0.0.2/24" });
+ * mtcp_connect(a, mtcp_socket(a, AF_INET, SOCK_STREAM, 0), { family: AF_INET, addr: parseIpv4Address("10.0.0.2")!, port: 80 });
+ * network.runFor(100);
+ * const head = new DataView(chunks[0]!.buffer);
+ * assert.equal(head.getUint32(0, true), 0xa1b2c3d4); // the pcap magic
+ * assert.ok(chunks.length > 2);
+ * mtcp_destroy();
+ * ```
+ */
 export interface PcapSink {
   /** Takes bytes; they may be reused after the call returns. */
   write(bytes: Uint8Array): void;

@@ -37,7 +37,19 @@ import {
   ShimRing,
 } from "../../ffi/shim.ts";
 
-/** Options of {@linkcode RingDevice.open}. */
+/**
+ * Options of {@linkcode RingDevice.open}.
+ *
+ * @example Options for a TAP with offloads (opening it needs root)
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type RingDeviceOptions, type StackInit } from "../../mod.ts";
+ * const ring: RingDeviceOptions = { vnetHdr: true, tso: true, slots: 1024 };
+ * const init: StackInit = { address: "10.0.0.2/24", device: "tap:mtcp0", hostAddress: "10.0.0.1/24", ring };
+ * assert.equal(init.ring?.slots, 1024);
+ * // await using stack = createStack(init); // as root
+ * ```
+ */
 export interface RingDeviceOptions {
   /** TAP: the virtio header, with checksum offload from the kernel (default off). */
   vnetHdr?: boolean;

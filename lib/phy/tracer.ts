@@ -14,10 +14,46 @@ import { IP_PROTO_ICMP, IP_PROTO_TCP, Ipv4Packet } from "../wire/ipv4.ts";
 import { TCP_ACK, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN, TcpPacket } from "../wire/tcp.ts";
 import { DeviceWrapper } from "./device_wrapper.ts";
 
-/** Direction of a traced frame. */
+/**
+ * Direction of a traced frame.
+ *
+ * @example Counting frames each way
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { AF_INET, MemoryNetwork, SOCK_STREAM, type TraceDirection, mtcp_connect, mtcp_create_context, mtcp_destroy, mtcp_init, mtcp_socket, parseIpv4Address } from "../../mod.ts";
+ * mtcp_init({ num_cores: 2 });
+ * const network = new MemoryNetwork();
+ * const seen: Record<TraceDirection, number> = { rx: 0, tx: 0 };
+ * const a = mtcp_create_context(0, { network, address: "10.0.0.1/24", trace: (dir) => seen[dir]++ })!;
+ * mtcp_create_context(1, { network, address: "10.0.0.2/24" });
+ * mtcp_connect(a, mtcp_socket(a, AF_INET, SOCK_STREAM, 0), { family: AF_INET, addr: parseIpv4Address("10.0.0.2")!, port: 80 });
+ * network.runFor(100);
+ * assert.ok(seen.tx >= 2 && seen.rx >= 2); // ARP and SYN out, ARP reply and RST in
+ * mtcp_destroy();
+ * ```
+ */
 export type TraceDirection = "rx" | "tx";
 
-/** Called for each frame; the bytes are valid only during the call. */
+/**
+ * Called for each frame; the bytes are valid only during the call.
+ *
+ * @example Logging each frame's size; the bytes are only valid during the call
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { MemoryNetwork, type TraceFn, mtcp_create_context, mtcp_destroy, mtcp_init, parseIpv4Address } from "../../mod.ts";
+ * mtcp_init({ num_cores: 2 });
+ * const network = new MemoryNetwork();
+ * const sizes: string[] = [];
+ * const trace: TraceFn = (dir, _now, _bytes, _offset, length) => sizes.push(`${dir} ${length}`);
+ * const a = mtcp_create_context(0, { network, address: "10.0.0.1/24", trace })!;
+ * mtcp_create_context(1, { network, address: "10.0.0.2/24" });
+ * a.iface.ping(a.now(), parseIpv4Address("10.0.0.2")!, 1, 1, 56);
+ * network.runFor(100);
+ * assert.equal(sizes[0], "tx 42"); // the ARP request first
+ * assert.ok(sizes.includes("rx 98")); // 14 + 20 + 8 + 56: the echo reply
+ * mtcp_destroy();
+ * ```
+ */
 export type TraceFn = (
   direction: TraceDirection,
   now: number,

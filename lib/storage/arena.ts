@@ -11,7 +11,20 @@
  * @module
  */
 
-/** A region of memory for pools to allocate from. */
+/**
+ * A region of memory for pools to allocate from.
+ *
+ * @example Carving buffers out of one region
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Arena } from "../../mod.ts";
+ * const arena = new Arena(1 << 16);
+ * const a = arena.alloc(1000)!;
+ * assert.equal(a.length, 1000);
+ * assert.ok(arena.used >= 1000);
+ * assert.equal(arena.alloc(1 << 20), undefined); // too big: no throw
+ * ```
+ */
 export class Arena {
   readonly #buffer: ArrayBuffer;
   readonly #start: number;

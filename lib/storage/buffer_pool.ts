@@ -9,7 +9,21 @@
 
 import type { Arena } from "./arena.ts";
 
-/** Buffers of `size` bytes, at most `max` of them out at once. */
+/**
+ * Buffers of `size` bytes, at most `max` of them out at once.
+ *
+ * @example At most `max` buffers out at once
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { BufferPool } from "../../mod.ts";
+ * const pool = new BufferPool(4096, 2);
+ * const a = pool.acquire()!;
+ * pool.acquire();
+ * assert.equal(pool.acquire(), undefined);
+ * pool.release(a);
+ * assert.equal(pool.inUse, 1);
+ * ```
+ */
 export class BufferPool {
   /** Bytes per buffer. */
   readonly size: number;

@@ -13,7 +13,22 @@
 import type { Arena } from "./arena.ts";
 import { DueHeap } from "./due_heap.ts";
 
-/** A pool of `capacity` slots of `slotSize` bytes each. */
+/**
+ * A pool of `capacity` slots of `slotSize` bytes each.
+ *
+ * @example Frame slots by number
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { FramePool } from "../../mod.ts";
+ * const pool = new FramePool(8, 2048);
+ * const slot = pool.acquire();
+ * assert.ok(slot >= 0);
+ * pool.setLength(slot, 60);
+ * assert.equal(pool.lengthOf(slot), 60);
+ * assert.equal(pool.inUse, 1);
+ * pool.release(slot);
+ * ```
+ */
 export class FramePool {
   /** Slot memory: slot `i` starts at `i * slotSize`. */
   readonly bytes: Uint8Array;

@@ -13,7 +13,22 @@ export const INITIAL_RTO_MS = 1000;
 /** Clock granularity G in milliseconds. */
 export const CLOCK_GRANULARITY_MS = 1;
 
-/** The estimator of one connection. */
+/**
+ * The estimator of one connection.
+ *
+ * @example RFC 6298: the first sample, then a backoff
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { RttEstimator } from "../../mod.ts";
+ * const rtt = new RttEstimator(200, 120_000, 1000);
+ * assert.equal(rtt.rto, 1000);
+ * rtt.sample(100);
+ * assert.equal(rtt.srtt, 100);
+ * assert.equal(rtt.rto, 300); // srtt + 4 * rttvar, rttvar = 50
+ * rtt.backoff();
+ * assert.equal(rtt.rto, 600);
+ * ```
+ */
 export class RttEstimator {
   /** Smoothed RTT in ms; 0 before the first sample. */
   srtt = 0;

@@ -37,7 +37,22 @@ import {
 import { RttEstimator } from "./rtt_estimator.ts";
 import { isSynchronized, type TcpState } from "./state.ts";
 
-/** Tunables of a connection. Times are milliseconds. */
+/**
+ * Tunables of a connection. Times are milliseconds.
+ *
+ * @example The defaults a context gives new sockets
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { MemoryNetwork, type TcpConfig, mtcp_create_context, mtcp_destroy, mtcp_init } from "../../mod.ts";
+ * mtcp_init({ num_cores: 1 });
+ * const ctx = mtcp_create_context(0, { network: new MemoryNetwork(), address: "10.0.0.1/24" })!;
+ * const config: TcpConfig = ctx.tcpConfig;
+ * assert.equal(config.minRtoMs, 200);
+ * assert.equal(config.delayedAckMs, 40);
+ * assert.equal(config.congestion, "cubic");
+ * mtcp_destroy();
+ * ```
+ */
 export interface TcpConfig {
   /** MSS we advertise (MTU minus 40). */
   mss: number;
@@ -123,7 +138,37 @@ export const TCP_DEFAULTS: Readonly<TcpConfig> = {
   maxOooRanges: 8,
 };
 
-/** Why a connection ended, for SO_ERROR and read/write results. */
+/**
+ * Why a connection ended, for SO_ERROR and read/write results.
+ *
+ * @example A connection reset by its peer
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { AF_INET, INADDR_ANY, MTCP_EPOLLIN, MTCP_EPOLLOUT, MTCP_EPOLL_CTL_ADD, MTCP_EPOLL_CTL_MOD, MemoryNetwork, SOCK_STREAM, type TcpError, mtcp_abort, mtcp_accept, mtcp_bind, mtcp_connect, mtcp_create_context, mtcp_destroy, mtcp_epoll_create, mtcp_epoll_ctl, mtcp_epoll_wait, mtcp_init, mtcp_listen, mtcp_setsock_nonblock, mtcp_socket, parseIpv4Address } from "../../mod.ts";
+ * // A client context `a` connected to a server context `b`: fd on a, s on b.
+ * mtcp_init({ num_cores: 2 });
+ * const network = new MemoryNetwork();
+ * const a = mtcp_create_context(0, { network, address: "10.0.0.1/24" })!;
+ * const b = mtcp_create_context(1, { network, address: "10.0.0.2/24" })!;
+ * const lfd = mtcp_socket(b, AF_INET, SOCK_STREAM, 0);
+ * mtcp_bind(b, lfd, { family: AF_INET, addr: INADDR_ANY, port: 80 });
+ * mtcp_listen(b, lfd, 4);
+ * const fd = mtcp_socket(a, AF_INET, SOCK_STREAM, 0);
+ * mtcp_setsock_nonblock(a, fd);
+ * mtcp_connect(a, fd, { family: AF_INET, addr: parseIpv4Address("10.0.0.2")!, port: 80 });
+ * const ep = mtcp_epoll_create(a, 4);
+ * mtcp_epoll_ctl(a, ep, MTCP_EPOLL_CTL_ADD, fd, { events: MTCP_EPOLLOUT, data: fd });
+ * await mtcp_epoll_wait(a, ep, [], 4, 1000); // writable: connected
+ * const s = mtcp_accept(b, lfd);
+ * const sock = a.connection(a.slotOf(fd))!;
+ * mtcp_epoll_ctl(a, ep, MTCP_EPOLL_CTL_MOD, fd, { events: MTCP_EPOLLIN, data: fd });
+ * mtcp_abort(b, s);
+ * await mtcp_epoll_wait(a, ep, [], 4, 1000);
+ * const error: TcpError = sock.error;
+ * assert.equal(error, "reset");
+ * mtcp_destroy();
+ * ```
+ */
 export type TcpError = "none" | "reset" | "refused" | "timeout";
 
 /** Event bits a socket reports to its owner (the low bits are epoll's). */
@@ -141,13 +186,39 @@ export const TCP_EV_ESTABLISHED = 0x10000;
 /** The connection reached CLOSED and holds nothing more. */
 export const TCP_EV_CLOSED = 0x20000;
 
-/** Who hears about a socket's events and sends its segments. */
+/**
+ * Who hears about a socket's events and sends its segments.
+ *
+ * @example A context owns its sockets: it hears their events
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { MemoryNetwork, type TcpSocketOwner, mtcp_create_context, mtcp_destroy, mtcp_init } from "../../mod.ts";
+ * mtcp_init({ num_cores: 1 });
+ * const ctx = mtcp_create_context(0, { network: new MemoryNetwork(), address: "10.0.0.1/24" })!;
+ * const owner: TcpSocketOwner = ctx;
+ * assert.equal(typeof owner.socketEvent, "function");
+ * mtcp_destroy();
+ * ```
+ */
 export interface TcpSocketOwner {
   /** Something happened (`TCP_EV_*` bits). */
   socketEvent(socket: TcpSocket, events: number): void;
 }
 
-/** Sends segments built by {@linkcode TcpSocket.dispatch}. */
+/**
+ * Sends segments built by {@linkcode TcpSocket.dispatch}.
+ *
+ * @example A context sends its sockets' segments through its interface
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { MemoryNetwork, type TcpTransmit, mtcp_create_context, mtcp_destroy, mtcp_init } from "../../mod.ts";
+ * mtcp_init({ num_cores: 1 });
+ * const ctx = mtcp_create_context(0, { network: new MemoryNetwork(), address: "10.0.0.1/24" })!;
+ * const transmit: TcpTransmit = ctx;
+ * assert.equal(typeof transmit.send, "function");
+ * mtcp_destroy();
+ * ```
+ */
 export interface TcpTransmit {
   /**
    * Sends one segment at `now`: header `repr`, then `payloadLength` bytes
@@ -163,7 +234,36 @@ export interface TcpTransmit {
   ): boolean;
 }
 
-/** Counters of one connection. */
+/**
+ * Counters of one connection.
+ *
+ * @example Segments and bytes of one connection
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { AF_INET, INADDR_ANY, MTCP_EPOLLOUT, MTCP_EPOLL_CTL_ADD, MemoryNetwork, SOCK_STREAM, type TcpSocketStats, mtcp_accept, mtcp_bind, mtcp_connect, mtcp_create_context, mtcp_destroy, mtcp_epoll_create, mtcp_epoll_ctl, mtcp_epoll_wait, mtcp_init, mtcp_listen, mtcp_setsock_nonblock, mtcp_socket, mtcp_write, parseIpv4Address } from "../../mod.ts";
+ * // A client context `a` connected to a server context `b`: fd on a, s on b.
+ * mtcp_init({ num_cores: 2 });
+ * const network = new MemoryNetwork();
+ * const a = mtcp_create_context(0, { network, address: "10.0.0.1/24" })!;
+ * const b = mtcp_create_context(1, { network, address: "10.0.0.2/24" })!;
+ * const lfd = mtcp_socket(b, AF_INET, SOCK_STREAM, 0);
+ * mtcp_bind(b, lfd, { family: AF_INET, addr: INADDR_ANY, port: 80 });
+ * mtcp_listen(b, lfd, 4);
+ * const fd = mtcp_socket(a, AF_INET, SOCK_STREAM, 0);
+ * mtcp_setsock_nonblock(a, fd);
+ * mtcp_connect(a, fd, { family: AF_INET, addr: parseIpv4Address("10.0.0.2")!, port: 80 });
+ * const ep = mtcp_epoll_create(a, 4);
+ * mtcp_epoll_ctl(a, ep, MTCP_EPOLL_CTL_ADD, fd, { events: MTCP_EPOLLOUT, data: fd });
+ * await mtcp_epoll_wait(a, ep, [], 4, 1000); // writable: connected
+ * const s = mtcp_accept(b, lfd);
+ * mtcp_write(a, fd, new Uint8Array(1000), 1000);
+ * network.runFor(100);
+ * const stats: TcpSocketStats = a.connection(a.slotOf(fd))!.stats;
+ * assert.equal(stats.bytesOut, 1000);
+ * assert.equal(stats.retransmits, 0);
+ * mtcp_destroy();
+ * ```
+ */
 export interface TcpSocketStats {
   /** Segments sent. */
   segmentsOut: number;
@@ -196,7 +296,35 @@ const SCOREBOARD_RANGES = 16;
 // How long a segment the transmitter refused waits before it is tried again.
 const TX_RETRY_MS = 10;
 
-/** A TCP connection endpoint. */
+/**
+ * A TCP connection endpoint.
+ *
+ * @example The TCP connection behind a socket id, open to inspection
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { AF_INET, INADDR_ANY, MTCP_EPOLLOUT, MTCP_EPOLL_CTL_ADD, MemoryNetwork, SOCK_STREAM, TcpSocket, mtcp_accept, mtcp_bind, mtcp_connect, mtcp_create_context, mtcp_destroy, mtcp_epoll_create, mtcp_epoll_ctl, mtcp_epoll_wait, mtcp_init, mtcp_listen, mtcp_setsock_nonblock, mtcp_socket, parseIpv4Address } from "../../mod.ts";
+ * // A client context `a` connected to a server context `b`: fd on a, s on b.
+ * mtcp_init({ num_cores: 2 });
+ * const network = new MemoryNetwork();
+ * const a = mtcp_create_context(0, { network, address: "10.0.0.1/24" })!;
+ * const b = mtcp_create_context(1, { network, address: "10.0.0.2/24" })!;
+ * const lfd = mtcp_socket(b, AF_INET, SOCK_STREAM, 0);
+ * mtcp_bind(b, lfd, { family: AF_INET, addr: INADDR_ANY, port: 80 });
+ * mtcp_listen(b, lfd, 4);
+ * const fd = mtcp_socket(a, AF_INET, SOCK_STREAM, 0);
+ * mtcp_setsock_nonblock(a, fd);
+ * mtcp_connect(a, fd, { family: AF_INET, addr: parseIpv4Address("10.0.0.2")!, port: 80 });
+ * const ep = mtcp_epoll_create(a, 4);
+ * mtcp_epoll_ctl(a, ep, MTCP_EPOLL_CTL_ADD, fd, { events: MTCP_EPOLLOUT, data: fd });
+ * await mtcp_epoll_wait(a, ep, [], 4, 1000); // writable: connected
+ * const s = mtcp_accept(b, lfd);
+ * const sock: TcpSocket = a.connection(a.slotOf(fd))!;
+ * assert.equal(sock.state, "ESTABLISHED");
+ * assert.equal(sock.remotePort, 80);
+ * assert.ok(sock.sackEnabled && sock.tsEnabled);
+ * mtcp_destroy();
+ * ```
+ */
 export class TcpSocket {
   /** The owner's id for this socket (the socket pool's index). */
   id: number;

@@ -72,12 +72,31 @@ export function parseMac(text: string): number | undefined {
   return mac;
 }
 
-/** Dotted-quad text for an IPv4 address. */
+/**
+ * Dotted-quad text for an IPv4 address.
+ *
+ * @example A uint32 address in dotted form
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { formatIpv4 } from "../../mod.ts";
+ * assert.equal(formatIpv4(0x0a000001), "10.0.0.1");
+ * ```
+ */
 export function formatIpv4(addr: number): string {
   return `${addr >>> 24}.${(addr >>> 16) & 0xff}.${(addr >>> 8) & 0xff}.${addr & 0xff}`;
 }
 
-/** Parses a dotted quad; `undefined` if malformed (no shorthand forms). */
+/**
+ * Parses a dotted quad; `undefined` if malformed (no shorthand forms).
+ *
+ * @example Dotted form to a uint32; anything else is undefined
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseIpv4Address } from "../../mod.ts";
+ * assert.equal(parseIpv4Address("10.0.0.1"), 0x0a000001);
+ * assert.equal(parseIpv4Address("10.0.0.256"), undefined);
+ * ```
+ */
 export function parseIpv4Address(text: string): number | undefined {
   const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(text.trim());
   if (m === null) return undefined;

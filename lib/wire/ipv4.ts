@@ -32,7 +32,18 @@ export const IPOPT_LSRR = 131;
 /** IP option: strict source and record route. */
 export const IPOPT_SSRR = 137;
 
-/** Why an IPv4 packet was rejected, or `"ok"`. */
+/**
+ * Why an IPv4 packet was rejected, or `"ok"`.
+ *
+ * @example A header with a wrong checksum is refused with a reason
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type Ipv4Check, Ipv4Packet } from "../../mod.ts";
+ * const bytes = new Uint8Array([0x45, 0, 0, 20, 0, 1, 0x40, 0, 64, 6, 0xde, 0xad, 10, 0, 0, 1, 10, 0, 0, 2]);
+ * const check: Ipv4Check = new Ipv4Packet().wrap(bytes, 0, 20).check(true);
+ * assert.equal(check, "badChecksum");
+ * ```
+ */
 export type Ipv4Check =
   | "ok"
   | "truncated"
@@ -43,7 +54,21 @@ export type Ipv4Check =
   | "badFragment"
   | "badOptions";
 
-/** A view over an IPv4 packet; reusable with {@linkcode Ipv4Packet.wrap}. */
+/**
+ * A view over an IPv4 packet; reusable with {@linkcode Ipv4Packet.wrap}.
+ *
+ * @example Reading an IPv4 header in place
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Ipv4Packet, formatIpv4 } from "../../mod.ts";
+ * const bytes = new Uint8Array([0x45, 0, 0, 20, 0, 1, 0x40, 0, 64, 6, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2]);
+ * const ip = new Ipv4Packet().wrap(bytes, 0, bytes.length);
+ * assert.equal(ip.ttl, 64);
+ * assert.equal(ip.protocol, 6);
+ * assert.equal(formatIpv4(ip.dst), "10.0.0.2");
+ * assert.ok(ip.dontFragment);
+ * ```
+ */
 export class Ipv4Packet {
   /** The bytes the packet lives in. */
   bytes: Uint8Array = new Uint8Array(0);

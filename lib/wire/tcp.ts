@@ -147,6 +147,16 @@ export class TcpPacket {
  * A validated TCP header. Reusable: {@linkcode parseTcp} overwrites every field.
  * Absent options are `0` (mss), `-1` (windowScale), `false` (sackPermitted,
  * hasTimestamps) and `sackCount` 0.
+ *
+ * @example A SYN occupies one sequence number
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { TcpRepr } from "../../mod.ts";
+ * const syn = new TcpRepr();
+ * syn.flags = 0x02; // SYN
+ * syn.payloadLength = 0;
+ * assert.equal(syn.segmentLength, 1);
+ * ```
  */
 export class TcpRepr {
   /** Source port. */
