@@ -98,6 +98,7 @@ export type { CongestionAlgorithm, CongestionController } from "./lib/tcp/conges
 export { RttEstimator } from "./lib/tcp/rtt_estimator.ts";
 export { Arena } from "./lib/storage/arena.ts";
 export { BufferPool } from "./lib/storage/buffer_pool.ts";
+export { RingBuffer } from "./lib/storage/ring_buffer.ts";
 export { FramePool } from "./lib/storage/frame_pool.ts";
 export { Ipv4Packet } from "./lib/wire/ipv4.ts";
 export type { Ipv4Check } from "./lib/wire/ipv4.ts";

@@ -245,21 +245,21 @@ export class ShimRing {
   /** The ring's memory: the arena, then the packet memory; every frame is a range of this view. */
   readonly mem: Uint8Array;
   /** Bytes at the start of `mem` left for the caller's buffers. */
-  readonly arenaBytes: number;
+  readonly arenaBytes: number = 0;
   /** Receive descriptors. */
   readonly rxDesc: Uint32Array;
   /** Transmit descriptors. */
   readonly txDesc: Uint32Array;
   /** Receive descriptors (most frames per burst). */
-  readonly rxSlots: number;
+  readonly rxSlots: number = 0;
   /** Transmit descriptors. */
-  readonly txSlots: number;
+  readonly txSlots: number = 0;
   /** Largest frame a slot holds. */
-  readonly slotSize: number;
+  readonly slotSize: number = 0;
   /** The interface's MTU. */
-  readonly mtu: number;
+  readonly mtu: number = 0;
   /** The interface's hardware address (0 for a TAP: its wire has no address of ours). */
-  readonly mac: number;
+  readonly mac: number = 0;
   readonly #s: Shim;
   #ptr: Deno.PointerObject | null;
   readonly #info: DataView;

@@ -122,7 +122,7 @@ export class SocketError extends Error {
   /** The errno name, like `ECONNREFUSED`. */
   readonly code: string;
   /** The errno number (Linux's value). */
-  readonly errno: number;
+  readonly errno: number = 0;
 
   /**
    * An error for `errno` while doing `what`, like
@@ -197,7 +197,7 @@ interface FdWaiters {
  */
 export class Reactor {
   readonly #ctx: MtcpContext;
-  readonly #ep: number;
+  readonly #ep: number = 0;
   readonly #fds = new Map<number, FdWaiters>();
   readonly #events: MtcpEpollEvent[] = [];
   #waiting = 0;
@@ -369,7 +369,7 @@ export class TcpConn implements Disposable {
   /** Bytes to send; a write resolves once the send buffer took it all. Closing it half-closes. */
   readonly writable: WritableStream<Uint8Array>;
   readonly #ctx: MtcpContext;
-  readonly #fd: number;
+  readonly #fd: number = 0;
   readonly #reactor: Reactor;
   #closed = false;
 
@@ -508,7 +508,7 @@ export class TcpListener implements AsyncIterable<TcpConn>, AsyncDisposable {
   /** The address listened on. */
   readonly addr: NetAddr;
   readonly #ctx: MtcpContext;
-  readonly #fd: number;
+  readonly #fd: number = 0;
   readonly #reactor: Reactor;
   #closed = false;
   readonly #abort = new AbortController();

@@ -154,7 +154,7 @@ interface CacheEntry {
 
 class FileSource implements ChunkSource {
   #file: Deno.FsFile | undefined;
-  #left: number;
+  #left: number = 0;
   constructor(file: Deno.FsFile, start: number, length: number) {
     this.#file = file;
     this.#left = length;

@@ -55,7 +55,7 @@ export interface PingResult {
 
 class Pinger implements Pollable {
   sent = 0;
-  nextAt: number;
+  nextAt: number = 0;
   readonly sentAt: number[] = [];
   readonly replies: PingReply[] = [];
   readonly answered = new Set<number>();

@@ -53,7 +53,7 @@ const CHUNK_BYTES = 65536;
 /** One accepted connection, as a handler sees it. */
 export class ServerConnection {
   /** The socket id. */
-  readonly fd: number;
+  readonly fd: number = 0;
   /** Whatever the handler keeps per connection. */
   state: unknown = undefined;
   /** Bytes received so far. */

@@ -12,7 +12,7 @@ export class FlowTable {
   readonly #addr: Uint32Array;
   readonly #ports: Uint32Array;
   readonly #value: Int32Array; // -1 empty
-  readonly #mask: number;
+  readonly #mask: number = 0;
   #size = 0;
 
   /** A table for at least `capacity` flows (kept at most half full). */

@@ -226,17 +226,17 @@ export class Interface implements FrameSink {
   /** The device frames go through. */
   readonly device: Device;
   /** Our MAC. */
-  readonly mac: number;
+  readonly mac: number = 0;
   /** Our IPv4 address. */
-  readonly address: number;
+  readonly address: number = 0;
   /** Our prefix length. */
-  readonly prefixLength: number;
+  readonly prefixLength: number = 0;
   /** Default gateway, or -1. */
-  readonly gateway: number;
+  readonly gateway: number = 0;
   /** Largest IP datagram per frame. */
-  readonly mtu: number;
+  readonly mtu: number = 0;
   /** Largest IPv4 packet the device segments itself (TSO), 0 when it does not. */
-  readonly tsoMaxBytes: number;
+  readonly tsoMaxBytes: number = 0;
   /** Counters. */
   readonly stats: InterfaceStats = new InterfaceStats();
   /** The ARP cache. */
@@ -248,13 +248,13 @@ export class Interface implements FrameSink {
   /** Called for each echo reply addressed to us. */
   onEchoReply: EchoReplyFn | undefined;
 
-  readonly #macHi: number;
-  readonly #macLo: number;
-  readonly #mask: number;
-  readonly #ttl: number;
-  readonly #rxBurst: number;
-  readonly #icmpRate: number;
-  #icmpTokens: number;
+  readonly #macHi: number = 0;
+  readonly #macLo: number = 0;
+  readonly #mask: number = 0;
+  readonly #ttl: number = 0;
+  readonly #rxBurst: number = 0;
+  readonly #icmpRate: number = 0;
+  #icmpTokens: number = 0;
   #icmpRefilledAt = -Infinity;
   #ident = 1;
   #now = 0;

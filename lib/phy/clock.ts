@@ -39,7 +39,7 @@ export class SystemClock implements Clock {
 export class VirtualClock implements Clock {
   /** Always true. */
   readonly virtual = true;
-  #now: number;
+  #now: number = 0;
   /** Starts at `start` ms (default: an arbitrary fixed epoch, so runs repeat). */
   constructor(start = 1_700_000_000_000) {
     this.#now = start;

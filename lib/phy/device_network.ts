@@ -43,7 +43,7 @@ export class DeviceNetwork implements Network {
   /** The ring device. */
   readonly device: RingDevice;
   /** Spin budget after a busy round, in ms. */
-  spinMs: number;
+  spinMs: number = 0;
   readonly #pollables = new PollSet();
   #attached = false;
   #lastBusy = -Infinity;

@@ -94,7 +94,7 @@ export class MemoryDevice implements Device {
   /** `memory:NAME`. */
   readonly name: string;
   /** MTU. */
-  readonly mtu: number;
+  readonly mtu: number = 0;
   /** Counters. */
   readonly stats: DeviceStats = deviceStats();
   /**
@@ -112,7 +112,7 @@ export class MemoryDevice implements Device {
   readonly #rxSlot: Int32Array;
   readonly #rxLength: Uint32Array;
   readonly #rxFree: Int32Array;
-  #rxFreeCount: number;
+  #rxFreeCount: number = 0;
   readonly #rxQueue: DueHeap;
   #closed = false;
 
@@ -332,7 +332,7 @@ export class MemoryNetwork implements Network {
   /** The clock every host on this network reads. */
   readonly clock: Clock;
   /** One-way latency in milliseconds. */
-  readonly latencyMs: number;
+  readonly latencyMs: number = 0;
   /**
    * Memory the ports' frame slots come from, and the sockets' buffers of
    * contexts on this network: copies between them are `copyWithin`.

@@ -104,10 +104,13 @@ export class PollSet {
    * rounded to one instant.
    */
   pollAll(clock: Clock): boolean {
+    const items = this.#items;
     let any = false;
     for (let progress = true; progress;) {
       progress = false;
-      for (const p of this.#items) if (p.poll(clock.now())) progress = true;
+      // Indexed, not for-of: an iterator and its results would be allocated
+      // on every pass wherever this loop is not optimised.
+      for (let i = 0; i < items.length; i++) if (items[i]!.poll(clock.now())) progress = true;
       any ||= progress;
     }
     return any;
@@ -117,7 +120,8 @@ export class PollSet {
   nextEvent(clock: Clock): number {
     const now = clock.now();
     let next = Infinity;
-    for (const p of this.#items) next = Math.min(next, p.pollAt(now));
+    const items = this.#items;
+    for (let i = 0; i < items.length; i++) next = Math.min(next, items[i]!.pollAt(now));
     return next;
   }
 }

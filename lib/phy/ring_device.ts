@@ -82,7 +82,7 @@ export class RingDevice implements Device {
   /** The spec, as `tap:mtcp0`. */
   readonly name: string;
   /** The interface's MTU. */
-  readonly mtu: number;
+  readonly mtu: number = 0;
   /** Counters kept on the TypeScript side. */
   readonly stats: DeviceStats = deviceStats();
   /** The ring. */
@@ -99,9 +99,9 @@ export class RingDevice implements Device {
   readonly #rxDesc: Uint32Array;
   readonly #txDesc: Uint32Array;
   readonly #slot: TxSlot;
-  readonly #slotSize: number;
+  readonly #slotSize: number = 0;
   #txUsed = 0;
-  #txAvail: number;
+  #txAvail: number = 0;
   #closed = false;
   #gone = false;
 

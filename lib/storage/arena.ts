@@ -27,8 +27,8 @@
  */
 export class Arena {
   readonly #buffer: ArrayBuffer;
-  readonly #start: number;
-  readonly #end: number;
+  readonly #start: number = 0;
+  readonly #end: number = 0;
   #used = 0;
 
   /**

@@ -11,7 +11,7 @@
 /** Out-of-order ranges, at most `maxRanges`. */
 export class Assembler {
   /** Most ranges tracked. */
-  readonly maxRanges: number;
+  readonly maxRanges: number = 0;
   readonly #start: Float64Array;
   readonly #end: Float64Array;
   #count = 0;

@@ -9,7 +9,7 @@
 /** A heap of ids `0 <= id < capacity`, each present at most once. */
 export class DueHeap {
   /** Largest id plus one, and the most entries. */
-  readonly capacity: number;
+  readonly capacity: number = 0;
   readonly #due: Float64Array;
   readonly #order: Float64Array;
   readonly #heap: Int32Array;

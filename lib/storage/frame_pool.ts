@@ -33,12 +33,12 @@ export class FramePool {
   /** Slot memory: slot `i` starts at `i * slotSize`. */
   readonly bytes: Uint8Array;
   /** Bytes per slot. */
-  readonly slotSize: number;
+  readonly slotSize: number = 0;
   /** Number of slots. */
-  readonly capacity: number;
+  readonly capacity: number = 0;
   readonly #lengths: Uint32Array;
   readonly #free: Int32Array;
-  #freeCount: number;
+  #freeCount: number = 0;
   readonly #queue: DueHeap;
 
   /**

@@ -13,7 +13,21 @@
 
 import { copyBytes as copy } from "./arena.ts";
 
-/** A fixed-capacity byte ring. */
+/**
+ * A fixed-capacity byte ring.
+ *
+ * @example A byte ring: what is written is read back in order, across the wrap
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const ring = new RingBuffer(new Uint8Array(8));
+ * ring.enqueue(new TextEncoder().encode("abcdef"), 0, 6);
+ * const out = new Uint8Array(8);
+ * assert.equal(ring.dequeue(out, 0, 4), 4); // "abcd"
+ * assert.equal(ring.enqueue(new TextEncoder().encode("ghijkl"), 0, 6), 6); // wraps
+ * assert.equal(ring.dequeue(out, 0, 8), 8);
+ * assert.equal(new TextDecoder().decode(out), "efghijkl");
+ * ```
+ */
 export class RingBuffer {
   /** Backing memory (capacity bytes). */
   readonly storage: Uint8Array;

@@ -11,17 +11,17 @@
 /** Timers for integer ids. */
 export class TimerWheel {
   /** Milliseconds per slot. */
-  readonly tickMs: number;
+  readonly tickMs: number = 0;
   readonly #slots: Int32Array; // head id per slot, -1 empty
   readonly #next: Int32Array;
   readonly #prev: Int32Array;
   readonly #slotOf: Int32Array; // -1 when not scheduled
   readonly #due: Float64Array;
   readonly #tick: Float64Array; // the tick a timer fires at, from #origin
-  readonly #mask: number;
+  readonly #mask: number = 0;
   // Ticks count from the wheel's start, so they stay small integers (an
   // absolute tick of a clock near 1.7e12 ms would be a heap number).
-  readonly #origin: number;
+  readonly #origin: number = 0;
   #lastTick = 0;
   #count = 0;
 

@@ -51,8 +51,8 @@ export function halfSipHash3(k0: number, k1: number, a: number, b: number, c: nu
 
 /** Generates RFC 6528 initial sequence numbers for one stack. */
 export class IsnGenerator {
-  readonly #k0: number;
-  readonly #k1: number;
+  readonly #k0: number = 0;
+  readonly #k1: number = 0;
 
   /** A random key, or one derived from `seed` for repeatable runs. */
   constructor(seed?: number) {

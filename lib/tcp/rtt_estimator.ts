@@ -35,13 +35,13 @@ export class RttEstimator {
   /** RTT variation in ms. */
   rttvar = 0;
   /** Current RTO in ms, backoff included. */
-  rto: number;
+  rto: number = 0;
   /** Timeouts since the last new sample. */
   backoffs = 0;
   /** The floor (Linux: 200 ms). */
-  minRto: number;
+  minRto: number = 0;
   /** The ceiling (RFC 6298 §2.5 allows 60 s or more; Linux uses 120 s). */
-  maxRto: number;
+  maxRto: number = 0;
 
   /** An estimator with the given floor, ceiling and initial RTO. */
   constructor(minRto = 200, maxRto = 120_000, initialRto = INITIAL_RTO_MS) {

@@ -327,7 +327,7 @@ const TX_RETRY_MS = 10;
  */
 export class TcpSocket {
   /** The owner's id for this socket (the socket pool's index). */
-  id: number;
+  id: number = 0;
   /** Tunables in force. */
   readonly config: TcpConfig;
   /** Counters. */
@@ -384,7 +384,7 @@ export class TcpSocket {
   /** Shift the peer applies to its window. */
   sndScale = 0;
   /** Effective send MSS. */
-  mss: number;
+  mss: number = 0;
   /** Timestamps negotiated. */
   tsEnabled = false;
   /** SACK negotiated. */
@@ -1841,8 +1841,8 @@ export class TcpSocket {
 
   // A buffer from the pool when the size is the pool's (else one of our own).
   #acquireRing(pool: BufferPool | undefined, size: number): RingBuffer | undefined {
-    const memory = pool !== undefined && pool.size === size ? pool.acquire() : new Uint8Array(size);
-    return memory === undefined ? undefined : new RingBuffer(memory);
+    if (pool !== undefined && pool.size === size) return pool.acquireRing();
+    return new RingBuffer(new Uint8Array(size));
   }
 
   #releaseRx(): void {
@@ -1859,7 +1859,7 @@ export class TcpSocket {
 }
 
 function giveBack(pool: BufferPool | undefined, ring: RingBuffer): void {
-  if (pool !== undefined && ring.storage.length === pool.size) pool.release(ring.storage);
+  if (pool !== undefined && ring.storage.length === pool.size) pool.releaseRing(ring);
 }
 
 /** The smallest window shift that lets a 16-bit field cover `bufferSize` (RFC 7323 §2.3, at most 14). */

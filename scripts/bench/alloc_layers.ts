@@ -131,6 +131,8 @@ if (layer === "socket") {
     max_num_buffers: 16,
     rcvbuf: 262144,
     sndbuf: 262144,
+    // CONFIG='{"tcp_timestamps":0}' adds mtcp.conf keys, to see what a feature costs.
+    ...JSON.parse(Deno.env.get("CONFIG") ?? "{}"),
   });
   const clockStart = Deno.env.get("CLOCK_START");
   const network = new M.MemoryNetwork({
@@ -159,7 +161,8 @@ if (layer === "socket") {
   round();
   const start = conn.stats.segmentsOut;
   mark();
-  for (let t = 0; t < 10; t++) round();
+  const rounds = Number(Deno.env.get("ROUNDS") ?? 10);
+  for (let t = 0; t < rounds; t++) round();
   work(conn.stats.segmentsOut - start, "data segments");
   M.mtcp_destroy();
 } else {

@@ -60,12 +60,14 @@ call("Runtime.runIfWaitingForDebugger");
 await new Promise((r) => setTimeout(r, 6000));
 const { profile } = await call("HeapProfiler.stopSampling");
 const totals = new Map<string, number>();
+const keyOf = new Map<number, string>();
 const walk = (node: any, stack: string[]) => {
   const f = node.callFrame;
   const name = `${f.functionName || "(anon)"} ${f.url.split("/").slice(-2).join("/")}:${
     f.lineNumber + 1
   }`;
   const s = [...stack, name];
+  keyOf.set(node.id, s.slice(-depth).join(" < "));
   if (node.selfSize > 0) {
     const key = s.slice(-depth).join(" < ");
     totals.set(key, (totals.get(key) ?? 0) + node.selfSize);
@@ -73,8 +75,19 @@ const walk = (node: any, stack: string[]) => {
   for (const c of node.children) walk(c, s);
 };
 walk(profile.head, []);
+// The sizes of the sampled objects at each site tell what they are: 16 bytes
+// is a heap number, 56 to 72 a typed-array view, and so on.
+const sizes = new Map<string, Map<number, number>>();
+for (const sample of profile.samples ?? []) {
+  const key = keyOf.get(sample.nodeId) ?? "?";
+  const m = sizes.get(key) ?? new Map<number, number>();
+  m.set(sample.size, (m.get(sample.size) ?? 0) + 1);
+  sizes.set(key, m);
+}
 for (const [k, v] of [...totals].sort((a, b) => b[1] - a[1]).slice(0, 24)) {
-  console.log((v / 1e6).toFixed(2).padStart(7), "MB", k.slice(0, 230));
+  const bySize = [...(sizes.get(k) ?? [])].sort((a, b) => b[1] - a[1]).slice(0, 4)
+    .map(([size, n]) => `${n}x${size}B`).join(" ");
+  console.log((v / 1e6).toFixed(2).padStart(7), "MB", k.slice(0, 200), bySize ? `[${bySize}]` : "");
 }
 ws.close();
 child.kill();

@@ -21,11 +21,11 @@ export class Cubic implements CongestionController {
   /** Always "cubic". */
   readonly name = "cubic" as const;
   /** Congestion window in bytes. */
-  cwnd: number;
+  cwnd: number = 0;
   /** Slow-start threshold in bytes. */
   ssthresh: number = Infinity;
   /** Sender MSS. */
-  mss: number;
+  mss: number = 0;
   /** W_max in segments: the window before the last reduction. */
   wMax = 0;
   /** K in seconds: when the cubic reaches W_max again. */

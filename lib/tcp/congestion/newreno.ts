@@ -14,11 +14,11 @@ export class NewReno implements CongestionController {
   /** Always "newreno". */
   readonly name = "newreno" as const;
   /** Congestion window. */
-  cwnd: number;
+  cwnd: number = 0;
   /** Slow-start threshold (RFC 5681 §3.1: arbitrarily high at first). */
   ssthresh: number = Infinity;
   /** Sender MSS. */
-  mss: number;
+  mss: number = 0;
   #acked = 0;
 
   /** A window starting at the RFC 6928 initial window. */
