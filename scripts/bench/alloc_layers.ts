@@ -28,8 +28,11 @@ function work(count: number, unit: string): void {
 
 if (layer === "socket") {
   // Two TCP sockets joined by a synchronous wire: the TCP engine alone.
+  // Every buffer (frame, socket rings, the application's data) is in one
+  // arena, as on the stack's own path, so copies are copyWithin.
   const owner: M.TcpSocketOwner = { socketEvent() {} };
-  const frame = new Uint8Array(2048);
+  const arena = new M.Arena(4 << 20);
+  const frame = arena.alloc(2048)!;
   const packet = new M.TcpPacket();
   const seg = new M.TcpRepr();
   let now = 0;
@@ -46,6 +49,10 @@ if (layer === "socket") {
   }
   const cfg = { ...M.TCP_DEFAULTS, delayedAckMs: 0 };
   const a = new M.TcpSocket(0, owner, cfg), b = new M.TcpSocket(1, owner, cfg);
+  const rxPool = new M.BufferPool(cfg.rcvBufSize, 2, arena);
+  const txPool = new M.BufferPool(cfg.sndBufSize, 2, arena);
+  a.usePools(rxPool, txPool);
+  b.usePools(rxPool, txPool);
   const wa = new Wire(), wb = new Wire();
   wa.peer = b;
   wb.peer = a;
@@ -76,7 +83,7 @@ if (layer === "socket") {
   };
   pump();
   pump();
-  const data = new Uint8Array(65536), sink = new Uint8Array(65536);
+  const data = arena.alloc(65536)!, sink = arena.alloc(65536)!;
   const round = () => {
     for (let i = 0; i < 1000; i++) {
       a.send(data, 0, data.length);
