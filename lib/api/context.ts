@@ -748,8 +748,19 @@ export class MtcpContext
   socketOptions(slot: number): TcpConfig {
     const sock = this.connection(slot);
     if (sock !== undefined) return sock.config;
-    let cfg = this.#options[slot];
-    if (cfg === undefined) this.#options[slot] = cfg = { ...this.tcpConfig };
+    return this.#options[slot] ?? this.tcpConfig;
+  }
+
+  /**
+   * The options of one socket, to change (setsockopt): a copy made for it
+   * first, so connections created from the same config (the context's
+   * defaults, or a listener's options at accept time) do not change with it.
+   */
+  writableSocketOptions(slot: number): TcpConfig {
+    const sock = this.connection(slot);
+    if (sock !== undefined) return sock.ownConfig();
+    const cfg = { ...(this.#options[slot] ?? this.tcpConfig) };
+    this.#options[slot] = cfg;
     return cfg;
   }
 

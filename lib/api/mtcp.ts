@@ -1327,7 +1327,7 @@ export function mtcp_setsockopt(
   const slot = streamOrListener(mctx, sockid);
   if (slot < 0) return -1;
   const sock = mctx.connection(slot);
-  const cfg = mctx.socketOptions(slot);
+  const cfg = mctx.writableSocketOptions(slot);
   const num = typeof optval === "boolean"
     ? (optval ? 1 : 0)
     : typeof optval === "number"

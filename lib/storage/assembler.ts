@@ -8,12 +8,16 @@
  * @module
  */
 
+const NO_RANGES = new Float64Array(0);
+
 /** Out-of-order ranges, at most `maxRanges`. */
 export class Assembler {
   /** Most ranges tracked. */
   readonly maxRanges: number = 0;
-  readonly #start: Float64Array;
-  readonly #end: Float64Array;
+  // Allocated at the first add: most connections never hold a range, and an
+  // idle connection should cost little (the two arrays are about 470 bytes).
+  #start: Float64Array = NO_RANGES;
+  #end: Float64Array = NO_RANGES;
   #count = 0;
   /** Index of the range last grown, for SACK's "most recent first" (RFC 2018 §4). */
   #recent = -1;
@@ -21,8 +25,6 @@ export class Assembler {
   /** Tracks at most `maxRanges` ranges (default 8). */
   constructor(maxRanges = 8) {
     this.maxRanges = maxRanges;
-    this.#start = new Float64Array(maxRanges);
-    this.#end = new Float64Array(maxRanges);
   }
 
   /** Number of ranges. */
@@ -52,6 +54,11 @@ export class Assembler {
    */
   add(offset: number, size: number): boolean {
     if (size <= 0) return true;
+    if (this.#start === NO_RANGES) {
+      if (this.maxRanges === 0) return false;
+      this.#start = new Float64Array(this.maxRanges);
+      this.#end = new Float64Array(this.maxRanges);
+    }
     const s = this.#start;
     const e = this.#end;
     let lo = offset;

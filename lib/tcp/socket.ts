@@ -293,6 +293,11 @@ const SACK_BLOCKS_NO_TS = 4;
 // Most SACKed ranges the sender's scoreboard keeps (excess is ignored: safe,
 // it only delays recovery).
 const SCOREBOARD_RANGES = 16;
+
+// The segment being built, shared by every socket: a socket fills it and
+// hands it to its transmit in one synchronous step and never reads it again,
+// so an idle connection need not carry one (about 370 bytes).
+const SEGMENT_OUT = new TcpRepr();
 // How long a segment the transmitter refused waits before it is tried again.
 const TX_RETRY_MS = 10;
 
@@ -328,8 +333,13 @@ const TX_RETRY_MS = 10;
 export class TcpSocket {
   /** The owner's id for this socket (the socket pool's index). */
   id: number = 0;
-  /** Tunables in force. */
-  readonly config: TcpConfig;
+  /**
+   * Tunables in force: the object the socket was created with (shared with
+   * its context or listener, so an idle connection does not carry a copy)
+   * until {@linkcode ownConfig} makes it this socket's own.
+   */
+  config: TcpConfig;
+  #ownConfig = false;
   /** Counters. */
   readonly stats: TcpSocketStats = {
     segmentsOut: 0,
@@ -394,7 +404,8 @@ export class TcpSocket {
   #lastAckSent = 0;
 
   // Buffers: taken from the pools only while they hold data.
-  #pools: { rx: BufferPool; tx: BufferPool } | undefined;
+  #rxPool: BufferPool | undefined = undefined;
+  #txPool: BufferPool | undefined = undefined;
   #rx: RingBuffer | undefined;
   #tx: RingBuffer | undefined;
   readonly #ooo: Assembler;
@@ -458,13 +469,12 @@ export class TcpSocket {
   #challengeCount = 0;
 
   readonly #owner: TcpSocketOwner;
-  readonly #out = new TcpRepr();
 
   /** A CLOSED socket reporting to `owner`. */
   constructor(id: number, owner: TcpSocketOwner, config: TcpConfig = TCP_DEFAULTS) {
     this.id = id;
     this.#owner = owner;
-    this.config = { ...config };
+    this.config = config;
     this.mss = Math.min(536, config.mss);
     this.rtt = new RttEstimator(config.minRtoMs, config.maxRtoMs, config.initialRtoMs);
     this.cc = createController(config.congestion, this.mss);
@@ -473,7 +483,17 @@ export class TcpSocket {
 
   /** Uses buffer pools for the send and receive buffers (else each socket allocates its own). */
   usePools(rx: BufferPool, tx: BufferPool): void {
-    this.#pools = { rx, tx };
+    this.#rxPool = rx;
+    this.#txPool = tx;
+  }
+
+  /** The config, copied first if it is still shared: setsockopt writes here. */
+  ownConfig(): TcpConfig {
+    if (!this.#ownConfig) {
+      this.config = { ...this.config };
+      this.#ownConfig = true;
+    }
+    return this.config;
   }
 
   // --- Application side -------------------------------------------------------
@@ -1333,7 +1353,7 @@ export class TcpSocket {
   }
 
   #sendSyn(now: number, tx: TcpTransmit): boolean {
-    const r = this.#out.clearOptions();
+    const r = SEGMENT_OUT.clearOptions();
     r.srcPort = this.localPort;
     r.dstPort = this.remotePort;
     r.seqNumber = this.iss;
@@ -1397,7 +1417,7 @@ export class TcpSocket {
   // Builds and sends one segment at #txSeq with `len` bytes from `offset`.
   #sendSegment(now: number, tx: TcpTransmit, offset: number, len: number, flags: number): boolean {
     const seq = this.#txSeq;
-    const r = this.#out;
+    const r = SEGMENT_OUT;
     r.clearOptions();
     r.srcPort = this.localPort;
     r.dstPort = this.remotePort;
@@ -1479,7 +1499,7 @@ export class TcpSocket {
   }
 
   #sendReset(now: number, tx: TcpTransmit): boolean {
-    const r = this.#out.clearOptions();
+    const r = SEGMENT_OUT.clearOptions();
     r.srcPort = this.localPort;
     r.dstPort = this.remotePort;
     r.seqNumber = this.#rstSeq;
@@ -1832,11 +1852,11 @@ export class TcpSocket {
   }
 
   #rxBuffer(): RingBuffer | undefined {
-    return this.#rx ??= this.#acquireRing(this.#pools?.rx, this.config.rcvBufSize);
+    return this.#rx ??= this.#acquireRing(this.#rxPool, this.config.rcvBufSize);
   }
 
   #txBuffer(): RingBuffer | undefined {
-    return this.#tx ??= this.#acquireRing(this.#pools?.tx, this.config.sndBufSize);
+    return this.#tx ??= this.#acquireRing(this.#txPool, this.config.sndBufSize);
   }
 
   // A buffer from the pool when the size is the pool's (else one of our own).
@@ -1847,13 +1867,13 @@ export class TcpSocket {
 
   #releaseRx(): void {
     if (this.#rx === undefined || !this.#ooo.isEmpty) return;
-    giveBack(this.#pools?.rx, this.#rx);
+    giveBack(this.#rxPool, this.#rx);
     this.#rx = undefined;
   }
 
   #releaseTx(): void {
     if (this.#tx === undefined) return;
-    giveBack(this.#pools?.tx, this.#tx);
+    giveBack(this.#txPool, this.#tx);
     this.#tx = undefined;
   }
 }
