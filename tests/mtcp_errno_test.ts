@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import * as M from "../lib/mod.ts";
 import {
+  acceptOne,
   connected,
   connectTo,
   listenOn,
@@ -484,3 +485,40 @@ Deno.test("parseMtcpConf reads mtcp.conf's format and names file, line and key o
     !bad2.ok && /x\.conf:1: invalid value 'bbr' for key 'tcp_congestion'/.test(bad2.message),
   );
 });
+
+pairTest(
+  "setsockopt copies on write: a listener's options reach what it accepts, later ones do not; one connection's change leaves its siblings",
+  (pair) => {
+    const s = pair.server;
+    const nodelay = (fd: number) => {
+      const v: { value: M.SockOptValue } = { value: -1 };
+      assert.equal(M.mtcp_getsockopt(s, fd, M.IPPROTO_TCP, M.TCP_NODELAY, v), 0);
+      return v.value;
+    };
+    const keepidle = (fd: number) => {
+      const v: { value: M.SockOptValue } = { value: -1 };
+      assert.equal(M.mtcp_getsockopt(s, fd, M.IPPROTO_TCP, M.TCP_KEEPIDLE, v), 0);
+      return v.value;
+    };
+    const lfd = listenOn(s, 80);
+    assert.equal(M.mtcp_setsockopt(s, lfd, M.IPPROTO_TCP, M.TCP_NODELAY, 1), 0);
+    connectTo(pair.client, SERVER, 80);
+    connectTo(pair.client, SERVER, 80);
+    const a = acceptOne(pair, s, lfd);
+    const b = acceptOne(pair, s, lfd);
+    assert.equal(nodelay(a), 1, "inherited from the listener");
+    assert.equal(nodelay(b), 1);
+    // The listener changes: connections already accepted keep what they had.
+    assert.equal(M.mtcp_setsockopt(s, lfd, M.IPPROTO_TCP, M.TCP_KEEPIDLE, 77), 0);
+    assert.equal(keepidle(lfd), 77);
+    assert.notEqual(keepidle(a), 77);
+    // One connection changes: its sibling and the listener do not.
+    assert.equal(M.mtcp_setsockopt(s, a, M.IPPROTO_TCP, M.TCP_NODELAY, 0), 0);
+    assert.equal(nodelay(a), 0);
+    assert.equal(nodelay(b), 1);
+    assert.equal(nodelay(lfd), 1);
+    // A fresh socket still has the context's defaults.
+    const fresh = M.mtcp_socket(s, M.AF_INET, M.SOCK_STREAM, 0);
+    assert.equal(nodelay(fresh), 0);
+  },
+);
