@@ -206,17 +206,17 @@ function idle(): void {
   const N = IDLE_CONNS;
   gc();
   const before = Deno.memoryUsage();
+  // Room for N connections plus the listeners (one socket id each).
+  const ports = Math.ceil(N / 20_000);
   const { network, server, client } = pair({
-    max_concurrency: N + 16,
+    max_concurrency: N + ports + 16,
     max_num_buffers: 64,
     tcp_delayed_ack_ms: 0,
   });
   gc();
   const empty = Deno.memoryUsage();
-  // One client address has 28,232 ephemeral ports per server port: listen on
-  // enough ports for N connections, leaving room (a random probe for a free
-  // port can miss when a range is 98 % full).
-  const ports = Math.ceil(N / 20_000);
+  // One client address has 28,232 ephemeral ports per server port: the
+  // listeners above leave room in each range.
   const lfds = Array.from({ length: ports }, (_, i) => listener(server, 80 + i, N));
   let accepted = 0;
   for (let batch = 0; batch < N; batch += 1000) {
