@@ -1116,15 +1116,23 @@ export class TcpSocket {
         this.#ackPending = true;
         return;
       }
-      if (!this.#ooo.add(offset, len)) {
-        // Too many holes: drop this segment, as if lost.
-        this.stats.dropped++;
-        this.#ackNow = true;
-        this.#ackPending = true;
-        return;
+      let front: number;
+      if (offset === 0 && !hadHoles) {
+        // In order, no holes: straight into the buffer. The assembler is not
+        // touched, so a connection that never reorders never allocates it.
+        rx.writeUnallocated(0, bytes, seg.payloadOffset + dataOffset, len);
+        front = len;
+      } else {
+        if (!this.#ooo.add(offset, len)) {
+          // Too many holes: drop this segment, as if lost.
+          this.stats.dropped++;
+          this.#ackNow = true;
+          this.#ackPending = true;
+          return;
+        }
+        rx.writeUnallocated(offset, bytes, seg.payloadOffset + dataOffset, len);
+        front = this.#ooo.removeFront();
       }
-      rx.writeUnallocated(offset, bytes, seg.payloadOffset + dataOffset, len);
-      const front = this.#ooo.removeFront();
       if (front > 0) {
         rx.commit(front);
         this.rcvNxt = seqAdd(this.rcvNxt, front);
