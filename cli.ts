@@ -63,7 +63,8 @@ Commands:
   help     Show this help
 
 Options of serve, proxy and bench:
-  --dev SPEC       tap:NAME, packet:IFNAME, netmap:IFNAME or memory (default tap:mtcp0)
+  --dev SPEC       tap:NAME, packet:IFNAME, netmap:IFNAME, xdp:IFNAME or memory
+                   (default tap:mtcp0)
   --ip CIDR        our address (default 10.0.0.2/24)
   --gateway IP     default gateway
   --mac MAC        our MAC (default: the device's, or generated)

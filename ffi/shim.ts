@@ -76,6 +76,7 @@ export const BACKEND_NAMES: Readonly<Record<number, string>> = {
   1: "tap",
   2: "packet",
   3: "netmap",
+  4: "xdp",
 };
 
 // RingInfo offsets (ffi/src/lib.rs).
@@ -240,7 +241,7 @@ const encoder = new TextEncoder();
 export class ShimRing {
   /** The device spec it was opened with. */
   readonly spec: string;
-  /** `tap`, `packet` or `netmap`. */
+  /** `tap`, `packet`, `netmap` or `xdp`. */
   readonly backend: string;
   /** The ring's memory: the arena, then the packet memory; every frame is a range of this view. */
   readonly mem: Uint8Array;

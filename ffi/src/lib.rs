@@ -25,6 +25,7 @@ pub mod netmap;
 mod packet;
 pub mod sys;
 mod tap;
+mod xdp;
 
 use core::ffi::c_void;
 use core::ptr;
@@ -37,6 +38,7 @@ pub const ABI_VERSION: u32 = 2;
 pub const BACKEND_TAP: u32 = 1;
 pub const BACKEND_PACKET: u32 = 2;
 pub const BACKEND_NETMAP: u32 = 3;
+pub const BACKEND_XDP: u32 = 4;
 
 /// `flags` of `mtcp_shim_open`.
 pub const OPEN_VNET_HDR: u32 = 1 << 0; // tap: IFF_VNET_HDR with checksum offload
@@ -110,6 +112,7 @@ pub(crate) enum Backend {
     Tap(tap::Tap),
     Packet(packet::Packet),
     Netmap(netmap::Netmap),
+    Xdp(xdp::Xdp),
 }
 
 /// A ring handle: the info block first, so a handle is a pointer to its info.
@@ -346,7 +349,7 @@ pub extern "C" fn mtcp_shim_abi_version() -> u32 {
     ABI_VERSION
 }
 
-/// Opens a ring on the device `spec` (`tap:NAME`, `packet:IFNAME` or `netmap:IFNAME`).
+/// Opens a ring on the device `spec` (`tap:NAME`, `packet:IFNAME`, `netmap:IFNAME` or `xdp:IFNAME`).
 /// `slots` is the number of receive and of transmit descriptors (0: 256);
 /// `arena` bytes at the start of the ring's memory are left for the caller's
 /// own buffers (see `Region`). Returns the ring handle, or null with a
@@ -380,8 +383,9 @@ pub unsafe extern "C" fn mtcp_shim_open(
         Some(("tap", name)) => tap::open(&spec, name, flags, slots, arena),
         Some(("packet", name)) => packet::open(&spec, name, flags, slots, arena),
         Some(("netmap", name)) => netmap::open(&spec, name, flags, slots, arena),
+        Some(("xdp", name)) => xdp::open(&spec, name, flags, slots, arena),
         _ => Err(OpenError(format!(
-            "{spec}: unknown device (expected tap:NAME, packet:IFNAME or netmap:IFNAME)"
+            "{spec}: unknown device (expected tap:NAME, packet:IFNAME, netmap:IFNAME or xdp:IFNAME)"
         ))),
     };
     let mut ring = match opened {
@@ -420,6 +424,7 @@ pub unsafe extern "C" fn mtcp_shim_rx(ring: *mut Ring, max: u32) -> i32 {
         Backend::Tap(t) => t.rx(info, rx, max),
         Backend::Packet(p) => p.rx(info, rx, max),
         Backend::Netmap(n) => n.rx(info, rx, max),
+        Backend::Xdp(x) => x.rx(info, rx, max),
     }
 }
 
@@ -441,6 +446,7 @@ pub unsafe extern "C" fn mtcp_shim_tx(ring: *mut Ring, n: u32) -> i32 {
         Backend::Tap(t) => t.tx(info, tx, n),
         Backend::Packet(p) => p.tx(info, tx, n),
         Backend::Netmap(m) => m.tx(info, tx, n),
+        Backend::Xdp(x) => x.tx(info, tx, n),
     }
 }
 
@@ -459,6 +465,7 @@ pub unsafe extern "C" fn mtcp_shim_wait(ring: *mut Ring, timeout_ms: i32) -> i32
     let fd = r.info.fd;
     match &mut r.backend {
         Backend::Packet(p) => p.release(),
+        Backend::Xdp(x) => x.release(),
         Backend::Netmap(_) | Backend::Tap(_) => {}
     }
     if r.info.features & FEATURE_GONE != 0 {
@@ -498,6 +505,7 @@ pub unsafe extern "C" fn mtcp_shim_wait(ring: *mut Ring, timeout_ms: i32) -> i32
         // its interface no longer exists. A TAP's descriptor errs only then.
         let gone = match &mut r.backend {
             Backend::Packet(p) => p.take_error(&mut r.info),
+            Backend::Xdp(x) => x.gone(),
             Backend::Tap(_) | Backend::Netmap(_) => fds[0].revents & POLLIN == 0,
         };
         r.info.rx_errors += 1;
@@ -529,8 +537,10 @@ pub unsafe extern "C" fn mtcp_shim_wake(ring: *mut Ring) -> i32 {
 #[no_mangle]
 pub unsafe extern "C" fn mtcp_shim_stats(ring: *mut Ring) -> i32 {
     let r = &mut *ring;
-    if let Backend::Packet(p) = &mut r.backend {
-        p.stats(&mut r.info);
+    match &mut r.backend {
+        Backend::Packet(p) => p.stats(&mut r.info),
+        Backend::Xdp(x) => x.stats(&mut r.info),
+        Backend::Tap(_) | Backend::Netmap(_) => {}
     }
     0
 }
@@ -568,6 +578,7 @@ fn close_backend(r: &mut Ring) {
         Backend::Tap(t) => t.close(),
         Backend::Packet(p) => p.close(),
         Backend::Netmap(n) => n.close(),
+        Backend::Xdp(x) => x.close(),
     }
 }
 

@@ -41,7 +41,7 @@ export interface MtcpConfig {
   tcp_timeout: number;
   /** TIME-WAIT in seconds: 60 (Linux's 2 MSL); mTCP's default 0 closes at once. */
   tcp_timewait: number;
-  /** Packet I/O module: `memory`, `tap`, `packet` or `netmap` (informational until a device is opened by spec). */
+  /** Packet I/O module: `memory`, `tap`, `packet`, `netmap` or `xdp` (informational until a device is opened by spec). */
   io: string;
   /** Interface names (`port = tap0`), informational. */
   port: string;
@@ -131,7 +131,7 @@ const RULES: Record<keyof MtcpConfig, Rule> = {
   sndbuf: { kind: "int", min: 64, max: 1 << 30 },
   tcp_timeout: { kind: "number", min: -1, max: 1e9 },
   tcp_timewait: { kind: "number", min: 0, max: 3600 },
-  io: { kind: "enum", values: ["memory", "tap", "packet", "netmap"] },
+  io: { kind: "enum", values: ["memory", "tap", "packet", "netmap", "xdp"] },
   port: { kind: "string" },
   stat_print: { kind: "string" },
   tcp_rto_min_ms: { kind: "number", min: 1, max: 60_000 },

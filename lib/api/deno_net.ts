@@ -630,7 +630,7 @@ export interface ConnectOptions {
 export interface StackInit {
   /** Our address and prefix, like `10.0.0.2/24`. */
   address: string;
-  /** `memory` (default), `tap:NAME`, `packet:IFNAME` or `netmap:IFNAME`. */
+  /** `memory` (default), `tap:NAME`, `packet:IFNAME`, `netmap:IFNAME` or `xdp:IFNAME`. */
   device?: string;
   /** For `memory`: the network to join (default: a new one with the system clock). */
   network?: MemoryNetwork;

@@ -30,7 +30,7 @@ export class OptionError extends Error {}
 
 /** The common options of every command that runs a stack. */
 export interface StackOptions {
-  /** `tap:NAME`, `packet:IFNAME`, `netmap:IFNAME` or `memory`. */
+  /** `tap:NAME`, `packet:IFNAME`, `netmap:IFNAME`, `xdp:IFNAME` or `memory`. */
   dev: string;
   /** Our address and prefix, as `10.0.0.2/24`. */
   ip: string;
@@ -48,7 +48,7 @@ export interface StackOptions {
   pcap?: string;
   /** The fault injector on both directions. */
   impair?: FaultInjectorOptions;
-  /** Spin on the device instead of sleeping in poll (tap, packet, netmap). */
+  /** Spin on the device instead of sleeping in poll (tap, packet, netmap, xdp). */
   busyPoll?: boolean;
   /** tap: the virtio header with checksum offload and TSO/GRO super-frames both ways. */
   tso?: boolean;
@@ -181,9 +181,9 @@ export function loadConfigFiles(files: string[], cores: number): ExtraConfig {
 
 /** Checks the common options; throws {@linkcode OptionError} for a mistake. */
 export function checkStackOptions(o: StackOptions): void {
-  if (!/^(memory|(tap|packet|netmap):[^\s:/]{1,15})$/.test(o.dev)) {
+  if (!/^(memory|(tap|packet|netmap|xdp):[^\s:/]{1,15})$/.test(o.dev)) {
     throw new OptionError(
-      `Invalid --dev: ${o.dev} (tap:NAME, packet:IFNAME, netmap:IFNAME or memory)`,
+      `Invalid --dev: ${o.dev} (tap:NAME, packet:IFNAME, netmap:IFNAME, xdp:IFNAME or memory)`,
     );
   }
   if (parseIpv4Cidr(o.ip) === undefined) {

@@ -62,7 +62,7 @@ export class DeviceNetwork implements Network {
     this.spinMs = options.spinMs ?? 0.05;
   }
 
-  /** The device's hardware address (packet, netmap); `undefined` for a TAP. */
+  /** The device's hardware address (packet, netmap, xdp); `undefined` for a TAP. */
   get hardwareMac(): number | undefined {
     return this.device.hardwareMac || undefined;
   }

@@ -140,7 +140,7 @@ export class RingDevice implements Device {
     return new RingDevice(ring, options.busyPoll ?? false);
   }
 
-  /** The interface's own MAC (packet, netmap), or 0 for a TAP. */
+  /** The interface's own MAC (packet, netmap, xdp), or 0 for a TAP. */
   get hardwareMac(): number {
     return this.ring.mac;
   }

@@ -1,6 +1,7 @@
 /**
- * The ring ceiling against the stack, per backend (TAP; AF_PACKET on a veth
- * pair), each inside a namespace made for the run and deleted after it.
+ * The ring ceiling against the stack, per backend (TAP; AF_PACKET and AF_XDP
+ * on a veth pair), each inside a namespace made for the run and deleted after
+ * it.
  *
  * 1. Ceiling: ring_blaster.ts (inside the namespace, on an AF_PACKET ring on
  *    the kernel side of the link) keeps 128 frames of 60 bytes in flight; a
@@ -204,14 +205,19 @@ async function tcpBulk(link: Link): Promise<{ fps: number; gbps: number }> {
 
 const rows: string[] = [];
 const allocation: string[] = [];
-for (const [name, make] of [["tap", tapLink], ["packet (veth)", vethLink]] as const) {
+const backends = [
+  ["tap", () => tapLink()],
+  ["packet (veth)", () => vethLink()],
+  ["xdp (veth)", () => vethLink({ backend: "xdp" })],
+] as const;
+for (const [name, make] of backends) {
   const link = await make();
   try {
     await link.ns.run(["sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1"]);
     const ceiling = await reflect(link);
     const stack = await stackEcho(link);
     const tcp = await tcpBulk(link);
-    if (name !== "tap") {
+    if (name === "packet (veth)") {
       // The veth end outlives our ring, so a child process can open it too.
       const bytes = await deviceAllocation(link, link.device.name);
       allocation.push(`${name}: ${bytes.toFixed(2)} bytes allocated per frame through RingDevice`);

@@ -159,6 +159,8 @@ export interface LinkOptions {
   impair?: M.FaultInjectorOptions;
   /** Capture our side. */
   pcap?: M.PcapSink;
+  /** vethLink: our end's ring, AF_PACKET (default) or AF_XDP. */
+  backend?: "packet" | "xdp";
 }
 
 const SUBNET = "10.77.0";
@@ -238,9 +240,11 @@ export function tapLink(options: LinkOptions = {}): Promise<Link> {
 }
 
 /**
- * A veth pair: one end (ours, AF_PACKET) stays in this namespace with no
- * address, the other goes into a new namespace as 10.77.0.1/24. Offloads
- * that would hand us super-frames are turned off on both ends.
+ * A veth pair: one end (ours, AF_PACKET or with `backend: "xdp"` AF_XDP)
+ * stays in this namespace with no address, the other goes into a new
+ * namespace as 10.77.0.1/24. Offloads that would hand us super-frames are
+ * turned off on both ends; for AF_XDP, which reports no checksum state, the
+ * kernel's side also computes its TCP checksums itself (`tx off`).
  */
 export function vethLink(options: LinkOptions = {}): Promise<Link> {
   return buildLink(options, async (ns, tag, cleanup) => {
@@ -257,7 +261,9 @@ export function vethLink(options: LinkOptions = {}): Promise<Link> {
     await ns.must(["ip", "link", "set", theirs, "up"]);
     await ns.run(["ethtool", "-K", theirs, "tso", "off", "gso", "off", "gro", "off"]);
     await run(["ethtool", "-K", ours, "tso", "off", "gso", "off", "gro", "off"]);
-    const device = M.RingDevice.open(`packet:${ours}`, options.ring);
+    const backend = options.backend ?? "packet";
+    if (backend === "xdp") await ns.must(["ethtool", "-K", theirs, "tx", "off"]);
+    const device = M.RingDevice.open(`${backend}:${ours}`, options.ring);
     cleanup.push(() => device.closeAsync());
     return { device, kernelIf: theirs };
   });

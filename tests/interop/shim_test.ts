@@ -76,7 +76,8 @@ Deno.test({
 });
 
 Deno.test({
-  name: "opening fails with one clear line: netmap absent, no such interface, bad spec",
+  name:
+    "opening fails with one clear line: netmap absent, no such interface (packet, xdp), bad spec",
   ignore: shimMissing !== undefined,
   fn() {
     let netmapPresent = true;
@@ -95,9 +96,13 @@ Deno.test({
       () => M.RingDevice.open("packet:nosuch0"),
       /^Error: packet:nosuch0: no such interface$/,
     );
+    assert.throws(
+      () => M.RingDevice.open("xdp:nosuch0"),
+      /^Error: xdp:nosuch0: no such interface$/,
+    );
     assert.throws(() => M.RingDevice.open("tap:"), /invalid interface name/);
     assert.throws(() => M.RingDevice.open("eth0"), /unknown device \(expected tap:NAME/);
-    for (const spec of ["netmap:lo", "packet:nosuch0", "tap:", "eth0"]) {
+    for (const spec of ["netmap:lo", "packet:nosuch0", "xdp:nosuch0", "tap:", "eth0"]) {
       try {
         M.RingDevice.open(spec);
       } catch (err) {
@@ -114,7 +119,7 @@ Deno.test({
   async fn() {
     const script = `
       import { RingDevice } from "${new URL("../../lib/mod.ts", import.meta.url).href}";
-      for (const spec of ["tap:mtnocap0", "packet:lo"]) {
+      for (const spec of ["tap:mtnocap0", "packet:lo", "xdp:lo"]) {
         try { RingDevice.open(spec); console.log("opened " + spec); }
         catch (e) { console.log(e.message); }
       }`;
@@ -128,7 +133,7 @@ Deno.test({
       script,
     ]);
     assert.equal(r.code, 0, r.stderr);
-    const [tap, packet] = r.text.trim().split("\n");
+    const [tap, packet, xdp] = r.text.trim().split("\n");
     assert.match(
       tap!,
       /^tap:mtnocap0: .*permission denied: CAP_NET_ADMIN is needed \(run as root, or inside `unshare -rn`\)$/,
@@ -136,6 +141,11 @@ Deno.test({
     assert.match(
       packet!,
       /^packet:lo: .*permission denied: CAP_NET_RAW is needed \(run as root, or inside `unshare -rn`\)$/,
+    );
+    assert.match(
+      xdp!,
+      // Which step fails first depends on the kernel: loading, the socket, attaching.
+      /^xdp:lo: .*permission denied: CAP_NET_(ADMIN \(with CAP_BPF\)|RAW) is needed \(run as root, or inside `unshare -rn`\)$/,
     );
   },
 });

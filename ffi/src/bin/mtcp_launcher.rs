@@ -61,7 +61,11 @@ fn read_trailer(file: &mut File) -> io::Result<Option<Trailer>> {
         return Ok(None);
     }
     let word = |i: usize| u64::from_le_bytes(t[i..i + 8].try_into().unwrap());
-    let trailer = Trailer { offset: word(0), length: word(8), hash: word(16) };
+    let trailer = Trailer {
+        offset: word(0),
+        length: word(8),
+        hash: word(16),
+    };
     if trailer.offset.checked_add(trailer.length) != Some(size - TRAILER) {
         return Ok(None);
     }
@@ -154,7 +158,9 @@ fn extract(file: &mut File, trailer: &Trailer, into: &Path) -> io::Result<()> {
         }
         out.set_permissions(fs::Permissions::from_mode(mode & 0o777))?;
         let used = 4 + path_len as u64 + 4 + 8 + size;
-        left = left.checked_sub(used).ok_or_else(|| bad("entry runs past the payload"))?;
+        left = left
+            .checked_sub(used)
+            .ok_or_else(|| bad("entry runs past the payload"))?;
     }
     if fnv.0 != trailer.hash {
         return Err(bad("payload hash mismatch (the file is damaged)"));
@@ -169,7 +175,9 @@ fn main() {
         .unwrap_or_else(|e| fail(&format!("cannot open {}: {e}", exe.display())));
     let trailer = match read_trailer(&mut file) {
         Ok(Some(t)) => t,
-        Ok(None) => fail("this launcher carries no payload; build the CLI with `deno task compile`"),
+        Ok(None) => {
+            fail("this launcher carries no payload; build the CLI with `deno task compile`")
+        }
         Err(e) => fail(&format!("cannot read {}: {e}", exe.display())),
     };
     let root = cache_root();
@@ -189,7 +197,10 @@ fn main() {
             // Another launch got there first; its tree is complete.
             let _ = fs::remove_dir_all(&tmp);
             if !dir.join(".complete").exists() {
-                fail(&format!("cannot move the unpacked tree to {}", dir.display()));
+                fail(&format!(
+                    "cannot move the unpacked tree to {}",
+                    dir.display()
+                ));
             }
         }
     }
@@ -207,7 +218,10 @@ fn main() {
         cmd.env("DENO_DIR", dir.join("deno_dir"));
     }
     cmd.env("DENO_NO_UPDATE_CHECK", "1");
-    let name: OsString = exe.file_name().map(|n| n.to_os_string()).unwrap_or_else(|| "mtcp".into());
+    let name: OsString = exe
+        .file_name()
+        .map(|n| n.to_os_string())
+        .unwrap_or_else(|| "mtcp".into());
     cmd.env("MTCP_ARGV0", name);
     let e = cmd.exec();
     fail(&format!("cannot run {}: {e}", dir.join("deno").display()));
