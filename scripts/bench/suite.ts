@@ -9,7 +9,11 @@
  * kernel side of our TAP (10.0.0.1; we are 10.0.0.2) and one end of a veth
  * (10.0.1.1); namespace S holds the other end (10.0.1.2) with nginx (one
  * worker), a `Deno.serve` server, nginx's stream proxy and socat. C forwards
- * between the two, so our proxy reaches nginx through it.
+ * between the two, so our proxy reaches nginx through it. C also holds a
+ * second veth with both ends (the kernel's 10.0.2.1; ours, no address): the
+ * keep-alive and short-connection figures are measured again with our
+ * `serve` over AF_XDP there (`xdp:`), beside the same round's kernel-side
+ * samples.
  *
  * Usage (root): deno run -A scripts/bench/suite.ts [--rounds 3] [--seconds 5] [--no-write]
  *
@@ -108,7 +112,13 @@ async function wrk(c: Netns, url: string, serverPids: number[], figure: string, 
   });
 }
 
-async function ab(c: Netns, url: string, serverPids: number[], contender: string) {
+async function ab(
+  c: Netns,
+  url: string,
+  serverPids: number[],
+  contender: string,
+  figure = "Short connections (ab -n 20000 -c 50)",
+) {
   const m0 = await machineTicks();
   const t0 = await processTicks(serverPids);
   const r = await c.run(["ab", "-q", "-n", "20000", "-c", "50", url]);
@@ -118,7 +128,7 @@ async function ab(c: Netns, url: string, serverPids: number[], contender: string
   const failed = /Failed requests:\s+(\d+)/.exec(r.text);
   if (rps === null) throw new Error(`ab ${contender}: ${r.text} ${r.stderr}`);
   const cpuSeconds = (m1 - m0) / 100;
-  record("Short connections (ab -n 20000 -c 50)", contender, {
+  record(figure, contender, {
     value: Number(rps[1]),
     extra: {
       connsPerMachineCpuSecond: 20000 / cpuSeconds,
@@ -167,7 +177,28 @@ const cli = (args: string[]) =>
     "--gateway",
     "10.0.0.1",
   ]);
+// Ours again over AF_XDP, on a veth whose both ends are in C (the kernel's
+// end 10.0.2.1; ours, with no address, 10.0.2.2 on the stack).
+const xdpOurs = `xo${tag}`;
+const cliXdp = (args: string[]) =>
+  CliProcess.start(C, [...args, "--dev", `xdp:${xdpOurs}`, "--ip", "10.0.2.2/24"]);
+const KEEPALIVE = "HTTP keep-alive, 64 B (wrk -t1 -c50)";
+const SHORT = "Short connections (ab -n 20000 -c 50)";
+/** The last sample of `contender` in `figure`, recorded again under `into`. */
+function reuse(figure: string, contender: string, into: string): void {
+  const s = results.get(figure)?.get(contender);
+  if (s !== undefined && s.length > 0) record(into, contender, s[s.length - 1]!);
+}
 try {
+  await C.must(["ip", "link", "add", `xk${tag}`, "type", "veth", "peer", "name", xdpOurs]);
+  await C.must(["sysctl", "-qw", `net.ipv6.conf.${xdpOurs}.disable_ipv6=1`]);
+  await C.must(["ip", "addr", "add", "10.0.2.1/24", "dev", `xk${tag}`]);
+  for (const dev of [`xk${tag}`, xdpOurs]) {
+    await C.must(["ip", "link", "set", dev, "up"]);
+    await C.run(["ethtool", "-K", dev, "tso", "off", "gso", "off", "gro", "off"]);
+  }
+  // AF_XDP reports no checksum state: the kernel's end computes its own.
+  await C.must(["ethtool", "-K", `xk${tag}`, "tx", "off"]);
   await must([
     "ip",
     "link",
@@ -247,6 +278,19 @@ stream { server { listen 9001; proxy_pass 127.0.0.1:8081; } }
     // Short connections.
     await ab(C, "http://10.0.0.2:8080/64b", [oursPid], "ours (serve --http, TAP)");
     await ab(C, "http://10.0.1.2:8081/64b", nginxPids, "nginx (1 worker, veth)");
+    await ours.stop();
+    // The same two figures with ours over AF_XDP; the kernel-side contenders'
+    // samples of this round are shown beside it.
+    ours = cliXdp(["serve", "--http", WWW, "--port", "8080"]);
+    await ours.waitFor(/^listening on /);
+    const xdpPid = (await pidsOf(`cli.ts serve --http ${WWW}`))[0]!;
+    const ka = `${KEEPALIVE}, ours over AF_XDP`;
+    await wrk(C, "http://10.0.2.2:8080/64b", [xdpPid], ka, "ours (serve --http, XDP on veth)");
+    reuse(KEEPALIVE, "nginx (1 worker, veth)", ka);
+    reuse(KEEPALIVE, "Deno.serve (veth)", ka);
+    const short = `${SHORT}, ours over AF_XDP`;
+    await ab(C, "http://10.0.2.2:8080/64b", [xdpPid], "ours (serve --http, XDP on veth)", short);
+    reuse(SHORT, "nginx (1 worker, veth)", short);
     await ours.stop();
     // Bulk: ours with TSO on the TAP and a 4 MiB send buffer, as one would run it.
     ours = cli(["serve", "--http", WWW, "--port", "8080", "--tso", "--config", `${WWW}/bulk.conf`]);
