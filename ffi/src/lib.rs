@@ -490,6 +490,15 @@ pub unsafe extern "C" fn mtcp_shim_wait(ring: *mut Ring, timeout_ms: i32) -> i32
     }
     if n == 0 {
         r.info.waits += 1;
+        // An AF_XDP socket is not told when its interface goes: look.
+        if let Backend::Xdp(x) = &r.backend {
+            if x.gone() {
+                r.info.rx_errors += 1;
+                r.info.features |= FEATURE_GONE;
+                r.info.last_errno = ENETDOWN;
+                return -ENETDOWN;
+            }
+        }
         return 0;
     }
     r.info.waits += 1;

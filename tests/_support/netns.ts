@@ -417,6 +417,24 @@ export async function kernelHttpServer(
   return { port, get: (path, options) => M.httpGet(link.ctx, addr, port, path, options), stop };
 }
 
+/**
+ * Sends `data` through our echo server (port 7) with the kernel's socat and
+ * checks it comes back whole. socat waits up to 30 s after its input ends;
+ * a shortfall fails with the numbers that say where the bytes stopped.
+ */
+export async function assertEcho(link: Link, data: Uint8Array): Promise<void> {
+  const t0 = performance.now();
+  const e = await link.ns.run(["socat", "-t", "30", "-", `TCP:${link.ourIp}:7`], data);
+  const ms = Math.round(performance.now() - t0);
+  const why = () =>
+    `echo of ${data.length} bytes: ${e.stdout.length} back in ${ms} ms, socat exit ${e.code} ` +
+    `${e.stderr.trim()}; context ${JSON.stringify(link.ctx.stats)}; drops ${
+      JSON.stringify(link.ctx.iface.stats.nonZeroDrops())
+    }; device ${JSON.stringify(link.device.counters())}`;
+  if (e.stdout.length !== data.length) throw new Error(why());
+  if (await sha256(e.stdout) !== await sha256(data)) throw new Error(`corrupted: ${why()}`);
+}
+
 /** Our HTTP responder on port 80 and echo server on port 7, until `stop()`. */
 export function ourServers(
   link: Link,

@@ -222,11 +222,14 @@ for (const ring of [{ vnetHdr: true }, { tso: true }, { busyPoll: true }]) {
   });
 }
 
-for (const make of [tapLink, vethLink]) {
+const deletable = [
+  ["TAP", () => tapLink()],
+  ["veth", () => vethLink()],
+  ["veth under AF_XDP", () => vethLink({ backend: "xdp" })],
+] as const;
+for (const [what, make] of deletable) {
   Deno.test({
-    name: `a ${
-      make === tapLink ? "TAP" : "veth"
-    } deleted under a running context is counted, not fatal`,
+    name: `a ${what} deleted under a running context is counted, not fatal`,
     ignore: unavailable !== undefined || interopUnavailable("ethtool") !== undefined,
     sanitizeResources: false,
     sanitizeOps: false,

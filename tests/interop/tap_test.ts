@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import * as M from "../../lib/mod.ts";
 import {
+  assertEcho,
   Capture,
   curl,
   interopUnavailable,
@@ -65,11 +66,7 @@ Deno.test({
       assert.match(ab.text, /Failed requests:\s+0/);
       console.log(ab.text.match(/Requests per second:.*/)?.[0]);
 
-      const data = randomBytes(1 << 20, 7);
-      const echo = await link.ns.run(["socat", "-t", "10", "-", `TCP:${link.ourIp}:7`], data);
-      assert.equal(echo.code, 0, echo.stderr);
-      assert.equal(echo.stdout.length, data.length);
-      assert.equal(await sha256(echo.stdout), await sha256(data));
+      await assertEcho(link, randomBytes(1 << 20, 7));
       const c = link.device.counters();
       assert.equal(c.rxErrors + c.txErrors, 0);
     } finally {

@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import * as M from "../../lib/mod.ts";
 import {
+  assertEcho,
   curl,
   interopUnavailable,
   kernelHttpServer,
@@ -46,9 +47,7 @@ Deno.test({
       assert.equal(r.code, 0, r.stderr);
       assert.equal(await sha256(r.stdout), await sha256(body));
 
-      const data = randomBytes(1 << 20, 10);
-      const e = await link.ns.run(["socat", "-t", "10", "-", `TCP:${link.ourIp}:7`], data);
-      assert.equal(await sha256(e.stdout), await sha256(data), e.stderr);
+      await assertEcho(link, randomBytes(1 << 20, 10));
 
       const got = await kernel.get("/big", { timeoutMs: 60_000 });
       assert.equal(got.status, 200);
