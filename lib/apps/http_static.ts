@@ -150,6 +150,20 @@ export function parseRange(
 interface CacheEntry {
   bytes: Uint8Array;
   mtime: number;
+  /**
+   * Whole 200 responses to GET (head and body in one buffer), built at first
+   * use, by {@linkcode connectionVariant}: a hot file costs no header
+   * formatting, no encoding and one write per request.
+   */
+  whole: (Uint8Array | undefined)[] | undefined;
+}
+
+/** Files up to this size keep whole responses beside their bytes. */
+const WHOLE_RESPONSE_BYTES = 16384;
+
+/** 0: HTTP/1.1 kept alive; 1: closed after the response; 2: HTTP/1.0 kept alive. */
+function connectionVariant(close: boolean, http10: boolean): number {
+  return close ? 1 : http10 ? 2 : 0;
 }
 
 class FileSource implements ChunkSource {
@@ -211,6 +225,20 @@ export function staticHandler(
   let cached = 0;
   const stats: StaticStats = { responses: new Map(), cacheHits: 0 };
 
+  const count = (status: number) => {
+    stats.responses.set(status, (stats.responses.get(status) ?? 0) + 1);
+  };
+  const headText = (
+    status: number,
+    headers: string,
+    length: number,
+    close: boolean,
+    http10: boolean,
+  ) =>
+    `HTTP/1.1 ${status} ${REASONS[status]}\r\nServer: mtcp-deno\r\n${headers}` +
+    `Content-Length: ${length}\r\n${
+      close ? "Connection: close\r\n" : http10 ? "Connection: keep-alive\r\n" : ""
+    }\r\n`;
   const respond = (
     c: ServerConnection,
     status: number,
@@ -218,18 +246,12 @@ export function staticHandler(
     length: number,
     close: boolean,
   ) => {
-    stats.responses.set(status, (stats.responses.get(status) ?? 0) + 1);
-    c.send(encoder.encode(
-      `HTTP/1.1 ${status} ${REASONS[status]}\r\nServer: mtcp-deno\r\n${headers}` +
-        `Content-Length: ${length}\r\n${
-          close
-            ? "Connection: close\r\n"
-            : (c.state as ConnState).http10
-            ? "Connection: keep-alive\r\n"
-            : ""
-        }\r\n`,
-    ));
+    count(status);
+    c.send(encoder.encode(headText(status, headers, length, close, (c.state as ConnState).http10)));
   };
+  const fileHeaders = (real: string, mtime: Date | null) =>
+    `Content-Type: ${contentType(real)}\r\nAccept-Ranges: bytes\r\n` +
+    (mtime !== null ? `Last-Modified: ${mtime.toUTCString()}\r\n` : "");
   const error = (c: ServerConnection, status: number, close: boolean, extra = "") => {
     const body = encoder.encode(`${status} ${REASONS[status]}\n`);
     respond(c, status, `Content-Type: text/plain; charset=utf-8\r\n${extra}`, body.length, close);
@@ -273,6 +295,46 @@ export function staticHandler(
     }
   };
 
+  // The cache entry of a file (read now when it is missing or changed), or
+  // undefined when it cannot be read.
+  const cached200 = (real: string, size: number, mtime: number): CacheEntry | undefined => {
+    let entry = cache.get(real);
+    if (entry !== undefined && entry.mtime === mtime && entry.bytes.length === size) {
+      stats.cacheHits++;
+      return entry;
+    }
+    let bytes: Uint8Array;
+    try {
+      bytes = Deno.readFileSync(real);
+    } catch {
+      return undefined;
+    }
+    if (entry !== undefined) {
+      cache.delete(real);
+      cached -= entry.bytes.length;
+      for (const w of entry.whole ?? []) cached -= w?.length ?? 0;
+    }
+    entry = { bytes, mtime, whole: undefined };
+    if (cached + bytes.length <= cacheTotal) {
+      cache.set(real, entry);
+      cached += bytes.length;
+    }
+    return entry;
+  };
+
+  // normalisePath, remembered for the targets seen last (a hot target is
+  // not decoded and split again on every request).
+  const paths = new Map<string, string | undefined>();
+  const normalised = (target: string): string | undefined => {
+    let path = paths.get(target);
+    if (path === undefined && !paths.has(target)) {
+      path = normalisePath(target);
+      if (paths.size >= 10_000) paths.clear();
+      paths.set(target, path);
+    }
+    return path;
+  };
+
   const serve = (
     c: ServerConnection,
     head: boolean,
@@ -280,7 +342,7 @@ export function staticHandler(
     range: string | undefined,
     close: boolean,
   ) => {
-    const path = normalisePath(target);
+    const path = normalised(target);
     if (path === undefined) return error(c, target.startsWith("/") ? 404 : 400, close);
     if (realRoot === undefined) {
       const body = options.builtin?.get(path) ?? options.builtin?.get(path + "index.html");
@@ -303,8 +365,30 @@ export function staticHandler(
     let start = 0;
     let end = size - 1;
     let status = 200;
-    let extra = `Content-Type: ${contentType(found.real)}\r\nAccept-Ranges: bytes\r\n`;
-    if (found.info.mtime !== null) extra += `Last-Modified: ${found.info.mtime.toUTCString()}\r\n`;
+    if (range === undefined && !head && size <= WHOLE_RESPONSE_BYTES) {
+      // A whole small file: its response is kept ready, head and body.
+      const entry = cached200(found.real, size, mtime);
+      if (entry === undefined) return error(c, 404, close);
+      const v = connectionVariant(close, (c.state as ConnState).http10);
+      entry.whole ??= [undefined, undefined, undefined];
+      let whole = entry.whole[v];
+      if (whole === undefined) {
+        const body = entry.bytes;
+        const headBytes = encoder.encode(
+          headText(200, fileHeaders(found.real, found.info.mtime), body.length, close, v === 2),
+        );
+        whole = new Uint8Array(headBytes.length + body.length);
+        whole.set(headBytes);
+        whole.set(body, headBytes.length);
+        entry.whole[v] = whole;
+        if (cache.get(found.real) === entry) cached += whole.length;
+      }
+      count(200);
+      c.send(whole);
+      if (close) c.end();
+      return;
+    }
+    let extra = fileHeaders(found.real, found.info.mtime);
     if (range !== undefined) {
       const r = parseRange(range, size);
       if (r === "unsatisfiable") return error(c, 416, close, `Content-Range: bytes */${size}\r\n`);
@@ -317,21 +401,8 @@ export function staticHandler(
     }
     const length = size === 0 ? 0 : end - start + 1;
     if (size <= cacheFile) {
-      let entry = cache.get(found.real);
-      if (entry === undefined || entry.mtime !== mtime || entry.bytes.length !== size) {
-        let bytes: Uint8Array;
-        try {
-          bytes = Deno.readFileSync(found.real);
-        } catch {
-          return error(c, 404, close);
-        }
-        if (entry !== undefined) cached -= entry.bytes.length;
-        entry = { bytes, mtime };
-        if (cached + bytes.length <= cacheTotal) {
-          cache.set(found.real, entry);
-          cached += bytes.length;
-        }
-      } else stats.cacheHits++;
+      const entry = cached200(found.real, size, mtime);
+      if (entry === undefined) return error(c, 404, close);
       respond(c, status, extra, length, close);
       if (!head && length > 0) c.send(entry.bytes.subarray(start, start + length));
     } else {

@@ -1,0 +1,76 @@
+import assert from "node:assert/strict";
+import { staticHandler } from "./http_static.ts";
+import { ServerConnection } from "./tcp_server.ts";
+
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+
+/** Feeds `requests` to a new connection of `h`; returns what it queued, as text, and whether it ended. */
+function exchange(h: ReturnType<typeof staticHandler>, requests: string): [string, boolean] {
+  const c = new ServerConnection(3);
+  h.onOpen?.(c);
+  h.onData(c, enc.encode(requests));
+  const parts = c.out.map((p) => {
+    assert.ok(p instanceof Uint8Array, "a small file is sent from memory, not streamed");
+    return dec.decode(p);
+  });
+  return [parts.join(""), c.closing];
+}
+
+Deno.test("static files: a small file's whole response is kept per connection kind and rebuilt when the file changes", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(`${dir}/a.txt`, "first");
+    const h = staticHandler(dir, { statCacheMs: 0 });
+    const get11 = "GET /a.txt HTTP/1.1\r\nHost: x\r\n\r\n";
+
+    // HTTP/1.1 kept alive, twice on one connection: identical answers, no Connection header.
+    const [two, ended] = exchange(h, get11 + get11);
+    assert.equal(ended, false);
+    const answers = two.split("HTTP/1.1 200 OK\r\n").slice(1);
+    assert.equal(answers.length, 2);
+    assert.equal(answers[0], answers[1]);
+    assert.match(answers[0]!, /^Server: mtcp-deno\r\nContent-Type: text\/plain; charset=utf-8\r\n/);
+    assert.match(answers[0]!, /\r\nLast-Modified: [A-Z][a-z]{2}, \d\d [A-Z][a-z]{2} \d{4} /);
+    assert.match(answers[0]!, /\r\nContent-Length: 5\r\n\r\nfirst$/);
+    assert.doesNotMatch(answers[0]!, /Connection:/);
+
+    // Closed after the answer, and HTTP/1.0 kept alive: each says so.
+    const [closed, closedEnded] = exchange(
+      h,
+      "GET /a.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    );
+    assert.equal(closedEnded, true);
+    assert.match(closed, /\r\nConnection: close\r\n\r\nfirst$/);
+    const [old, oldEnded] = exchange(h, "GET /a.txt HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
+    assert.equal(oldEnded, false);
+    assert.match(old, /\r\nConnection: keep-alive\r\n\r\nfirst$/);
+    // A plain HTTP/1.0 request is answered and closed.
+    const [plain10, plain10Ended] = exchange(h, "GET /a.txt HTTP/1.0\r\n\r\n");
+    assert.equal(plain10Ended, true);
+    assert.match(plain10, /\r\nConnection: close\r\n\r\nfirst$/);
+
+    // HEAD and ranges do not take the kept response.
+    const [head] = exchange(h, "HEAD /a.txt HTTP/1.1\r\nHost: x\r\n\r\n");
+    assert.match(head, /\r\nContent-Length: 5\r\n\r\n$/);
+    const [range] = exchange(h, "GET /a.txt HTTP/1.1\r\nHost: x\r\nRange: bytes=1-2\r\n\r\n");
+    assert.match(range, /^HTTP\/1.1 206 Partial Content\r\n/);
+    assert.match(range, /\r\nContent-Range: bytes 1-2\/5\r\n/);
+    assert.match(range, /\r\n\r\nir$/);
+
+    // The file changes: the next answer has the new length and body.
+    await Deno.writeTextFile(`${dir}/a.txt`, "second version");
+    const [changed] = exchange(h, get11);
+    assert.match(changed, /\r\nContent-Length: 14\r\n\r\nsecond version$/);
+    assert.equal(h.stats.responses.get(200), 7);
+    assert.equal(h.stats.responses.get(206), 1);
+
+    // The same target through an encoded path and a dot segment is the same file.
+    const [escaped] = exchange(h, "GET /./%61.txt HTTP/1.1\r\nHost: x\r\n\r\n");
+    assert.match(escaped, /\r\n\r\nsecond version$/);
+    const [escaping] = exchange(h, "GET /../a.txt HTTP/1.1\r\nHost: x\r\n\r\n");
+    assert.match(escaping, /^HTTP\/1.1 404 Not Found\r\n/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
