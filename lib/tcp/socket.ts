@@ -109,6 +109,11 @@ export interface TcpConfig {
   maxOooRanges: number;
 }
 
+// What an idle socket's assemblers are until a range arrives: one shared,
+// always empty (no range ever fits in it, so it never changes). An assembler
+// object is 64 bytes, and most connections never need one.
+const NO_ASSEMBLER = new Assembler(0);
+
 /** Defaults, after Linux where mTCP and the RFCs leave room. */
 export const TCP_DEFAULTS: Readonly<TcpConfig> = {
   mss: 1460,
@@ -408,7 +413,7 @@ export class TcpSocket {
   #txPool: BufferPool | undefined = undefined;
   #rx: RingBuffer | undefined;
   #tx: RingBuffer | undefined;
-  readonly #ooo: Assembler;
+  #ooo: Assembler = NO_ASSEMBLER; // made at the first out-of-order segment
   #pendingFin = -1; // sequence number of a FIN that arrived before a gap filled, or -1
 
   // Application-side flags.
@@ -449,8 +454,8 @@ export class TcpSocket {
   #timedSeq = -1; // Karn: the segment being timed (its end), or -1
   #timedAt = 0;
   // The sender's scoreboard: SACKed ranges as byte offsets from SND.UNA
-  // (an Assembler, shifted as SND.UNA advances).
-  readonly #sacked = new Assembler(SCOREBOARD_RANGES);
+  // (an Assembler, shifted as SND.UNA advances), made at the first SACK block.
+  #sacked: Assembler = NO_ASSEMBLER;
 
   // Timers (absolute ms; Infinity when off).
   #rtoAt = Infinity;
@@ -478,7 +483,6 @@ export class TcpSocket {
     this.mss = Math.min(536, config.mss);
     this.rtt = new RttEstimator(config.minRtoMs, config.maxRtoMs, config.initialRtoMs);
     this.cc = createController(config.congestion, this.mss);
-    this.#ooo = new Assembler(config.maxOooRanges);
   }
 
   /** Uses buffer pools for the send and receive buffers (else each socket allocates its own). */
@@ -1037,6 +1041,7 @@ export class TcpSocket {
       if (!seqLt(left, right) || !seqGt(right, this.sndUna) || seqGt(right, this.sndMax)) continue;
       const lo = Math.max(0, seqSub(left, this.sndUna));
       const hi = seqSub(right, this.sndUna);
+      if (this.#sacked === NO_ASSEMBLER) this.#sacked = new Assembler(SCOREBOARD_RANGES);
       this.#sacked.add(lo, hi - lo); // a full scoreboard ignores it: recovery is only slower
     }
   }
@@ -1123,6 +1128,7 @@ export class TcpSocket {
         rx.writeUnallocated(0, bytes, seg.payloadOffset + dataOffset, len);
         front = len;
       } else {
+        if (this.#ooo === NO_ASSEMBLER) this.#ooo = new Assembler(this.config.maxOooRanges);
         if (!this.#ooo.add(offset, len)) {
           // Too many holes: drop this segment, as if lost.
           this.stats.dropped++;
