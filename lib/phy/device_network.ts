@@ -23,7 +23,7 @@ import type { RingDevice } from "./ring_device.ts";
 export interface DeviceNetworkOptions {
   /** Bytes of buffer memory for the host's sockets when the ring has no arena (default 64 MiB). */
   arenaBytes?: number;
-  /** How long to keep spinning after the last busy round, in ms (default 0.05). */
+  /** How long to keep spinning after the last busy round, in ms (default 0.2). */
   spinMs?: number;
 }
 
@@ -59,7 +59,11 @@ export class DeviceNetwork implements Network {
     // The ring's own arena when it has one: socket buffers and frames then
     // share one mapping, and copies between them allocate nothing.
     this.arena = device.arena ?? new Arena(options.arenaBytes);
-    this.spinMs = options.spinMs ?? 0.05;
+    // A sleep in the device's wait costs more CPU than spinning through a
+    // short gap (the wait is a call on another thread and a promise back):
+    // under ab's short connections 0.2 ms measured 10 % fewer CPU
+    // microseconds per connection than 0.05 ms, and 10 % more connections/s.
+    this.spinMs = options.spinMs ?? 0.2;
   }
 
   /** The device's hardware address (packet, netmap, xdp); `undefined` for a TAP. */
