@@ -957,7 +957,7 @@ export class TcpSocket {
     const dataAcked = Math.min(acked - (finAcked ? 1 : 0), this.sendQueued);
     // RTT: from the timestamp echo (RFC 7323 §4), else the timed segment (Karn).
     if (this.tsEnabled && seg.hasTimestamps && seg.tsEcr !== 0) {
-      const sample = ((this.#tsNow(now) - seg.tsEcr) >>> 0) & 0x7fffffff;
+      const sample = ((Math.floor(now) + this.#tsOffset - seg.tsEcr) >>> 0) & 0x7fffffff;
       if (sample < 3_600_000) this.rtt.sample(sample);
     } else if (this.#timedSeq >= 0 && seqGe(ack, this.#timedSeq)) {
       this.rtt.sample(now - this.#timedAt);
@@ -1385,7 +1385,7 @@ export class TcpSocket {
     r.sackPermitted = synAck ? this.sackEnabled : this.config.sack;
     if (synAck ? this.tsEnabled : this.config.timestamps) {
       r.hasTimestamps = true;
-      r.tsVal = this.#tsNow(now);
+      r.tsVal = (Math.floor(now) + this.#tsOffset) >>> 0; // our clock, in place (not boxed by a call)
       r.tsEcr = synAck ? this.#tsRecent : 0;
     }
     if (!tx.send(now, this, r, 0, 0)) {
@@ -1442,7 +1442,7 @@ export class TcpSocket {
     r.window = this.#advertise();
     if (this.tsEnabled) {
       r.hasTimestamps = true;
-      r.tsVal = this.#tsNow(now);
+      r.tsVal = (Math.floor(now) + this.#tsOffset) >>> 0; // our clock, in place (not boxed by a call)
       r.tsEcr = this.#tsRecent;
     }
     if (this.sackEnabled && !this.#ooo.isEmpty) {
@@ -1859,10 +1859,6 @@ export class TcpSocket {
 
   #drop(): void {
     this.stats.dropped++;
-  }
-
-  #tsNow(now: number): number {
-    return (Math.floor(now) + this.#tsOffset) >>> 0;
   }
 
   #rxBuffer(): RingBuffer | undefined {

@@ -245,8 +245,10 @@ function walkOptions(b: Uint8Array, o: number, len: number, into: TcpRepr | unde
         if (optLen !== 10) return false;
         if (into) {
           into.hasTimestamps = true;
-          into.tsVal = get32(b, d);
-          into.tsEcr = get32(b, d + 4);
+          // Read in place, not through get32: a uint32 above 2^31 returned
+          // from a call that is not inlined is a new heap number.
+          into.tsVal = ((b[d]! << 24) | (b[d + 1]! << 16) | (b[d + 2]! << 8) | b[d + 3]!) >>> 0;
+          into.tsEcr = ((b[d + 4]! << 24) | (b[d + 5]! << 16) | (b[d + 6]! << 8) | b[d + 7]!) >>> 0;
         }
         break;
       case TCPOPT_SACK: {
@@ -254,7 +256,11 @@ function walkOptions(b: Uint8Array, o: number, len: number, into: TcpRepr | unde
         if (!Number.isInteger(n) || n < 1 || n > TCP_MAX_SACK_BLOCKS) return false;
         if (into) {
           into.sackCount = n;
-          for (let k = 0; k < 2 * n; k++) into.sackBlocks[k] = get32(b, d + 4 * k);
+          for (let k = 0, o = d; k < 2 * n; k++, o += 4) {
+            into.sackBlocks[k] =
+              ((b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!) >>>
+              0;
+          }
         }
         break;
       }
