@@ -13,7 +13,9 @@
  *   path (symlinks resolved) must lie inside the root's real path; a NUL or
  *   an escape is 404, as for a file that is not there.
  * - Files up to 64 KiB are cached in memory (revalidated by size and mtime,
- *   like epserver's cache but safe against edits); larger files are streamed
+ *   like epserver's cache but safe against edits); for those up to 16 KiB the
+ *   whole 200 response (head and body) is kept too, once per kind of
+ *   connection, and sent in one write. Larger files are streamed
  *   a chunk at a time as the send window opens. A path's resolution
  *   (realpath and stat) is reused for a second, as nginx's open_file_cache
  *   does, so a hot file costs no system call per request; an edit or a new
@@ -365,7 +367,7 @@ export function staticHandler(
     let start = 0;
     let end = size - 1;
     let status = 200;
-    if (range === undefined && !head && size <= WHOLE_RESPONSE_BYTES) {
+    if (range === undefined && !head && size <= Math.min(cacheFile, WHOLE_RESPONSE_BYTES)) {
       // A whole small file: its response is kept ready, head and body.
       const entry = cached200(found.real, size, mtime);
       if (entry === undefined) return error(c, 404, close);

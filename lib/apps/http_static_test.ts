@@ -5,14 +5,22 @@ import { ServerConnection } from "./tcp_server.ts";
 const enc = new TextEncoder();
 const dec = new TextDecoder();
 
-/** Feeds `requests` to a new connection of `h`; returns what it queued, as text, and whether it ended. */
+/**
+ * Feeds `requests` to a new connection of `h`; returns what it queued (files
+ * streamed read to the end), as text, and whether the connection is ending.
+ */
 function exchange(h: ReturnType<typeof staticHandler>, requests: string): [string, boolean] {
   const c = new ServerConnection(3);
   h.onOpen?.(c);
   h.onData(c, enc.encode(requests));
   const parts = c.out.map((p) => {
-    assert.ok(p instanceof Uint8Array, "a small file is sent from memory, not streamed");
-    return dec.decode(p);
+    if (p instanceof Uint8Array) return dec.decode(p);
+    // A streamed file: read it to the end, as the server loop would.
+    const chunk = new Uint8Array(4096);
+    let text = "";
+    for (let n = p.read(chunk); n > 0; n = p.read(chunk)) text += dec.decode(chunk.subarray(0, n));
+    p.close();
+    return text;
   });
   return [parts.join(""), c.closing];
 }
@@ -34,6 +42,14 @@ Deno.test("static files: a small file's whole response is kept per connection ki
     assert.match(answers[0]!, /\r\nLast-Modified: [A-Z][a-z]{2}, \d\d [A-Z][a-z]{2} \d{4} /);
     assert.match(answers[0]!, /\r\nContent-Length: 5\r\n\r\nfirst$/);
     assert.doesNotMatch(answers[0]!, /Connection:/);
+    // The answer is one buffer, the same object each time: head and body kept together.
+    const c1 = new ServerConnection(4), c2 = new ServerConnection(5);
+    for (const c of [c1, c2]) {
+      h.onOpen?.(c);
+      h.onData(c, enc.encode(get11));
+      assert.equal(c.out.length, 1);
+    }
+    assert.equal(c1.out[0], c2.out[0]);
 
     // Closed after the answer, and HTTP/1.0 kept alive: each says so.
     const [closed, closedEnded] = exchange(
@@ -62,7 +78,7 @@ Deno.test("static files: a small file's whole response is kept per connection ki
     await Deno.writeTextFile(`${dir}/a.txt`, "second version");
     const [changed] = exchange(h, get11);
     assert.match(changed, /\r\nContent-Length: 14\r\n\r\nsecond version$/);
-    assert.equal(h.stats.responses.get(200), 7);
+    assert.equal(h.stats.responses.get(200), 9);
     assert.equal(h.stats.responses.get(206), 1);
 
     // The same target through an encoded path and a dot segment is the same file.
@@ -70,6 +86,15 @@ Deno.test("static files: a small file's whole response is kept per connection ki
     assert.match(escaped, /\r\n\r\nsecond version$/);
     const [escaping] = exchange(h, "GET /../a.txt HTTP/1.1\r\nHost: x\r\n\r\n");
     assert.match(escaping, /^HTTP\/1.1 404 Not Found\r\n/);
+
+    // With caching off, every request reads the file: an edit of the same
+    // size within the same second is served at once.
+    const uncached = staticHandler(dir, { statCacheMs: 0, cacheFileBytes: 0 });
+    const [before] = exchange(uncached, get11);
+    assert.match(before, /\r\n\r\nsecond version$/);
+    await Deno.writeTextFile(`${dir}/a.txt`, "SECOND VERSION");
+    const [after] = exchange(uncached, get11);
+    assert.match(after, /\r\n\r\nSECOND VERSION$/);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
