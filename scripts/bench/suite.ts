@@ -15,8 +15,8 @@
  * `serve` over AF_XDP there (`xdp:`), beside the same round's kernel-side
  * samples.
  *
- * Each `ab` measurement follows an unmeasured `ab -n 5000` against the same
- * contender (our server is started afresh each round and compiles its
+ * Each `ab` measurement follows an unmeasured `ab -n 20000` against the
+ * same contender (our server is started afresh each round and compiles its
  * connection paths as they run).
  *
  * Usage (root): deno run -A scripts/bench/suite.ts [--rounds 3] [--seconds 5] [--no-write]
@@ -124,9 +124,10 @@ async function ab(
   figure = "Short connections (ab -n 20000 -c 50)",
 ) {
   // An unmeasured warm-up first, for every contender alike: our server
-  // starts fresh each round, and its accept and close paths are compiled
-  // during the first thousands of connections.
-  const warm = await c.run(["ab", "-q", "-n", "5000", "-c", "50", url]);
+  // starts fresh each round, and its accept and close paths reach their
+  // steady cost only after some 25,000 connections (27 us of CPU per
+  // connection in the first 20,000 after 5,000, 20 us two runs later).
+  const warm = await c.run(["ab", "-q", "-n", "20000", "-c", "50", url]);
   if (warm.code !== 0) throw new Error(`ab warm-up ${contender}: ${warm.text} ${warm.stderr}`);
   const m0 = await machineTicks();
   const t0 = await processTicks(serverPids);
