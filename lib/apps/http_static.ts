@@ -180,7 +180,8 @@ class FileSource implements ChunkSource {
     if (this.#file === undefined || this.#left <= 0) return 0;
     const want = Math.min(into.length, this.#left);
     const n = this.#file.readSync(want === into.length ? into : into.subarray(0, want));
-    if (n === null || n <= 0) return 0;
+    // Shorter than when it was opened: the promised length cannot be sent.
+    if (n === null || n <= 0) throw new Error("the file shrank while it was sent");
     this.#left -= n;
     return n;
   }

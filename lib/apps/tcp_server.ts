@@ -35,6 +35,7 @@ import {
   mtcp_setsock_nonblock,
   mtcp_socket,
   mtcp_write,
+  mtcp_write_from,
 } from "../api/mtcp.ts";
 
 /**
@@ -42,13 +43,17 @@ import {
  * returns how many bytes it wrote, 0 at the end; `close` releases it.
  */
 export interface ChunkSource {
-  /** Fills `into` from the start; returns the byte count, 0 when done. */
+  /**
+   * Fills `into` from the start; returns the byte count, 0 when done. A
+   * source that cannot go on (a read error) throws: the connection is closed.
+   */
   read(into: Uint8Array): number;
   /** Releases the source (called once, at its end or when the connection dies). */
   close(): void;
 }
 
-const CHUNK_BYTES = 65536;
+// The most a source is asked for at once (it reads into the send buffer).
+const SOURCE_BYTES = 1 << 20;
 
 /** One accepted connection, as a handler sees it. */
 export class ServerConnection {
@@ -62,8 +67,6 @@ export class ServerConnection {
   bytesOut = 0;
   /** @internal Queued output in order: bytes, or sources read as the window opens. */
   readonly out: (Uint8Array | ChunkSource)[] = [];
-  /** @internal The buffer a source is read into (one per connection, made on first use). */
-  chunk: Uint8Array | undefined;
   /** @internal */
   outOffset = 0;
   /** @internal Close once the queue drains. */
@@ -188,23 +191,32 @@ export async function runTcpServer(
   const flush = (c: ServerConnection): boolean => {
     while (c.out.length > 0) {
       const head = c.out[0]!;
-      let chunk: Uint8Array;
-      if (head instanceof Uint8Array) {
-        chunk = head;
-      } else {
-        // A source: read its next chunk in front of it (the buffer is free:
-        // everything before was taken by the send buffer).
-        c.chunk ??= new Uint8Array(CHUNK_BYTES);
-        const n = head.read(c.chunk);
-        if (n <= 0) {
-          head.close();
+      if (!(head instanceof Uint8Array)) {
+        // A source (everything before it was taken): it reads straight into
+        // the send buffer, as much as there is room for.
+        let w: number;
+        try {
+          w = mtcp_write_from(mctx, c.fd, (into) => head.read(into), SOURCE_BYTES);
+        } catch {
+          w = -1; // the source failed (a read error): end the connection
+          mctx.errno = 0;
+        }
+        if (w < 0) {
+          if (mctx.errno === EAGAIN) return false;
+          c.discard(); // the connection failed: drop its output
+          c.closing = true;
+          return true;
+        }
+        if (w === 0) {
+          head.close(); // at its end
           c.out.shift();
           continue;
         }
-        chunk = c.chunk.subarray(0, n);
-        c.out.unshift(chunk);
-        c.outOffset = 0;
+        c.bytesOut += w;
+        stats.bytesOut += w;
+        continue;
       }
+      const chunk = head;
       const rest = chunk.length - c.outOffset;
       const view = c.outOffset === 0 ? chunk : chunk.subarray(c.outOffset);
       const w = mtcp_write(mctx, c.fd, view, rest);

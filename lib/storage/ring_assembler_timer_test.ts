@@ -47,6 +47,36 @@ Deno.test("RingBuffer stores out-of-order data past the end until committed", ()
   assert.equal(ring.writeUnallocated(20, new Uint8Array(1), 0, 1), 0);
 });
 
+Deno.test("RingBuffer.enqueueFrom fills the free space in place, in two views across the wrap, and stops at a short count", () => {
+  const ring = new RingBuffer(new Uint8Array(10));
+  const out = new Uint8Array(10);
+  ring.enqueue(new Uint8Array(7), 0, 7);
+  ring.dequeue(out, 0, 7); // the next write starts at 7: 3 bytes before the wrap
+  let next = 0;
+  const views: number[] = [];
+  const counting = (into: Uint8Array) => {
+    views.push(into.length);
+    for (let i = 0; i < into.length; i++) into[i] = next++;
+    return into.length;
+  };
+  assert.equal(ring.enqueueFrom(counting, 8), 8);
+  assert.deepEqual(views, [3, 5]);
+  assert.equal(ring.dequeue(out, 0, 10), 8);
+  assert.deepEqual([...out.subarray(0, 8)], [0, 1, 2, 3, 4, 5, 6, 7]);
+  // A full ring takes nothing and does not call fill; a short count ends the append.
+  ring.enqueue(new Uint8Array(10), 0, 10);
+  assert.equal(ring.enqueueFrom(() => assert.fail("called on a full ring"), 5), 0);
+  ring.clear();
+  let calls = 0;
+  assert.equal(ring.enqueueFrom(() => (calls++, 2), 10), 2);
+  assert.equal(calls, 1);
+  assert.equal(ring.length, 2);
+  // A fill that claims more than its view is held to the view.
+  ring.clear();
+  assert.equal(ring.enqueueFrom((into) => into.length + 100, 4), 4);
+  assert.equal(ring.length, 4);
+});
+
 Deno.test("Assembler merges ranges, hands over the contiguous front, and bounds its holes", () => {
   const a = new Assembler(3);
   assert.ok(a.add(10, 5));

@@ -64,6 +64,30 @@ export class RingBuffer {
     return n;
   }
 
+  /**
+   * Appends up to `length` bytes produced in place: `fill(into)` writes at
+   * the start of `into`, a view of the free space up to the end of the
+   * storage (so a second call follows when the free space wraps), and
+   * returns how many bytes it wrote. A short count ends the append. Returns
+   * the bytes appended. A file can be read straight into a send buffer this
+   * way, with no copy through an application buffer.
+   */
+  enqueueFrom(fill: (into: Uint8Array) => number, length: number): number {
+    let total = 0;
+    let want = Math.min(length, this.window);
+    const cap = this.storage.length;
+    while (want > 0) {
+      const start = (this.#read + this.#length) % cap;
+      const n = Math.min(want, cap - start);
+      const got = Math.max(0, Math.min(n, fill(this.storage.subarray(start, start + n))));
+      this.#length += got;
+      total += got;
+      want -= got;
+      if (got < n) break;
+    }
+    return total;
+  }
+
   /** Removes up to `length` bytes into `dst` at `dstOffset`; returns how many. */
   dequeue(dst: Uint8Array, dstOffset: number, length: number): number {
     const n = this.peek(0, dst, dstOffset, length);

@@ -589,6 +589,20 @@ export class TcpSocket {
   }
 
   /**
+   * Queues up to `length` bytes that `fill(into)` writes straight into the
+   * send buffer (see {@linkcode RingBuffer.enqueueFrom}); returns how many it
+   * took, 0 when `fill` wrote nothing, or -1 when the pool has no buffer.
+   */
+  sendFrom(fill: (into: Uint8Array) => number, length: number): number {
+    if (length <= 0) return 0;
+    const tx = this.#txBuffer();
+    if (tx === undefined) return -1;
+    const n = tx.enqueueFrom(fill, length);
+    if (tx.length === 0 && this.sndUna === this.sndMax) this.#releaseTx(); // nothing came
+    return n;
+  }
+
+  /**
    * Copies up to `length` received bytes into `dst`; with `peek` they stay.
    * Returns the count. Reading frees window: an update goes out if it opened
    * enough (RFC 1122 §4.2.3.3).
