@@ -254,7 +254,7 @@ pairTest(
   },
 );
 
-pairTest("mtcp_write: ENOMEM when the buffer pool is exhausted", (pair) => {
+pairTest("mtcp_write and mtcp_write_from: ENOMEM when the buffer pool is exhausted", (pair) => {
   const [cfd] = connected(pair);
   const c = pair.client;
   // max_num_buffers 2: one receive and one send buffer in all.
@@ -262,7 +262,36 @@ pairTest("mtcp_write: ENOMEM when the buffer pool is exhausted", (pair) => {
   assert.equal(M.mtcp_write(c, cfd, data, 10), 10);
   const s2 = connected(pair, 81)[0];
   fails(c, M.mtcp_write(c, s2, data, 10), M.ENOMEM, "no send buffer left");
+  fails(c, M.mtcp_write_from(c, s2, () => 10, 10), M.ENOMEM, "none for write_from either");
 }, { max_num_buffers: 2 });
+
+pairTest(
+  "mtcp_write_from: the errors of mtcp_write, 0 from a source at its end, and the bytes a partial fill gave",
+  (pair) => {
+    const c = pair.client;
+    let produced = 0;
+    const fill = (into: Uint8Array) => {
+      into.fill(0x41);
+      produced += into.length;
+      return into.length;
+    };
+    fails(c, M.mtcp_write_from(c, 99999, fill, 10), M.EBADF, "bad id");
+    fails(c, M.mtcp_write_from(c, M.mtcp_epoll_create(c, 1), fill, 10), M.ENOTSOCK, "epoll");
+    const s = M.mtcp_socket(c, M.AF_INET, M.SOCK_STREAM, 0);
+    fails(c, M.mtcp_write_from(c, s, fill, 10), M.ENOTCONN, "never connected");
+    const [cfd] = connected(pair);
+    assert.equal(M.mtcp_write_from(c, cfd, fill, 0), 0, "zero bytes");
+    assert.equal(M.mtcp_write_from(c, cfd, () => 0, 10), 0, "a source at its end");
+    assert.equal(c.buffersInUse, 0, "an empty source holds no send buffer");
+    assert.equal(M.mtcp_write_from(c, cfd, (into) => (into[0] = 1, 1), 10), 1, "a short fill");
+    assert.equal(M.mtcp_write_from(c, cfd, fill, 1_000_000), 65535, "up to the buffer");
+    assert.equal(produced, 65535);
+    fails(c, M.mtcp_write_from(c, cfd, fill, 10), M.EAGAIN, "buffer full");
+    run(pair, () => c.connection(c.slotOf(cfd))!.writable > 0);
+    assert.equal(M.mtcp_shutdown(c, cfd, M.SHUT_WR), 0);
+    fails(c, M.mtcp_write_from(c, cfd, fill, 10), M.EPIPE, "after SHUT_WR");
+  },
+);
 
 pairTest(
   "a reset connection: read gives ECONNRESET once, then end of stream; write gives ECONNRESET then EPIPE",

@@ -71,6 +71,7 @@
  */
 
 import { isCongestionAlgorithm } from "../tcp/congestion/mod.ts";
+import type { TcpSocket } from "../tcp/socket.ts";
 import {
   type ConfigCheck,
   configFrom,
@@ -802,17 +803,24 @@ function writable(mctx: MtcpContext, slot: number): number {
  * ```
  */
 export function mtcp_write(mctx: mctx_t, sockid: number, buf: Uint8Array, len: number): number {
-  if (!usable(mctx)) return -1;
-  const slot = streamSlot(mctx, sockid);
-  if (slot < 0) return -1;
-  if (len <= 0) return 0;
-  if (writable(mctx, slot) < 0) return -1;
-  const sock = mctx.connection(slot)!;
+  const sock = writeTarget(mctx, sockid, len);
+  if (typeof sock === "number") return sock;
   const n = sock.send(buf, 0, Math.min(len, buf.length));
   if (n === 0) return fail(mctx, ENOMEM);
   mctx.markDirty(sock.id);
   mctx.driver.kick();
   return n;
+}
+
+// The connection a write of `len` bytes on `sockid` goes to, once the checks
+// every write makes have passed; else -1 (errno set), or 0 for a zero length.
+function writeTarget(mctx: mctx_t, sockid: number, len: number): TcpSocket | -1 | 0 {
+  if (!usable(mctx)) return -1;
+  const slot = streamSlot(mctx, sockid);
+  if (slot < 0) return -1;
+  if (len <= 0) return 0;
+  if (writable(mctx, slot) < 0) return -1;
+  return mctx.connection(slot)!;
 }
 
 /**
@@ -866,12 +874,8 @@ export function mtcp_write_from(
   fill: (into: Uint8Array) => number,
   len: number,
 ): number {
-  if (!usable(mctx)) return -1;
-  const slot = streamSlot(mctx, sockid);
-  if (slot < 0) return -1;
-  if (len <= 0) return 0;
-  if (writable(mctx, slot) < 0) return -1;
-  const sock = mctx.connection(slot)!;
+  const sock = writeTarget(mctx, sockid, len);
+  if (typeof sock === "number") return sock;
   const n = sock.sendFrom(fill, len);
   if (n < 0) return fail(mctx, ENOMEM);
   if (n > 0) {

@@ -17,7 +17,7 @@
 
 import { mtcp_create_context, mtcp_destroy, mtcp_init, mtcp_strerror_init } from "../api/mtcp.ts";
 import { MemoryNetwork } from "../phy/memory.ts";
-import { BUILTIN_PAGE, runServe } from "./appliance.ts";
+import { BUILTIN_PAGE, type CommandSummary, runServe } from "./appliance.ts";
 import { runBench } from "./bench.ts";
 import { openStack, type Stack, type StackOptions } from "./stack.ts";
 import { staticHandler } from "./http_static.ts";
@@ -140,34 +140,44 @@ async function tapDemo(out: (line: string) => void): Promise<boolean> {
   }
 }
 
-async function memoryDemo(out: (line: string) => void, why: string): Promise<boolean> {
-  out(`demo mode: memory (${why}): serve and bench on an in-memory network in this process`);
-  if (mtcp_init({ num_cores: 2, max_concurrency: 256, max_num_buffers: 512 }) !== 0) {
-    throw new Error(mtcp_strerror_init());
-  }
+/**
+ * `serve --http` (the built-in page, port 8080) on 10.0.0.2 and a client
+ * stack on 10.0.0.1, two contexts of an in-memory network on the system
+ * clock in this process, after `mtcp_init(config)`; throws when the config is
+ * refused. Stop serving with `signal`, then call `mtcp_destroy()`.
+ */
+export function serveInMemory(
+  config: Record<string, unknown>,
+  signal: AbortSignal,
+  out: (line: string) => void,
+): { client: Stack; serving: Promise<CommandSummary> } {
+  if (mtcp_init({ num_cores: 2, ...config }) !== 0) throw new Error(mtcp_strerror_init());
   const network = new MemoryNetwork({ clock: "system" });
-  const server = mtcp_create_context(0, { network, address: "10.0.0.2/24" })!;
-  const client = mtcp_create_context(1, { network, address: "10.0.0.1/24" })!;
-  const stack = (ctx: typeof server): Stack => ({
-    ctx,
+  const stack = (core: number, address: string): Stack => ({
+    ctx: mtcp_create_context(core, { network, address })!,
     network,
     device: undefined,
     where: "memory",
     close: () => Promise.resolve(),
   });
-  const abort = new AbortController();
   const options: StackOptions = { dev: "memory", ip: "10.0.0.2/24", cores: 1, configFiles: [] };
-  const serving = runServe(
-    stack(server),
-    options,
-    { port: 8080, mode: "http" },
+  const server = stack(0, options.ip);
+  const client = stack(1, "10.0.0.1/24");
+  return { client, serving: runServe(server, options, { port: 8080, mode: "http" }, signal, out) };
+}
+
+async function memoryDemo(out: (line: string) => void, why: string): Promise<boolean> {
+  out(`demo mode: memory (${why}): serve and bench on an in-memory network in this process`);
+  const abort = new AbortController();
+  const { client, serving } = serveInMemory(
+    { max_concurrency: 256, max_num_buffers: 512 },
     abort.signal,
     (line) => out(line),
   );
   try {
     out(`$ bench http://10.0.0.2:8080/ -n 2000 -c 20 --keepalive   (from 10.0.0.1)`);
     const result = await runBench(
-      stack(client),
+      client,
       {
         addr: parseIpv4Address("10.0.0.2")!,
         port: 8080,

@@ -16,11 +16,10 @@
  * @module
  */
 
-import { mtcp_create_context, mtcp_destroy, mtcp_init, mtcp_strerror_init } from "../../mod.ts";
-import { MemoryNetwork } from "../../lib/phy/memory.ts";
-import { BUILTIN_PAGE, runServe } from "../../lib/apps/appliance.ts";
+import { mtcp_destroy } from "../../mod.ts";
+import { BUILTIN_PAGE } from "../../lib/apps/appliance.ts";
+import { serveInMemory } from "../../lib/apps/demo.ts";
 import { runBench } from "../../lib/apps/bench.ts";
-import type { Stack, StackOptions } from "../../lib/apps/stack.ts";
 import { parseIpv4Address } from "../../lib/wire/address.ts";
 
 const total = Number(Deno.args[0] ?? 20000);
@@ -34,35 +33,9 @@ function cpuMicros(): number {
   return ticks * 10_000; // USER_HZ is 100 on Linux
 }
 
-if (
-  mtcp_init({
-    num_cores: 2,
-    max_concurrency: 4 * concurrency + 64,
-    max_num_buffers: 4 * concurrency + 64,
-    tcp_timewait: 0,
-  }) !== 0
-) {
-  throw new Error(mtcp_strerror_init());
-}
-const network = new MemoryNetwork({ clock: "system" });
-const server = mtcp_create_context(0, { network, address: "10.0.0.2/24" })!;
-const client = mtcp_create_context(1, { network, address: "10.0.0.1/24" })!;
-const stack = (ctx: typeof server): Stack => ({
-  ctx,
-  network,
-  device: undefined,
-  where: "memory",
-  close: () => Promise.resolve(),
-});
 const abort = new AbortController();
-const options: StackOptions = { dev: "memory", ip: "10.0.0.2/24", cores: 1, configFiles: [] };
-const serving = runServe(
-  stack(server),
-  options,
-  { port: 8080, mode: "http" },
-  abort.signal,
-  () => {},
-);
+// The CLI's defaults (a pool of 10,000, TIME-WAIT 60 s), as serve runs them.
+const { client, serving } = serveInMemory({}, abort.signal, () => {});
 console.log(
   `short connections in one process: ${total} requests, ${concurrency} at a time, ` +
     `${BUILTIN_PAGE.length}-byte page, ${rounds} rounds`,
@@ -72,7 +45,7 @@ try {
     const cpu0 = cpuMicros();
     const t0 = performance.now();
     const result = await runBench(
-      stack(client),
+      client,
       {
         addr: parseIpv4Address("10.0.0.2")!,
         port: 8080,
