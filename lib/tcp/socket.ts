@@ -375,25 +375,10 @@ export class TcpSocket {
   onStateChange: ((socket: TcpSocket, from: TcpState, to: TcpState) => void) | undefined;
 
   // Send sequence space (RFC 9293 §3.3.1).
-  /** Initial send sequence number. */
-  iss = 0;
-  /** Oldest unacknowledged sequence number. */
-  sndUna = 0;
-  /** Next sequence number to send. */
-  sndNxt = 0;
-  /** Highest sequence number sent plus one. */
-  sndMax = 0;
   /** Peer's window, scaled. */
   sndWnd = 0;
-  #sndWl1 = 0;
-  #sndWl2 = 0;
   #maxSndWnd = 0;
   // Receive sequence space.
-  /** Initial receive sequence number. */
-  irs = 0;
-  /** Next sequence number expected. */
-  rcvNxt = 0;
-  #rcvRight = 0; // right edge last advertised
   /** Shift we apply to our advertised window (RFC 7323). */
   rcvScale = 0;
   /** Shift the peer applies to its window. */
@@ -404,9 +389,6 @@ export class TcpSocket {
   tsEnabled = false;
   /** SACK negotiated. */
   sackEnabled = false;
-  #tsRecent = 0;
-  #tsOffset = 0;
-  #lastAckSent = 0;
 
   // Buffers: taken from the pools only while they hold data.
   #rxPool: BufferPool | undefined = undefined;
@@ -446,8 +428,6 @@ export class TcpSocket {
   cc: CongestionController;
   #dupAcks = 0;
   #inRecovery = false;
-  #recover = 0; // RFC 6582 "recover": SND.MAX when loss was detected
-  #highRxt = 0; // RFC 6675 HighRxt
   #rtxSeq = -1; // NewReno: a segment to retransmit before anything else
   #retries = 0;
   #firstUnackedAt = -1;
@@ -474,6 +454,133 @@ export class TcpSocket {
   #challengeCount = 0;
 
   readonly #owner: TcpSocketOwner;
+
+  // Sequence numbers are stored as int32 (the same value modulo 2^32): a field
+  // holding a uint32 past 2^31 needs a heap number of its own (16 bytes per
+  // field and socket), a small integer does not. The accessors keep the
+  // uint32 view everywhere else. The internal ones are TypeScript-private,
+  // not #private: V8 inlines ordinary accessors on the hot path, and did not
+  // inline #private ones (8 % fewer transactions per second when it was tried).
+  #iss32 = 0;
+  #sndUna32 = 0;
+  #sndNxt32 = 0;
+  #sndMax32 = 0;
+  #irs32 = 0;
+  #rcvNxt32 = 0;
+  #sndWl132 = 0;
+  #sndWl232 = 0;
+  #rcvRight32 = 0; // right edge last advertised
+  #tsRecent32 = 0;
+  #tsOffset32 = 0;
+  #lastAckSent32 = 0;
+  #recover32 = 0; // RFC 6582 "recover": SND.MAX when loss was detected
+  #highRxt32 = 0; // RFC 6675 HighRxt
+  #txSeq32 = 0; // the segment being built (see #sendSegment)
+  /** Initial send sequence number. */
+  get iss(): number {
+    return this.#iss32 >>> 0;
+  }
+  set iss(v: number) {
+    this.#iss32 = v | 0;
+  }
+  /** Oldest unacknowledged sequence number. */
+  get sndUna(): number {
+    return this.#sndUna32 >>> 0;
+  }
+  set sndUna(v: number) {
+    this.#sndUna32 = v | 0;
+  }
+  /** Next sequence number to send. */
+  get sndNxt(): number {
+    return this.#sndNxt32 >>> 0;
+  }
+  set sndNxt(v: number) {
+    this.#sndNxt32 = v | 0;
+  }
+  /** Highest sequence number sent plus one. */
+  get sndMax(): number {
+    return this.#sndMax32 >>> 0;
+  }
+  set sndMax(v: number) {
+    this.#sndMax32 = v | 0;
+  }
+  /** Initial receive sequence number. */
+  get irs(): number {
+    return this.#irs32 >>> 0;
+  }
+  set irs(v: number) {
+    this.#irs32 = v | 0;
+  }
+  /** Next sequence number expected. */
+  get rcvNxt(): number {
+    return this.#rcvNxt32 >>> 0;
+  }
+  set rcvNxt(v: number) {
+    this.#rcvNxt32 = v | 0;
+  }
+  /** SND.WL1: the sequence number of the segment that last updated the window. */
+  private get sndWl1(): number {
+    return this.#sndWl132 >>> 0;
+  }
+  private set sndWl1(v: number) {
+    this.#sndWl132 = v | 0;
+  }
+  /** SND.WL2: the acknowledgment number of the segment that last updated the window. */
+  private get sndWl2(): number {
+    return this.#sndWl232 >>> 0;
+  }
+  private set sndWl2(v: number) {
+    this.#sndWl232 = v | 0;
+  }
+  /** The right edge of the window last advertised. */
+  private get rcvRight(): number {
+    return this.#rcvRight32 >>> 0;
+  }
+  private set rcvRight(v: number) {
+    this.#rcvRight32 = v | 0;
+  }
+  /** TS.Recent (RFC 7323): the peer's timestamp to echo. */
+  private get tsRecent(): number {
+    return this.#tsRecent32 >>> 0;
+  }
+  private set tsRecent(v: number) {
+    this.#tsRecent32 = v | 0;
+  }
+  /** Our timestamps' random offset (RFC 7323 §7.1). */
+  private get tsOffset(): number {
+    return this.#tsOffset32 >>> 0;
+  }
+  private set tsOffset(v: number) {
+    this.#tsOffset32 = v | 0;
+  }
+  /** Last.ACK.sent (RFC 7323): RCV.NXT in the last ACK we sent. */
+  private get lastAckSent(): number {
+    return this.#lastAckSent32 >>> 0;
+  }
+  private set lastAckSent(v: number) {
+    this.#lastAckSent32 = v | 0;
+  }
+  /** RFC 6582 "recover": SND.MAX when loss was detected. */
+  private get recover(): number {
+    return this.#recover32 >>> 0;
+  }
+  private set recover(v: number) {
+    this.#recover32 = v | 0;
+  }
+  /** RFC 6675 HighRxt: the highest sequence number retransmitted. */
+  private get highRxt(): number {
+    return this.#highRxt32 >>> 0;
+  }
+  private set highRxt(v: number) {
+    this.#highRxt32 = v | 0;
+  }
+  /** The sequence number of the segment being built. */
+  private get txSeq(): number {
+    return this.#txSeq32 >>> 0;
+  }
+  private set txSeq(v: number) {
+    this.#txSeq32 = v | 0;
+  }
 
   /** A CLOSED socket reporting to `owner`. */
   constructor(id: number, owner: TcpSocketOwner, config: TcpConfig = TCP_DEFAULTS) {
@@ -560,10 +667,10 @@ export class TcpSocket {
     this.rcvNxt = seqAdd(syn.seqNumber, 1);
     this.#negotiate(syn, true);
     this.sndWnd = syn.window; // RFC 7323 §2.2: the window in a SYN is never scaled
-    this.#sndWl1 = syn.seqNumber;
-    this.#sndWl2 = this.iss;
+    this.sndWl1 = syn.seqNumber;
+    this.sndWl2 = this.iss;
     this.#maxSndWnd = this.sndWnd;
-    this.#rcvRight = this.rcvNxt;
+    this.rcvRight = this.rcvNxt;
     this.#lastSegmentAt = now;
     this.#synPending = true;
     this.#setState("SYN-RECEIVED");
@@ -752,13 +859,13 @@ export class TcpSocket {
     this.irs = seg.seqNumber;
     this.rcvNxt = seqAdd(seg.seqNumber, 1);
     // Our SYN offered its (unscaled) window: the peer may fill it.
-    this.#rcvRight = seqAdd(this.rcvNxt, Math.min(this.config.rcvBufSize, 65535));
+    this.rcvRight = seqAdd(this.rcvNxt, Math.min(this.config.rcvBufSize, 65535));
     this.#negotiate(seg, false);
     if (hasAck) {
       this.#ackAdvanced(now, seg);
       this.sndWnd = seg.window; // a SYN's window is never scaled
-      this.#sndWl1 = seg.seqNumber;
-      this.#sndWl2 = seg.ackNumber;
+      this.sndWl1 = seg.seqNumber;
+      this.sndWl2 = seg.ackNumber;
       this.#maxSndWnd = this.sndWnd;
       this.#ackNow = true;
       this.#ackPending = true;
@@ -770,7 +877,7 @@ export class TcpSocket {
     }
     // Simultaneous open: SYN-RECEIVED, and our SYN again, now with an ACK.
     this.sndWnd = seg.window;
-    this.#sndWl1 = seg.seqNumber;
+    this.sndWl1 = seg.seqNumber;
     this.#maxSndWnd = this.sndWnd;
     this.sndNxt = this.iss;
     this.#synPending = true;
@@ -800,7 +907,7 @@ export class TcpSocket {
     }
     // RFC 7323 §5.3: PAWS. A segment whose TSval is older than TS.Recent is a
     // duplicate from an earlier wrap: acknowledge and drop.
-    if (this.tsEnabled && seg.hasTimestamps && !isRst && seqLt(seg.tsVal, this.#tsRecent)) {
+    if (this.tsEnabled && seg.hasTimestamps && !isRst && seqLt(seg.tsVal, this.tsRecent)) {
       this.#ackNow = true;
       this.#ackPending = true;
       return this.#drop();
@@ -857,8 +964,8 @@ export class TcpSocket {
     }
     // RFC 7323 §4.3: remember the peer's TSval if this segment starts at or
     // before the last ACK we sent.
-    if (this.tsEnabled && seg.hasTimestamps && seqLe(seq, this.#lastAckSent)) {
-      this.#tsRecent = seg.tsVal;
+    if (this.tsEnabled && seg.hasTimestamps && seqLe(seq, this.lastAckSent)) {
+      this.tsRecent = seg.tsVal;
     }
     if (this.state === "SYN-RECEIVED") {
       if (!seqGt(ack, this.sndUna)) {
@@ -866,8 +973,8 @@ export class TcpSocket {
         return this.#drop();
       }
       this.sndWnd = seg.window << this.sndScale;
-      this.#sndWl1 = seq;
-      this.#sndWl2 = ack;
+      this.sndWl1 = seq;
+      this.sndWl2 = ack;
       this.#maxSndWnd = Math.max(this.#maxSndWnd, this.sndWnd);
       this.#established(now);
     }
@@ -921,13 +1028,13 @@ export class TcpSocket {
       this.sndMax !== this.sndUna;
     // RFC 9293 §3.10.7.4: the send window, if this segment is newer.
     if (
-      seqLt(this.#sndWl1, seg.seqNumber) ||
-      (this.#sndWl1 === seg.seqNumber && seqLe(this.#sndWl2, ack))
+      seqLt(this.sndWl1, seg.seqNumber) ||
+      (this.sndWl1 === seg.seqNumber && seqLe(this.sndWl2, ack))
     ) {
       const opened = this.sndWnd === 0 && window > 0;
       this.sndWnd = window;
-      this.#sndWl1 = seg.seqNumber;
-      this.#sndWl2 = ack;
+      this.sndWl1 = seg.seqNumber;
+      this.sndWl2 = ack;
       this.#maxSndWnd = Math.max(this.#maxSndWnd, window);
       if (opened) {
         this.#persistAt = Infinity;
@@ -942,7 +1049,7 @@ export class TcpSocket {
         this.cc.cwnd += this.mss; // RFC 6582 §3.2 step 4: inflate
       }
     }
-    if (!this.#inRecovery && this.#lossDetected() && seqGt(this.sndUna, this.#recover)) {
+    if (!this.#inRecovery && this.#lossDetected() && seqGt(this.sndUna, this.recover)) {
       this.#enterRecovery(now);
     } else if (
       !this.#inRecovery && this.#lossDetected() && !this.sackEnabled && this.#dupAcks === DUP_THRESH
@@ -971,7 +1078,7 @@ export class TcpSocket {
     const dataAcked = Math.min(acked - (finAcked ? 1 : 0), this.sendQueued);
     // RTT: from the timestamp echo (RFC 7323 §4), else the timed segment (Karn).
     if (this.tsEnabled && seg.hasTimestamps && seg.tsEcr !== 0) {
-      const sample = ((Math.floor(now) + this.#tsOffset - seg.tsEcr) >>> 0) & 0x7fffffff;
+      const sample = ((Math.floor(now) + this.tsOffset - seg.tsEcr) >>> 0) & 0x7fffffff;
       if (sample < 3_600_000) this.rtt.sample(sample);
     } else if (this.#timedSeq >= 0 && seqGe(ack, this.#timedSeq)) {
       this.rtt.sample(now - this.#timedAt);
@@ -988,7 +1095,7 @@ export class TcpSocket {
     this.#dupAcks = 0;
     // Loss recovery (RFC 6582 §3.2 steps 5-6; RFC 6675 §5 exits at RecoveryPoint).
     if (this.#inRecovery) {
-      if (seqGe(ack, this.#recover)) {
+      if (seqGe(ack, this.recover)) {
         this.#inRecovery = false;
         this.#rtxSeq = -1;
         const flight = seqSub(this.sndMax, this.sndUna);
@@ -1032,8 +1139,8 @@ export class TcpSocket {
 
   #enterRecovery(now: number): void {
     this.#inRecovery = true;
-    this.#recover = this.sndMax;
-    this.#highRxt = this.sndUna;
+    this.recover = this.sndMax;
+    this.highRxt = this.sndUna;
     this.stats.fastRetransmits++;
     const flight = seqSub(this.sndMax, this.sndUna);
     this.cc.onLoss(now, flight);
@@ -1085,7 +1192,7 @@ export class TcpSocket {
     const max = seqSub(this.sndMax, this.sndUna);
     const fack = this.#sacked.isEmpty ? 0 : this.#sacked.endOf(this.#sacked.count - 1);
     const above = Math.max(0, max - fack);
-    const rxt = Math.max(0, seqSub(this.#highRxt, this.sndUna));
+    const rxt = Math.max(0, seqSub(this.highRxt, this.sndUna));
     let sackedBelowRxt = 0;
     const rxtEnd = rxt;
     for (let k = 0; k < this.#sacked.count; k++) {
@@ -1115,7 +1222,7 @@ export class TcpSocket {
       // Data after the peer's FIN cannot be; after SHUT_RD it is acknowledged and dropped.
       if (len > 0 && this.#readShut && !this.peerFinReceived) {
         this.rcvNxt = seqAdd(seq, len);
-        this.#rcvRight = seqMax(this.#rcvRight, this.rcvNxt);
+        this.rcvRight = seqMax(this.rcvRight, this.rcvNxt);
       }
       this.#ackNow = true;
       this.#ackPending = true;
@@ -1182,7 +1289,7 @@ export class TcpSocket {
   #finArrived(now: number): void {
     this.#pendingFin = -1;
     this.rcvNxt = seqAdd(this.rcvNxt, 1);
-    this.#rcvRight = seqMax(this.#rcvRight, this.rcvNxt);
+    this.rcvRight = seqMax(this.rcvRight, this.rcvNxt);
     this.peerFinReceived = true;
     this.#ackNow = true;
     this.#ackPending = true;
@@ -1248,7 +1355,7 @@ export class TcpSocket {
       const seq = this.#rtxSeq;
       this.#rtxSeq = -1;
       if (seqLt(seq, this.sndMax)) {
-        this.#txSeq = seq;
+        this.txSeq = seq;
         if (this.#sendData(now, tx, this.mss, true)) return true;
       }
     }
@@ -1261,7 +1368,7 @@ export class TcpSocket {
       this.#probePending = false;
       // Zero-window and keepalive probes: an old sequence number (SND.UNA - 1)
       // makes the peer answer with an ACK carrying its window (RFC 9293 §3.8.6.1).
-      this.#txSeq = seqAdd(this.sndUna, -1);
+      this.txSeq = seqAdd(this.sndUna, -1);
       return this.#sendSegment(now, tx, 0, 0, TCP_ACK);
     }
     if (this.#ackPending && (this.#ackNow || now >= this.#delayedAckAt)) {
@@ -1318,14 +1425,14 @@ export class TcpSocket {
       }
       if (len > 0) {
         const fin = wantFin && offset + len === queued;
-        this.#txSeq = this.sndNxt;
+        this.txSeq = this.sndNxt;
         return this.#sendData(now, tx, len, retransmitting, fin);
       }
     }
     if (wantFin && offset >= queued) {
       // The FIN alone, once all data is out, at its one place in sequence space.
       const finSeq = this.#finSeq >= 0 ? this.#finSeq : seqAdd(this.sndUna, queued);
-      this.#txSeq = finSeq;
+      this.txSeq = finSeq;
       return this.#sendSegment(now, tx, 0, 0, TCP_ACK | TCP_FIN);
     }
     if (sendable > 0 && this.sndWnd === 0 && inFlight === 0 && this.#persistAt === Infinity) {
@@ -1339,15 +1446,15 @@ export class TcpSocket {
   #sackRecoverySend(now: number, tx: TcpTransmit): boolean {
     if (this.cc.cwnd - this.#pipe() < this.mss) return false;
     const fack = this.#sacked.isEmpty ? 0 : this.#sacked.endOf(this.#sacked.count - 1);
-    let off = Math.max(0, seqSub(this.#highRxt, this.sndUna));
+    let off = Math.max(0, seqSub(this.highRxt, this.sndUna));
     // Skip SACKed ranges.
     for (let end = this.#sackedEnd(off); end >= 0; end = this.#sackedEnd(off)) off = end;
     if (off < fack && off < seqSub(this.sndMax, this.sndUna)) {
       const next = this.#nextSackedStart(off);
       const len = Math.min(this.mss, next - off);
       const seq = seqAdd(this.sndUna, off);
-      this.#highRxt = seqAdd(seq, len);
-      this.#txSeq = seq;
+      this.highRxt = seqAdd(seq, len);
+      this.txSeq = seq;
       return this.#sendData(now, tx, len, true);
     }
     if (seqLt(this.sndNxt, this.sndMax) && seqLt(this.sndNxt, seqAdd(this.sndUna, fack))) {
@@ -1364,7 +1471,7 @@ export class TcpSocket {
     retransmit: boolean,
     fin = false,
   ): boolean {
-    const seq = this.#txSeq;
+    const seq = this.txSeq;
     const offset = seqSub(seq, this.sndUna);
     const len = Math.min(maxLen, this.sendQueued - offset);
     if (len <= 0) {
@@ -1399,8 +1506,8 @@ export class TcpSocket {
     r.sackPermitted = synAck ? this.sackEnabled : this.config.sack;
     if (synAck ? this.tsEnabled : this.config.timestamps) {
       r.hasTimestamps = true;
-      r.tsVal = (Math.floor(now) + this.#tsOffset) >>> 0; // our clock, in place (not boxed by a call)
-      r.tsEcr = synAck ? this.#tsRecent : 0;
+      r.tsVal = (Math.floor(now) + this.tsOffset) >>> 0; // our clock, in place (not boxed by a call)
+      r.tsEcr = synAck ? this.tsRecent : 0;
     }
     if (!tx.send(now, this, r, 0, 0)) {
       this.#blocked = true;
@@ -1412,7 +1519,7 @@ export class TcpSocket {
     this.sndMax = seqMax(this.sndMax, this.sndNxt);
     if (synAck) {
       this.#afterAckSent(now);
-      this.#rcvRight = seqMax(this.#rcvRight, seqAdd(this.rcvNxt, r.window));
+      this.rcvRight = seqMax(this.rcvRight, seqAdd(this.rcvNxt, r.window));
     }
     if (this.#rtoAt === Infinity) this.#rtoAt = now + this.rtt.rto;
     if (this.#retries === 0 && this.#timedSeq < 0) {
@@ -1435,16 +1542,14 @@ export class TcpSocket {
   // right edge of the peer's window, or a peer with a closed window drops it.
   #setAcceptableSeq(): void {
     const windowEnd = seqAdd(this.sndUna, this.sndWnd);
-    this.#txSeq = seqLe(this.sndMax, windowEnd) ? this.sndMax : windowEnd;
+    this.txSeq = seqLe(this.sndMax, windowEnd) ? this.sndMax : windowEnd;
   }
 
-  // The sequence number of the segment being built. It is a field, not an
-  // argument: a uint32 above 2^31 would be a heap number in every call.
-  #txSeq = 0;
-
-  // Builds and sends one segment at #txSeq with `len` bytes from `offset`.
+  // Builds and sends one segment at txSeq (a field, not an argument: a uint32
+  // above 2^31 would be a heap number in every call) with `len` bytes from
+  // `offset`.
   #sendSegment(now: number, tx: TcpTransmit, offset: number, len: number, flags: number): boolean {
-    const seq = this.#txSeq;
+    const seq = this.txSeq;
     const r = SEGMENT_OUT;
     r.clearOptions();
     r.srcPort = this.localPort;
@@ -1456,8 +1561,8 @@ export class TcpSocket {
     r.window = this.#advertise();
     if (this.tsEnabled) {
       r.hasTimestamps = true;
-      r.tsVal = (Math.floor(now) + this.#tsOffset) >>> 0; // our clock, in place (not boxed by a call)
-      r.tsEcr = this.#tsRecent;
+      r.tsVal = (Math.floor(now) + this.tsOffset) >>> 0; // our clock, in place (not boxed by a call)
+      r.tsEcr = this.tsRecent;
     }
     if (this.sackEnabled && !this.#ooo.isEmpty) {
       this.#fillSackBlocks(r);
@@ -1503,7 +1608,7 @@ export class TcpSocket {
     this.#ackNow = false;
     this.#delayedAckAt = Infinity;
     this.#unackedSegments = 0;
-    this.#lastAckSent = this.rcvNxt;
+    this.lastAckSent = this.rcvNxt;
   }
 
   #fillSackBlocks(r: TcpRepr): void {
@@ -1575,7 +1680,7 @@ export class TcpSocket {
 
   // RCV.WND: the window in force for acceptance, from the last advertisement.
   #receiveWindow(): number {
-    return Math.max(0, seqSub(this.#rcvRight, this.rcvNxt));
+    return Math.max(0, seqSub(this.rcvRight, this.rcvNxt));
   }
 
   // Free receive space, as the right edge it would allow.
@@ -1589,7 +1694,7 @@ export class TcpSocket {
     const proposed = seqAdd(this.rcvNxt, this.#freeSpace());
     const step = Math.min(this.config.rcvBufSize / 2, this.config.mss);
     const wasSmall = this.#receiveWindow() < step;
-    return wasSmall && seqSub(proposed, this.#rcvRight) >= step;
+    return wasSmall && seqSub(proposed, this.rcvRight) >= step;
   }
 
   // The window field to send, updating the advertised right edge. The edge
@@ -1598,10 +1703,10 @@ export class TcpSocket {
     // In offsets from RCV.NXT, so that no sequence number crosses a call.
     const free = this.#freeSpace();
     const step = Math.min(this.config.rcvBufSize / 2, this.config.mss);
-    let right = Math.max(0, (this.#rcvRight - this.rcvNxt) | 0);
+    let right = Math.max(0, (this.rcvRight - this.rcvNxt) | 0);
     if (free - right >= step || free === this.config.rcvBufSize) right = Math.max(right, free);
     const field = Math.min(right >>> this.rcvScale, 65535);
-    this.#rcvRight = seqAdd(this.rcvNxt, field << this.rcvScale);
+    this.rcvRight = seqAdd(this.rcvNxt, field << this.rcvScale);
     return field;
   }
 
@@ -1719,10 +1824,10 @@ export class TcpSocket {
     // RFC 6582 §4 / RFC 6675 §5.1: recovery ends; duplicate ACKs for data sent
     // before the timeout must not start a new fast retransmit.
     this.#inRecovery = false;
-    this.#recover = this.sndMax;
+    this.recover = this.sndMax;
     this.#rtxSeq = -1;
     this.#dupAcks = 0;
-    this.#highRxt = this.sndUna;
+    this.highRxt = this.sndUna;
     // Go back to SND.UNA; SACKed data is skipped as it is resent.
     this.sndNxt = this.sndUna;
     // The FIN goes again after the data, unless it was acknowledged.
@@ -1767,10 +1872,10 @@ export class TcpSocket {
     this.sndUna = iss;
     this.sndNxt = iss;
     this.sndMax = iss;
-    this.#recover = iss;
-    this.#highRxt = iss;
+    this.recover = iss;
+    this.highRxt = iss;
     // RFC 7323 §5.4: a random offset per connection for TSval.
-    this.#tsOffset = (iss * 2654435761) >>> 0;
+    this.tsOffset = (iss * 2654435761) >>> 0;
     this.#lastSegmentAt = now;
     if (this.config.idleTimeoutMs > 0) this.#idleAt = now + this.config.idleTimeoutMs;
   }
@@ -1791,7 +1896,7 @@ export class TcpSocket {
       this.rcvScale = 0;
     }
     this.tsEnabled = this.config.timestamps && syn.hasTimestamps;
-    if (this.tsEnabled) this.#tsRecent = syn.tsVal;
+    if (this.tsEnabled) this.tsRecent = syn.tsVal;
     this.sackEnabled = this.config.sack && syn.sackPermitted;
     this.#mssBase = Math.max(64, Math.min(peerMss, this.config.mss));
     this.mss = this.#mssBase - (this.tsEnabled ? 12 : 0);
