@@ -30,11 +30,11 @@ export const CLOCK_GRANULARITY_MS = 1;
  * ```
  */
 export class RttEstimator {
-  /** Smoothed RTT in ms; 0 before the first sample. */
-  srtt = 0;
-  /** RTT variation in ms. */
-  rttvar = 0;
-  /** Current RTO in ms, backoff included. */
+  // SRTT and RTTVAR in whole microseconds: small integers, where fractions of
+  // a millisecond in fields would cost each connection two heap numbers.
+  #srttUs = 0;
+  #rttvarUs = 0;
+  /** Current RTO in ms, backoff included (whole ms). */
   rto: number = 0;
   /** Timeouts since the last new sample. */
   backoffs = 0;
@@ -50,23 +50,38 @@ export class RttEstimator {
     this.rto = Math.min(Math.max(initialRto, minRto), maxRto);
   }
 
+  /** Smoothed RTT in ms (to the microsecond); 0 before the first sample. */
+  get srtt(): number {
+    return this.#srttUs / 1000;
+  }
+  /** Smoothed RTT in whole microseconds; 0 before the first sample. */
+  get srttUs(): number {
+    return this.#srttUs;
+  }
+  /** RTT variation in ms (to the microsecond). */
+  get rttvar(): number {
+    return this.#rttvarUs / 1000;
+  }
+
   /** True once a sample has been taken. */
   get hasSample(): boolean {
-    return this.srtt > 0;
+    return this.#srttUs > 0;
   }
 
   /** Feeds one RTT measurement in ms (RFC 6298 §2.2 and §2.3). */
   sample(rtt: number): void {
-    const r = Math.max(rtt, CLOCK_GRANULARITY_MS / 2);
-    if (this.srtt === 0) {
-      this.srtt = r;
-      this.rttvar = r / 2;
+    const r = Math.round(Math.max(rtt, CLOCK_GRANULARITY_MS / 2) * 1000);
+    if (this.#srttUs === 0) {
+      this.#srttUs = r;
+      this.#rttvarUs = Math.round(r / 2);
     } else {
-      this.rttvar = 0.75 * this.rttvar + 0.25 * Math.abs(this.srtt - r);
-      this.srtt = 0.875 * this.srtt + 0.125 * r;
+      this.#rttvarUs = Math.round(0.75 * this.#rttvarUs + 0.25 * Math.abs(this.#srttUs - r));
+      this.#srttUs = Math.round(0.875 * this.#srttUs + 0.125 * r);
     }
     this.backoffs = 0;
-    this.rto = this.#clamp(this.srtt + Math.max(CLOCK_GRANULARITY_MS, 4 * this.rttvar));
+    this.rto = this.#clamp(
+      Math.ceil((this.#srttUs + Math.max(CLOCK_GRANULARITY_MS * 1000, 4 * this.#rttvarUs)) / 1000),
+    );
   }
 
   /** RFC 6298 §5.5: the timer expired; double the RTO. */

@@ -1112,7 +1112,7 @@ export class TcpSocket {
       }
     } else if (dataAcked > 0) {
       // Whole microseconds: a fractional RTT would be a heap number in the call.
-      this.cc.onAck(now, dataAcked, Math.round(this.rtt.srtt * 1000));
+      this.cc.onAck(now, dataAcked, this.rtt.srttUs);
     }
     // RFC 6298 §5.2/5.3: stop the timer when all is acknowledged, else restart it.
     if (this.sndUna === this.sndMax) {

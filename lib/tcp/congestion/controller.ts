@@ -38,6 +38,13 @@
 export type CongestionAlgorithm = "newreno" | "cubic";
 
 /**
+ * The slow-start threshold before the first loss (RFC 5681 §3.1: "arbitrarily
+ * high"): 2^31 - 1 bytes, as Linux's TCP_INFINITE_SSTHRESH. A small integer,
+ * where Infinity would cost every connection a heap number.
+ */
+export const INITIAL_SSTHRESH = 0x7fffffff;
+
+/**
  * One connection's congestion window. Windows are in bytes.
  *
  * @example The initial window: ten segments (RFC 6928)
@@ -69,7 +76,7 @@ export interface CongestionController {
   readonly name: CongestionAlgorithm;
   /** Congestion window. The socket may inflate it during NewReno recovery. */
   cwnd: number;
-  /** Slow-start threshold. */
+  /** Slow-start threshold; {@linkcode INITIAL_SSTHRESH} until the first loss. */
   ssthresh: number;
   /** Sender MSS the window counts in. */
   mss: number;

@@ -7,7 +7,7 @@
  * @module
  */
 
-import { type CongestionController, initialWindow } from "./controller.ts";
+import { type CongestionController, INITIAL_SSTHRESH, initialWindow } from "./controller.ts";
 
 /** RFC 9438 §4.1: C = 0.4. */
 export const CUBIC_C = 0.4;
@@ -23,7 +23,7 @@ export class Cubic implements CongestionController {
   /** Congestion window in bytes. */
   cwnd: number = 0;
   /** Slow-start threshold in bytes. */
-  ssthresh: number = Infinity;
+  ssthresh: number = INITIAL_SSTHRESH;
   /** Sender MSS. */
   mss: number = 0;
   /** W_max in segments: the window before the last reduction. */

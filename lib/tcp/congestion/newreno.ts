@@ -7,7 +7,7 @@
  * @module
  */
 
-import { type CongestionController, initialWindow } from "./controller.ts";
+import { type CongestionController, INITIAL_SSTHRESH, initialWindow } from "./controller.ts";
 
 /** Reno/NewReno window arithmetic. */
 export class NewReno implements CongestionController {
@@ -16,7 +16,7 @@ export class NewReno implements CongestionController {
   /** Congestion window. */
   cwnd: number = 0;
   /** Slow-start threshold (RFC 5681 §3.1: arbitrarily high at first). */
-  ssthresh: number = Infinity;
+  ssthresh: number = INITIAL_SSTHRESH;
   /** Sender MSS. */
   mss: number = 0;
   #acked = 0;
@@ -42,14 +42,14 @@ export class NewReno implements CongestionController {
 
   /** RFC 5681 eq. 4: ssthresh = max(FlightSize / 2, 2 SMSS); cwnd = ssthresh. */
   onLoss(_now: number, flightSize: number): void {
-    this.ssthresh = Math.max(flightSize / 2, 2 * this.mss);
+    this.ssthresh = Math.max(Math.floor(flightSize / 2), 2 * this.mss);
     this.cwnd = this.ssthresh;
     this.#acked = 0;
   }
 
   /** RFC 5681 §3.1: after a timeout, cwnd = 1 SMSS (the loss window). */
   onTimeout(_now: number, flightSize: number): void {
-    this.ssthresh = Math.max(flightSize / 2, 2 * this.mss);
+    this.ssthresh = Math.max(Math.floor(flightSize / 2), 2 * this.mss);
     this.cwnd = this.mss;
     this.#acked = 0;
   }
