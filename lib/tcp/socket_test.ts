@@ -382,3 +382,26 @@ Deno.test("a connection refused in SYN-SENT reports 'refused'; a SYN-SENT ACK of
   assert.equal(sock.state, "CLOSED");
   assert.equal(sock.error, "refused");
 });
+
+Deno.test("the retransmission timer fires on time whatever the clock's origin: 0, a fraction, past 2^31 ms, epoch milliseconds", () => {
+  for (const base of [0, 1000.25, 2 ** 31 + 7.5, 1.7e12]) {
+    const peer = new Peer();
+    const sock = new TcpSocket(0, peer, config());
+    sock.connect(base, LOCAL, 40000, REMOTE, 80, LOCAL_ISS);
+    recv(sock, peer, base);
+    send(sock, base + 10, { seq: REMOTE_ISS, ack: L1, flags: TCP_SYN | TCP_ACK, mss: 1460 });
+    recv(sock, peer, base + 10);
+    assert.equal(sock.state, "ESTABLISHED", `base ${base}`);
+    assert.equal(sock.pollAt(), Infinity, "no timer while nothing is outstanding");
+    sock.send(new TextEncoder().encode("lost"), 0, 4);
+    assert.equal(recv(sock, peer, base + 100)[0]!.payload, "lost");
+    const due = base + 100 + sock.rtt.rto;
+    const at = sock.pollAt();
+    assert.ok(at >= due && at < due + 1, `base ${base}: RTO at ${at}, due ${due}`);
+    assert.deepEqual(recv(sock, peer, at - 1), [], "nothing before the RTO");
+    assert.equal(recv(sock, peer, at)[0]!.payload, "lost", `base ${base}: retransmitted`);
+    send(sock, at + 5, { seq: R1, ack: seqAdd(L1, 4) });
+    recv(sock, peer, at + 5);
+    assert.equal(sock.pollAt(), Infinity, "acknowledged: the timer is off");
+  }
+});
