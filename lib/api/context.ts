@@ -198,6 +198,8 @@ export class MtcpContext
   readonly cpu: number;
   /** errno of the last failed call on this context. */
   errno = 0;
+  /** The clock when the context was made: its sockets keep times in whole ms from here. */
+  readonly timeEpoch: number = 0;
   /** The interface. */
   readonly iface: Interface;
   /** The configuration in force. */
@@ -340,6 +342,7 @@ export class MtcpContext
     this.#txPool = new BufferPool(config.sndbuf, half, attachment.network.arena);
     this.#isn = new IsnGenerator(config.seed === 0 ? undefined : config.seed + cpu);
     this.#now = attachment.network.clock.now();
+    this.timeEpoch = Math.floor(this.#now);
     attachment.network.add(this);
     iface.up(this.#now);
   }

@@ -114,6 +114,40 @@ export interface TcpConfig {
 // object is 64 bytes, and most connections never need one.
 const NO_ASSEMBLER = new Assembler(0);
 
+// Reserved stored values of a time: Infinity (a timer that is off), -Infinity
+// and -1 (the "none" of a field that uses it).
+const T_INF = 0x7fffffff;
+const T_NEG_INF = -0x7fffffff;
+const T_NONE = -0x7ffffffe;
+
+/** A time in ms as a socket stores it: whole ms from `epoch`, rounded up (see TcpSocket). */
+function encodeTime(v: number, epoch: number): number {
+  const r = Math.ceil(v - epoch);
+  if (r > T_NONE && r < T_INF) return v === -1 ? T_NONE : r; // the usual case
+  if (v === Infinity) return T_INF;
+  if (v === -Infinity) return T_NEG_INF;
+  if (v === -1) return T_NONE;
+  return relMs(r);
+}
+
+/**
+ * A time already in whole ms from the epoch (`Math.ceil(now - epoch) + d`,
+ * worked out where it is stored, so no large number crosses a call), kept
+ * off the reserved values: a step past one keeps it a plain number.
+ */
+function relMs(r: number): number {
+  return r === T_INF ? r + 1 : r === T_NEG_INF || r === T_NONE ? r - 3 : r;
+}
+
+/** The time a stored value stands for. */
+function decodeTime(x: number, epoch: number): number {
+  if (x > T_NONE && x < T_INF) return epoch + x; // the usual case
+  if (x === T_INF) return Infinity;
+  if (x === T_NEG_INF) return -Infinity;
+  if (x === T_NONE) return -1;
+  return epoch + x;
+}
+
 /** Defaults, after Linux where mTCP and the RFCs leave room. */
 export const TCP_DEFAULTS: Readonly<TcpConfig> = {
   mss: 1460,
@@ -208,6 +242,11 @@ export const TCP_EV_CLOSED = 0x20000;
 export interface TcpSocketOwner {
   /** Something happened (`TCP_EV_*` bits). */
   socketEvent(socket: TcpSocket, events: number): void;
+  /**
+   * A time near the owner's first: sockets keep their times as whole
+   * milliseconds from it, small integers for 24.8 days (default 0).
+   */
+  readonly timeEpoch?: number;
 }
 
 /**
@@ -430,30 +469,130 @@ export class TcpSocket {
   #inRecovery = false;
   #rtxSeq = -1; // NewReno: a segment to retransmit before anything else
   #retries = 0;
-  #firstUnackedAt = -1;
-  #timedSeq = -1; // Karn: the segment being timed (its end), or -1
-  #timedAt = 0;
+  #timedSeq = 0; // Karn: the segment being timed (its end), as int32, while timedAt is set
   // The sender's scoreboard: SACKed ranges as byte offsets from SND.UNA
   // (an Assembler, shifted as SND.UNA advances), made at the first SACK block.
   #sacked: Assembler = NO_ASSEMBLER;
 
   // Timers (absolute ms; Infinity when off).
-  #rtoAt = Infinity;
-  #delayedAckAt = Infinity;
-  #persistAt = Infinity;
   #persistBackoff = 0;
-  #keepaliveAt = Infinity;
   #keepaliveProbes = 0;
-  #keepaliveProbeAt = 0;
-  #timeWaitAt = Infinity;
-  #retryAt = Infinity; // a segment could not be sent (no slot, ARP queue full): try again then
-  #finWait2At = Infinity;
-  #idleAt = Infinity;
-  #lastSegmentAt = 0;
-  #challengeWindowStart = -Infinity;
   #challengeCount = 0;
 
   readonly #owner: TcpSocketOwner;
+
+  // Times (ms) are stored as whole milliseconds from the owner's time epoch,
+  // rounded up, with Infinity, -Infinity and -1 as reserved small integers: a
+  // field holding a fraction or Infinity needs a heap number of its own, a small
+  // integer does not (for 24.8 days from the epoch; later times are plain
+  // numbers, still exact to the millisecond). Accessors keep the time view;
+  // the paths every segment takes store and compare the stored form in
+  // place, because an accessor that is not inlined there would box the time
+  // it is given (tests/hot_path_alloc_test.ts caught that).
+  #firstUnackedAtMs = T_NONE;
+  #timedAtMs = T_NONE; // when the timed segment went out; T_NONE: nothing is timed
+  #rtoAtMs = T_INF;
+  #delayedAckAtMs = T_INF;
+  #persistAtMs = T_INF;
+  #keepaliveAtMs = T_INF;
+  #keepaliveProbeAtMs = 0;
+  #timeWaitAtMs = T_INF;
+  #retryAtMs = T_INF; // a segment could not be sent (no slot, ARP queue full): try again then
+  #finWait2AtMs = T_INF;
+  #idleAtMs = T_INF;
+  #lastSegmentAtMs = 0;
+  #challengeWindowStartMs = T_NEG_INF;
+  /** When the oldest unacknowledged data was first sent, or -1 (the user timeout). */
+  private get firstUnackedAt(): number {
+    return decodeTime(this.#firstUnackedAtMs, this.#owner.timeEpoch ?? 0);
+  }
+  private set firstUnackedAt(v: number) {
+    this.#firstUnackedAtMs = encodeTime(v, this.#owner.timeEpoch ?? 0);
+  }
+  /** When the segment being timed went out (Karn), or -1. */
+  private get timedAt(): number {
+    return decodeTime(this.#timedAtMs, this.#owner.timeEpoch ?? 0);
+  }
+  private set timedAt(v: number) {
+    this.#timedAtMs = encodeTime(v, this.#owner.timeEpoch ?? 0);
+  }
+  /** The retransmission timer (RFC 6298), or Infinity. */
+  private get rtoAt(): number {
+    return decodeTime(this.#rtoAtMs, this.#owner.timeEpoch ?? 0);
+  }
+  private set rtoAt(v: number) {
+    this.#rtoAtMs = encodeTime(v, this.#owner.timeEpoch ?? 0);
+  }
+  /** The delayed-ACK timer, or Infinity. */
+  private get delayedAckAt(): number {
+    return decodeTime(this.#delayedAckAtMs, this.#owner.timeEpoch ?? 0);
+  }
+  private set delayedAckAt(v: number) {
+    this.#delayedAckAtMs = encodeTime(v, this.#owner.timeEpoch ?? 0);
+  }
+  /** The persist timer (zero-window probes), or Infinity. */
+  private get persistAt(): number {
+    return decodeTime(this.#persistAtMs, this.#owner.timeEpoch ?? 0);
+  }
+  private set persistAt(v: number) {
+    this.#persistAtMs = encodeTime(v, this.#owner.timeEpoch ?? 0);
+  }
+  /** The keepalive timer, or Infinity. */
+  private get keepaliveAt(): number {
+    return decodeTime(this.#keepaliveAtMs, this.#owner.timeEpoch ?? 0);
+  }
+  private set keepaliveAt(v: number) {
+    this.#keepaliveAtMs = encodeTime(v, this.#owner.timeEpoch ?? 0);
+  }
+  /** When the last keepalive probe went out. */
+  private get keepaliveProbeAt(): number {
+    return decodeTime(this.#keepaliveProbeAtMs, this.#owner.timeEpoch ?? 0);
+  }
+  private set keepaliveProbeAt(v: number) {
+    this.#keepaliveProbeAtMs = encodeTime(v, this.#owner.timeEpoch ?? 0);
+  }
+  /** The end of TIME-WAIT, or Infinity. */
+  private get timeWaitAt(): number {
+    return decodeTime(this.#timeWaitAtMs, this.#owner.timeEpoch ?? 0);
+  }
+  private set timeWaitAt(v: number) {
+    this.#timeWaitAtMs = encodeTime(v, this.#owner.timeEpoch ?? 0);
+  }
+  /** When to try again a segment that could not be sent (no slot, ARP queue full), or Infinity. */
+  private get retryAt(): number {
+    return decodeTime(this.#retryAtMs, this.#owner.timeEpoch ?? 0);
+  }
+  private set retryAt(v: number) {
+    this.#retryAtMs = encodeTime(v, this.#owner.timeEpoch ?? 0);
+  }
+  /** The FIN-WAIT-2 timeout of an orphaned socket, or Infinity. */
+  private get finWait2At(): number {
+    return decodeTime(this.#finWait2AtMs, this.#owner.timeEpoch ?? 0);
+  }
+  private set finWait2At(v: number) {
+    this.#finWait2AtMs = encodeTime(v, this.#owner.timeEpoch ?? 0);
+  }
+  /** The idle timeout (tcp_timeout), or Infinity. */
+  private get idleAt(): number {
+    return decodeTime(this.#idleAtMs, this.#owner.timeEpoch ?? 0);
+  }
+  private set idleAt(v: number) {
+    this.#idleAtMs = encodeTime(v, this.#owner.timeEpoch ?? 0);
+  }
+  /** When the last segment arrived. */
+  private get lastSegmentAt(): number {
+    return decodeTime(this.#lastSegmentAtMs, this.#owner.timeEpoch ?? 0);
+  }
+  private set lastSegmentAt(v: number) {
+    this.#lastSegmentAtMs = encodeTime(v, this.#owner.timeEpoch ?? 0);
+  }
+  /** The start of the current second of challenge ACKs (RFC 5961 §7). */
+  private get challengeWindowStart(): number {
+    return decodeTime(this.#challengeWindowStartMs, this.#owner.timeEpoch ?? 0);
+  }
+  private set challengeWindowStart(v: number) {
+    this.#challengeWindowStartMs = encodeTime(v, this.#owner.timeEpoch ?? 0);
+  }
 
   // Sequence numbers are stored as int32 (the same value modulo 2^32): a field
   // holding a uint32 past 2^31 needs a heap number of its own (16 bytes per
@@ -671,7 +810,7 @@ export class TcpSocket {
     this.sndWl2 = this.iss;
     this.#maxSndWnd = this.sndWnd;
     this.rcvRight = this.rcvNxt;
-    this.#lastSegmentAt = now;
+    this.#lastSegmentAtMs = relMs(Math.ceil(now - (this.#owner.timeEpoch ?? 0)));
     this.#synPending = true;
     this.#setState("SYN-RECEIVED");
   }
@@ -794,7 +933,9 @@ export class TcpSocket {
         return;
       case "FIN-WAIT-2":
         // Linux tcp_fin_timeout: an orphan does not wait forever for the peer.
-        this.#finWait2At = now + this.config.finWait2TimeoutMs;
+        this.#finWait2AtMs = relMs(
+          Math.ceil(now - (this.#owner.timeEpoch ?? 0)) + Math.ceil(this.config.finWait2TimeoutMs),
+        );
         return;
     }
   }
@@ -812,7 +953,7 @@ export class TcpSocket {
   /** Applies a changed option that affects sending (TCP_NODELAY, keepalive, congestion). */
   optionsChanged(now: number): void {
     if (this.config.keepalive && isSynchronized(this.state)) this.#armKeepalive(now);
-    else this.#keepaliveAt = Infinity;
+    else this.#keepaliveAtMs = T_INF;
     if (this.cc.name !== this.config.congestion) {
       const next = createController(this.config.congestion, this.mss);
       next.cwnd = this.cc.cwnd;
@@ -829,7 +970,7 @@ export class TcpSocket {
    */
   process(now: number, seg: TcpRepr, bytes: Uint8Array): void {
     this.stats.segmentsIn++;
-    this.#lastSegmentAt = now;
+    this.#lastSegmentAtMs = relMs(Math.ceil(now - (this.#owner.timeEpoch ?? 0)));
     switch (this.state) {
       case "CLOSED":
       case "LISTEN":
@@ -983,7 +1124,12 @@ export class TcpSocket {
       case "FIN-WAIT-1":
         if (this.#finAcked()) {
           this.#setState("FIN-WAIT-2");
-          if (this.orphaned) this.#finWait2At = now + this.config.finWait2TimeoutMs;
+          if (this.orphaned) {
+            this.#finWait2AtMs = relMs(
+              Math.ceil(now - (this.#owner.timeEpoch ?? 0)) +
+                Math.ceil(this.config.finWait2TimeoutMs),
+            );
+          }
         }
         break;
       case "CLOSING":
@@ -1037,7 +1183,7 @@ export class TcpSocket {
       this.sndWl2 = ack;
       this.#maxSndWnd = Math.max(this.#maxSndWnd, window);
       if (opened) {
-        this.#persistAt = Infinity;
+        this.#persistAtMs = T_INF;
         this.#persistBackoff = 0;
       }
     }
@@ -1060,7 +1206,7 @@ export class TcpSocket {
     }
     if (
       this.sndWnd === 0 && this.sendQueued > seqSub(this.sndNxt, this.sndUna) &&
-      this.#persistAt === Infinity
+      this.#persistAtMs === T_INF
     ) {
       this.#armPersist(now);
     }
@@ -1080,9 +1226,9 @@ export class TcpSocket {
     if (this.tsEnabled && seg.hasTimestamps && seg.tsEcr !== 0) {
       const sample = ((Math.floor(now) + this.tsOffset - seg.tsEcr) >>> 0) & 0x7fffffff;
       if (sample < 3_600_000) this.rtt.sample(sample);
-    } else if (this.#timedSeq >= 0 && seqGe(ack, this.#timedSeq)) {
-      this.rtt.sample(now - this.#timedAt);
-      this.#timedSeq = -1;
+    } else if (this.#timedAtMs !== T_NONE && seqGe(ack, this.#timedSeq)) {
+      this.rtt.sample(now - ((this.#owner.timeEpoch ?? 0) + this.#timedAtMs));
+      this.#timedAtMs = T_NONE;
     }
     if (!this.#sacked.isEmpty) this.#sacked.advance(seqSub(ack, this.sndUna));
     this.sndUna = ack;
@@ -1116,11 +1262,13 @@ export class TcpSocket {
     }
     // RFC 6298 §5.2/5.3: stop the timer when all is acknowledged, else restart it.
     if (this.sndUna === this.sndMax) {
-      this.#rtoAt = Infinity;
-      this.#firstUnackedAt = -1;
+      this.#rtoAtMs = T_INF;
+      this.#firstUnackedAtMs = T_NONE;
     } else {
-      this.#rtoAt = now + this.rtt.rto;
-      this.#firstUnackedAt = now;
+      this.#rtoAtMs = relMs(
+        Math.ceil(now - (this.#owner.timeEpoch ?? 0)) + Math.ceil(this.rtt.rto),
+      );
+      this.#firstUnackedAtMs = relMs(Math.ceil(now - (this.#owner.timeEpoch ?? 0)));
     }
     if (finAcked) this.#finSent = true; // for good: a timeout must not re-arm it
     if (dataAcked > 0 || finAcked) this.#emit(TCP_EV_WRITABLE);
@@ -1144,7 +1292,7 @@ export class TcpSocket {
     this.stats.fastRetransmits++;
     const flight = seqSub(this.sndMax, this.sndUna);
     this.cc.onLoss(now, flight);
-    this.#timedSeq = -1;
+    this.#timedAtMs = T_NONE;
     if (!this.sackEnabled) {
       // RFC 6582 §3.2 step 2-3: retransmit, cwnd = ssthresh + 3 SMSS.
       this.#rtxSeq = this.sndUna;
@@ -1275,7 +1423,11 @@ export class TcpSocket {
     } else if (len > 0) {
       this.#unackedSegments += len >= this.mss ? 1 : 0.5;
       if (this.#unackedSegments >= 2) this.#ackNow = true;
-      else if (this.#delayedAckAt === Infinity) this.#delayedAckAt = now + this.config.delayedAckMs;
+      else if (this.#delayedAckAtMs === T_INF) {
+        this.#delayedAckAtMs = relMs(
+          Math.ceil(now - (this.#owner.timeEpoch ?? 0)) + Math.ceil(this.config.delayedAckMs),
+        );
+      }
     }
     if (fin) {
       if (finSeq === this.rcvNxt) this.#finArrived(now);
@@ -1324,7 +1476,11 @@ export class TcpSocket {
     // shortly rather than wait for an unrelated event.
     if (!sent && this.#blocked) {
       this.#blocked = false;
-      if (this.#retryAt === Infinity) this.#retryAt = now + TX_RETRY_MS;
+      if (this.#retryAtMs === T_INF) {
+        this.#retryAtMs = relMs(
+          Math.ceil(now - (this.#owner.timeEpoch ?? 0)) + Math.ceil(TX_RETRY_MS),
+        );
+      }
     }
     return sent;
   }
@@ -1371,7 +1527,12 @@ export class TcpSocket {
       this.txSeq = seqAdd(this.sndUna, -1);
       return this.#sendSegment(now, tx, 0, 0, TCP_ACK);
     }
-    if (this.#ackPending && (this.#ackNow || now >= this.#delayedAckAt)) {
+    if (
+      this.#ackPending &&
+      (this.#ackNow ||
+        (this.#delayedAckAtMs !== T_INF &&
+          now - (this.#owner.timeEpoch ?? 0) >= this.#delayedAckAtMs))
+    ) {
       this.#setAcceptableSeq();
       return this.#sendSegment(now, tx, 0, 0, TCP_ACK);
     }
@@ -1435,7 +1596,7 @@ export class TcpSocket {
       this.txSeq = finSeq;
       return this.#sendSegment(now, tx, 0, 0, TCP_ACK | TCP_FIN);
     }
-    if (sendable > 0 && this.sndWnd === 0 && inFlight === 0 && this.#persistAt === Infinity) {
+    if (sendable > 0 && this.sndWnd === 0 && inFlight === 0 && this.#persistAtMs === T_INF) {
       this.#armPersist(now);
     }
     return false;
@@ -1521,10 +1682,14 @@ export class TcpSocket {
       this.#afterAckSent(now);
       this.rcvRight = seqMax(this.rcvRight, seqAdd(this.rcvNxt, r.window));
     }
-    if (this.#rtoAt === Infinity) this.#rtoAt = now + this.rtt.rto;
-    if (this.#retries === 0 && this.#timedSeq < 0) {
-      this.#timedSeq = this.sndNxt;
-      this.#timedAt = now;
+    if (this.#rtoAtMs === T_INF) {
+      this.#rtoAtMs = relMs(
+        Math.ceil(now - (this.#owner.timeEpoch ?? 0)) + Math.ceil(this.rtt.rto),
+      );
+    }
+    if (this.#retries === 0 && this.#timedAtMs === T_NONE) {
+      this.#timedSeq = this.sndNxt | 0;
+      this.#timedAtMs = relMs(Math.ceil(now - (this.#owner.timeEpoch ?? 0)));
     }
     return true;
   }
@@ -1587,18 +1752,22 @@ export class TcpSocket {
     if (!isProbe && seqGt(end, this.sndNxt)) this.sndNxt = end;
     if (!isProbe && seqGt(end, this.sndMax)) {
       this.sndMax = end;
-      if (this.#timedSeq < 0 && !this.tsEnabled) {
-        this.#timedSeq = end;
-        this.#timedAt = now;
+      if (this.#timedAtMs === T_NONE && !this.tsEnabled) {
+        this.#timedSeq = end | 0;
+        this.#timedAtMs = relMs(Math.ceil(now - (this.#owner.timeEpoch ?? 0)));
       }
     }
     if (len > 0) this.stats.bytesOut += len;
     // RFC 6298 §5.1: start the timer when data (or a FIN) goes out and none runs.
-    if (!isProbe && (len > 0 || (flags & TCP_FIN) !== 0) && this.#rtoAt === Infinity) {
-      this.#rtoAt = now + this.rtt.rto;
-      if (this.#firstUnackedAt < 0) this.#firstUnackedAt = now;
+    if (!isProbe && (len > 0 || (flags & TCP_FIN) !== 0) && this.#rtoAtMs === T_INF) {
+      this.#rtoAtMs = relMs(
+        Math.ceil(now - (this.#owner.timeEpoch ?? 0)) + Math.ceil(this.rtt.rto),
+      );
+      if (this.#firstUnackedAtMs === T_NONE) {
+        this.#firstUnackedAtMs = relMs(Math.ceil(now - (this.#owner.timeEpoch ?? 0)));
+      }
     }
-    if (len > 0) this.#persistAt = Infinity;
+    if (len > 0) this.#persistAtMs = T_INF;
     return true;
   }
 
@@ -1606,7 +1775,7 @@ export class TcpSocket {
   #afterAckSent(_now: number): void {
     this.#ackPending = false;
     this.#ackNow = false;
-    this.#delayedAckAt = Infinity;
+    this.#delayedAckAtMs = T_INF;
     this.#unackedSegments = 0;
     this.lastAckSent = this.rcvNxt;
   }
@@ -1665,8 +1834,8 @@ export class TcpSocket {
   // RFC 5961 §7: challenge ACKs (and the ACKs that answer unacceptable
   // segments) are rate-limited per connection.
   #challengeAck(now: number): void {
-    if (now - this.#challengeWindowStart >= 1000) {
-      this.#challengeWindowStart = now;
+    if (now - this.challengeWindowStart >= 1000) {
+      this.#challengeWindowStartMs = relMs(Math.ceil(now - (this.#owner.timeEpoch ?? 0)));
       this.#challengeCount = 0;
     }
     if (this.#challengeCount >= this.config.challengeAcksPerSecond) return;
@@ -1729,15 +1898,28 @@ export class TcpSocket {
 
   /** When {@linkcode TcpSocket.onTimer} next has work, or `Infinity`. */
   pollAt(): number {
+    // The earliest in stored form (the order is the same), decoded once.
+    const m = Math.min(
+      this.#rtoAtMs,
+      this.#delayedAckAtMs,
+      this.#persistAtMs,
+      this.#keepaliveAtMs,
+      this.#timeWaitAtMs,
+      this.#retryAtMs,
+      this.#finWait2AtMs,
+      this.#idleAtMs,
+    );
+    if (m < T_INF) return decodeTime(m, this.#owner.timeEpoch ?? 0);
+    // All off, or a time past the 24.8 days of small integers: decode each.
     return Math.min(
-      this.#rtoAt,
-      this.#delayedAckAt,
-      this.#persistAt,
-      this.#keepaliveAt,
-      this.#timeWaitAt,
-      this.#retryAt,
-      this.#finWait2At,
-      this.#idleAt,
+      this.rtoAt,
+      this.delayedAckAt,
+      this.persistAt,
+      this.keepaliveAt,
+      this.timeWaitAt,
+      this.retryAt,
+      this.finWait2At,
+      this.idleAt,
     );
   }
 
@@ -1762,39 +1944,39 @@ export class TcpSocket {
 
   /** Runs the timers due at `now`. */
   onTimer(now: number): void {
-    if (now >= this.#timeWaitAt) {
-      this.#timeWaitAt = Infinity;
+    if (now >= this.timeWaitAt) {
+      this.#timeWaitAtMs = T_INF;
       return this.#enterClosed();
     }
-    if (now >= this.#retryAt) this.#retryAt = Infinity; // the caller dispatches next
-    if (now >= this.#finWait2At) {
-      this.#finWait2At = Infinity;
+    if (now >= this.retryAt) this.#retryAtMs = T_INF; // the caller dispatches next
+    if (now >= this.finWait2At) {
+      this.#finWait2AtMs = T_INF;
       if (this.state === "FIN-WAIT-2") return this.#enterClosed();
     }
-    if (now >= this.#idleAt) {
-      this.#idleAt = Infinity;
-      if (now - this.#lastSegmentAt >= this.config.idleTimeoutMs) return this.#fail("timeout");
-      this.#idleAt = this.#lastSegmentAt + this.config.idleTimeoutMs;
+    if (now >= this.idleAt) {
+      this.#idleAtMs = T_INF;
+      if (now - this.lastSegmentAt >= this.config.idleTimeoutMs) return this.#fail("timeout");
+      this.idleAt = this.lastSegmentAt + this.config.idleTimeoutMs;
     }
-    if (now >= this.#rtoAt) {
-      this.#rtoAt = Infinity;
+    if (now >= this.rtoAt) {
+      this.#rtoAtMs = T_INF;
       this.#retransmitTimeout(now);
       if (this.state === "CLOSED") return;
     }
-    if (now >= this.#delayedAckAt) {
-      this.#delayedAckAt = Infinity;
+    if (now >= this.delayedAckAt) {
+      this.#delayedAckAtMs = T_INF;
       if (this.#ackPending) this.#ackNow = true;
     }
-    if (now >= this.#persistAt) {
-      this.#persistAt = Infinity;
+    if (now >= this.persistAt) {
+      this.#persistAtMs = T_INF;
       if (this.sndWnd === 0 && this.sendQueued > seqSub(this.sndNxt, this.sndUna)) {
         this.#probePending = true;
         this.#persistBackoff++;
         this.#armPersist(now);
       }
     }
-    if (now >= this.#keepaliveAt) {
-      this.#keepaliveAt = Infinity;
+    if (now >= this.keepaliveAt) {
+      this.#keepaliveAtMs = T_INF;
       this.#keepaliveTimer(now);
     }
   }
@@ -1805,18 +1987,20 @@ export class TcpSocket {
     this.stats.timeouts++;
     const handshake = this.state === "SYN-SENT" || this.state === "SYN-RECEIVED";
     const limit = handshake ? this.config.synRetries : this.config.maxRetries;
-    const userTimedOut = this.config.userTimeoutMs > 0 && this.#firstUnackedAt >= 0 &&
-      now - this.#firstUnackedAt >= this.config.userTimeoutMs;
+    const userTimedOut = this.config.userTimeoutMs > 0 && this.firstUnackedAt >= 0 &&
+      now - this.firstUnackedAt >= this.config.userTimeoutMs;
     if (this.#retries > limit || userTimedOut) {
       if (this.passive && this.state === "SYN-RECEIVED") return this.#enterClosed();
       return this.#fail("timeout");
     }
     this.rtt.backoff();
-    this.#timedSeq = -1; // Karn: no sample from a retransmitted segment
+    this.#timedAtMs = T_NONE; // Karn: no sample from a retransmitted segment
     if (handshake) {
       this.sndNxt = this.iss;
       this.#synPending = true;
-      this.#rtoAt = now + this.rtt.rto;
+      this.#rtoAtMs = relMs(
+        Math.ceil(now - (this.#owner.timeEpoch ?? 0)) + Math.ceil(this.rtt.rto),
+      );
       return;
     }
     if (this.sndUna === this.sndMax) return;
@@ -1832,18 +2016,23 @@ export class TcpSocket {
     this.sndNxt = this.sndUna;
     // The FIN goes again after the data, unless it was acknowledged.
     if (!this.#finAcked()) this.#finSent = false;
-    this.#rtoAt = now + this.rtt.rto;
+    this.#rtoAtMs = relMs(Math.ceil(now - (this.#owner.timeEpoch ?? 0)) + Math.ceil(this.rtt.rto));
   }
 
   #armPersist(now: number): void {
     // RFC 9293 §3.8.6.1: probe the zero window with the RTO, backed off.
     const base = Math.max(this.rtt.rto, this.config.minRtoMs);
-    this.#persistAt = now + Math.min(base * 2 ** this.#persistBackoff, this.config.maxRtoMs);
+    this.#persistAtMs = relMs(
+      Math.ceil(now - (this.#owner.timeEpoch ?? 0)) +
+        Math.ceil(Math.min(base * 2 ** this.#persistBackoff, this.config.maxRtoMs)),
+    );
   }
 
   #armKeepalive(now: number): void {
     this.#keepaliveProbes = 0;
-    this.#keepaliveAt = now + this.config.keepIdleMs;
+    this.#keepaliveAtMs = relMs(
+      Math.ceil(now - (this.#owner.timeEpoch ?? 0)) + Math.ceil(this.config.keepIdleMs),
+    );
   }
 
   // RFC 1122 §4.2.3.6: after keepIdle of silence, probe every keepIntvl; after
@@ -1851,18 +2040,20 @@ export class TcpSocket {
   #keepaliveTimer(now: number): void {
     if (!this.config.keepalive || !isSynchronized(this.state)) return;
     // Anything heard since the last probe answers it.
-    if (this.#keepaliveProbes > 0 && this.#lastSegmentAt >= this.#keepaliveProbeAt) {
+    if (this.#keepaliveProbes > 0 && this.lastSegmentAt >= this.keepaliveProbeAt) {
       this.#keepaliveProbes = 0;
     }
-    if (this.#keepaliveProbes === 0 && now - this.#lastSegmentAt < this.config.keepIdleMs) {
-      this.#keepaliveAt = this.#lastSegmentAt + this.config.keepIdleMs;
+    if (this.#keepaliveProbes === 0 && now - this.lastSegmentAt < this.config.keepIdleMs) {
+      this.keepaliveAt = this.lastSegmentAt + this.config.keepIdleMs;
       return;
     }
     if (this.#keepaliveProbes >= this.config.keepCnt) return this.#fail("timeout");
     this.#keepaliveProbes++;
-    this.#keepaliveProbeAt = now;
+    this.#keepaliveProbeAtMs = relMs(Math.ceil(now - (this.#owner.timeEpoch ?? 0)));
     this.#probePending = true;
-    this.#keepaliveAt = now + this.config.keepIntvlMs;
+    this.#keepaliveAtMs = relMs(
+      Math.ceil(now - (this.#owner.timeEpoch ?? 0)) + Math.ceil(this.config.keepIntvlMs),
+    );
   }
 
   // --- State plumbing ----------------------------------------------------------------
@@ -1876,8 +2067,12 @@ export class TcpSocket {
     this.highRxt = iss;
     // RFC 7323 §5.4: a random offset per connection for TSval.
     this.tsOffset = (iss * 2654435761) >>> 0;
-    this.#lastSegmentAt = now;
-    if (this.config.idleTimeoutMs > 0) this.#idleAt = now + this.config.idleTimeoutMs;
+    this.#lastSegmentAtMs = relMs(Math.ceil(now - (this.#owner.timeEpoch ?? 0)));
+    if (this.config.idleTimeoutMs > 0) {
+      this.#idleAtMs = relMs(
+        Math.ceil(now - (this.#owner.timeEpoch ?? 0)) + Math.ceil(this.config.idleTimeoutMs),
+      );
+    }
   }
 
   // Options of the peer's SYN (RFC 9293 §3.7.1, RFC 7323, RFC 2018).
@@ -1909,7 +2104,7 @@ export class TcpSocket {
   #established(now: number): void {
     this.#setState("ESTABLISHED");
     this.#retries = 0;
-    if (this.sndUna === this.sndMax) this.#rtoAt = Infinity;
+    if (this.sndUna === this.sndMax) this.#rtoAtMs = T_INF;
     if (this.config.keepalive) this.#armKeepalive(now);
     this.#emit(this.passive ? TCP_EV_ESTABLISHED | TCP_EV_WRITABLE : TCP_EV_WRITABLE);
     if (this.#finQueued && this.passive) this.#setState("FIN-WAIT-1");
@@ -1917,18 +2112,20 @@ export class TcpSocket {
 
   #enterTimeWait(now: number): void {
     this.#setState("TIME-WAIT");
-    this.#rtoAt = Infinity;
-    this.#persistAt = Infinity;
-    this.#keepaliveAt = Infinity;
-    this.#finWait2At = Infinity;
-    this.#idleAt = Infinity;
+    this.#rtoAtMs = T_INF;
+    this.#persistAtMs = T_INF;
+    this.#keepaliveAtMs = T_INF;
+    this.#finWait2AtMs = T_INF;
+    this.#idleAtMs = T_INF;
     this.#releaseTx();
     if (this.config.timeWaitMs <= 0) {
       // mTCP's tcp_timewait = 0: gone at once (the final ACK is still sent).
-      this.#timeWaitAt = now;
+      this.#timeWaitAtMs = relMs(Math.ceil(now - (this.#owner.timeEpoch ?? 0)));
       return;
     }
-    this.#timeWaitAt = now + this.config.timeWaitMs;
+    this.#timeWaitAtMs = relMs(
+      Math.ceil(now - (this.#owner.timeEpoch ?? 0)) + Math.ceil(this.config.timeWaitMs),
+    );
   }
 
   // The connection failed: CLOSED with an error for the application.
@@ -1939,14 +2136,14 @@ export class TcpSocket {
 
   #enterClosed(): void {
     if (this.state === "CLOSED") return;
-    this.#rtoAt = Infinity;
-    this.#delayedAckAt = Infinity;
-    this.#persistAt = Infinity;
-    this.#keepaliveAt = Infinity;
-    this.#timeWaitAt = Infinity;
-    this.#retryAt = Infinity;
-    this.#finWait2At = Infinity;
-    this.#idleAt = Infinity;
+    this.#rtoAtMs = T_INF;
+    this.#delayedAckAtMs = T_INF;
+    this.#persistAtMs = T_INF;
+    this.#keepaliveAtMs = T_INF;
+    this.#timeWaitAtMs = T_INF;
+    this.#retryAtMs = T_INF;
+    this.#finWait2AtMs = T_INF;
+    this.#idleAtMs = T_INF;
     this.#synPending = false;
     this.#ackPending = false;
     this.#ackNow = false;
