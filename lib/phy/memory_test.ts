@@ -111,10 +111,12 @@ Deno.test("the memory link allocates nothing per frame: heap stays flat over 200
     }
   };
   for (let i = 0; i < 20; i++) burst(); // warm up the JIT
-  // The least growth of three trials: per-frame allocation would show in
-  // every one; JIT and other noise does not repeat.
+  // The least growth of three trials, or of up to ten while it stays high:
+  // per-frame allocation would show in every one; JIT and other noise does
+  // not repeat. On a loaded machine (the whole suite in parallel) the
+  // optimised code can come late, and the code before it boxes numbers.
   let growth = Infinity;
-  for (let trial = 0; trial < 3; trial++) {
+  for (let trial = 0; trial < 3 || (trial < 10 && growth >= 1 << 20); trial++) {
     const before = Deno.memoryUsage().heapUsed;
     for (let i = 0; i < 200 / 3; i++) burst();
     growth = Math.min(growth, Deno.memoryUsage().heapUsed - before);
