@@ -383,7 +383,6 @@ export class TcpSocket {
    * until {@linkcode ownConfig} makes it this socket's own.
    */
   config: TcpConfig;
-  #ownConfig = false;
   /** Counters. */
   readonly stats: TcpSocketStats = {
     segmentsOut: 0,
@@ -408,8 +407,6 @@ export class TcpSocket {
   remoteAddr = 0;
   /** Remote port. */
   remotePort = 0;
-  /** True for a connection made by a listener (RFC 9293: passive OPEN). */
-  passive = false;
   /** Trace hook: every state change. */
   onStateChange: ((socket: TcpSocket, from: TcpState, to: TcpState) => void) | undefined;
 
@@ -441,22 +438,16 @@ export class TcpSocket {
   #finQueued = false; // close() or shutdown(SHUT_WR): FIN after the data
   #finSent = false; // the FIN went out in the current pass (go-back-N re-arms it)
   #finSeq = -1; // sequence number of our FIN once first sent; fixed from then on
-  #readShut = false;
-  /** True once the application closed its handle: the socket finishes on its own. */
-  orphaned = false;
   /** True once a FIN from the peer was received (reads return 0 after the data). */
   peerFinReceived = false;
 
   // Sending decisions.
-  #synPending = false;
   #ackPending = false;
   #ackNow = false;
-  #probePending = false;
   #rstPending = false;
   #rstSeq = 0;
   #rstAck = 0;
   #rstFlags = 0;
-  #closeAfterRst = false;
   #unackedSegments = 0; // full-sized segments received since our last ACK
   #windowUpdate = false;
 
@@ -480,6 +471,74 @@ export class TcpSocket {
   #challengeCount = 0;
 
   readonly #owner: TcpSocketOwner;
+
+  // Booleans the paths every segment takes do not read share one integer of
+  // flags (8 bytes for all, against 8 each as fields); the accessors are
+  // ordinary ones, which V8 inlines (#private accessors it did not).
+  #flags = 0;
+  /** True for a connection made by a listener (RFC 9293: passive OPEN). */
+  get passive(): boolean {
+    return (this.#flags & 0x1) !== 0;
+  }
+  set passive(v: boolean) {
+    this.#flags = v ? this.#flags | 0x1 : this.#flags & ~0x1;
+  }
+  /** True once the application closed its handle: the socket finishes on its own. */
+  get orphaned(): boolean {
+    return (this.#flags & 0x2) !== 0;
+  }
+  set orphaned(v: boolean) {
+    this.#flags = v ? this.#flags | 0x2 : this.#flags & ~0x2;
+  }
+  /** True once setsockopt made the config this socket's own (see ownConfig). */
+  private get configOwned(): boolean {
+    return (this.#flags & 0x4) !== 0;
+  }
+  private set configOwned(v: boolean) {
+    this.#flags = v ? this.#flags | 0x4 : this.#flags & ~0x4;
+  }
+  /** Close once the pending RST is sent. */
+  private get closeAfterRst(): boolean {
+    return (this.#flags & 0x8) !== 0;
+  }
+  private set closeAfterRst(v: boolean) {
+    this.#flags = v ? this.#flags | 0x8 : this.#flags & ~0x8;
+  }
+  /** shutdown(SHUT_RD): reads return end of stream. */
+  private get readShut(): boolean {
+    return (this.#flags & 0x10) !== 0;
+  }
+  private set readShut(v: boolean) {
+    this.#flags = v ? this.#flags | 0x10 : this.#flags & ~0x10;
+  }
+  /** Window scaling was agreed in the handshake. */
+  private get wsAgreed(): boolean {
+    return (this.#flags & 0x20) !== 0;
+  }
+  private set wsAgreed(v: boolean) {
+    this.#flags = v ? this.#flags | 0x20 : this.#flags & ~0x20;
+  }
+  /** The last dispatch could not send (no slot): wait for the retry. */
+  private get blocked(): boolean {
+    return (this.#flags & 0x40) !== 0;
+  }
+  private set blocked(v: boolean) {
+    this.#flags = v ? this.#flags | 0x40 : this.#flags & ~0x40;
+  }
+  /** A zero-window probe is due. */
+  private get probePending(): boolean {
+    return (this.#flags & 0x80) !== 0;
+  }
+  private set probePending(v: boolean) {
+    this.#flags = v ? this.#flags | 0x80 : this.#flags & ~0x80;
+  }
+  /** A SYN (or SYN-ACK) is due. */
+  private get synPending(): boolean {
+    return (this.#flags & 0x100) !== 0;
+  }
+  private set synPending(v: boolean) {
+    this.#flags = v ? this.#flags | 0x100 : this.#flags & ~0x100;
+  }
 
   // Times (ms) are stored as whole milliseconds from the owner's time epoch,
   // rounded up, with Infinity, -Infinity and -1 as reserved small integers: a
@@ -739,9 +798,9 @@ export class TcpSocket {
 
   /** The config, copied first if it is still shared: setsockopt writes here. */
   ownConfig(): TcpConfig {
-    if (!this.#ownConfig) {
+    if (!this.configOwned) {
       this.config = { ...this.config };
-      this.#ownConfig = true;
+      this.configOwned = true;
     }
     return this.config;
   }
@@ -762,7 +821,7 @@ export class TcpSocket {
   }
   /** True when reads will return end of stream once the buffer is drained. */
   get readClosed(): boolean {
-    return this.peerFinReceived || this.#readShut || this.state === "CLOSED";
+    return this.peerFinReceived || this.readShut || this.state === "CLOSED";
   }
   /** True once no more data may be queued (FIN queued, or the connection is gone). */
   get writeClosed(): boolean {
@@ -787,7 +846,7 @@ export class TcpSocket {
     this.passive = false;
     this.#initSend(now, iss);
     this.rcvScale = this.config.windowScaling ? windowShiftFor(this.config.rcvBufSize) : 0;
-    this.#synPending = true;
+    this.synPending = true;
     this.#setState("SYN-SENT");
   }
 
@@ -811,7 +870,7 @@ export class TcpSocket {
     this.#maxSndWnd = this.sndWnd;
     this.rcvRight = this.rcvNxt;
     this.#lastSegmentAtMs = relMs(Math.ceil(now - (this.#owner.timeEpoch ?? 0)));
-    this.#synPending = true;
+    this.synPending = true;
     this.#setState("SYN-RECEIVED");
   }
 
@@ -897,7 +956,7 @@ export class TcpSocket {
 
   /** shutdown(SHUT_RD): reads return end of stream; later data is acknowledged and dropped. */
   shutdownRead(): void {
-    this.#readShut = true;
+    this.readShut = true;
     if (this.#rx !== undefined) {
       this.#rx.clear();
       this.#releaseRx();
@@ -1021,7 +1080,7 @@ export class TcpSocket {
     this.sndWl1 = seg.seqNumber;
     this.#maxSndWnd = this.sndWnd;
     this.sndNxt = this.iss;
-    this.#synPending = true;
+    this.synPending = true;
     this.#setState("SYN-RECEIVED");
   }
 
@@ -1037,7 +1096,7 @@ export class TcpSocket {
       if ((flags & TCP_ACK) === 0 || !seqGt(ack, this.sndUna) || seqGt(ack, this.sndMax)) {
         // A retransmitted SYN: our SYN-ACK was lost; send it again.
         this.sndNxt = this.iss;
-        this.#synPending = true;
+        this.synPending = true;
         return;
       }
       // Simultaneous open (RFC 9293 §3.5, figure 8): the peer's SYN-ACK. Its
@@ -1366,9 +1425,9 @@ export class TcpSocket {
     const seq = seqAdd(seg.seqNumber, seqOffset);
     const fin = (seg.flags & TCP_FIN) !== 0;
     const finSeq = seqAdd(seg.seqNumber, seg.payloadLength);
-    if (this.peerFinReceived || this.#readShut) {
+    if (this.peerFinReceived || this.readShut) {
       // Data after the peer's FIN cannot be; after SHUT_RD it is acknowledged and dropped.
-      if (len > 0 && this.#readShut && !this.peerFinReceived) {
+      if (len > 0 && this.readShut && !this.peerFinReceived) {
         this.rcvNxt = seqAdd(seq, len);
         this.rcvRight = seqMax(this.rcvRight, this.rcvNxt);
       }
@@ -1474,8 +1533,8 @@ export class TcpSocket {
     const sent = this.#dispatch(now, tx);
     // Something wanted to go and could not (the transmitter refused): retry
     // shortly rather than wait for an unrelated event.
-    if (!sent && this.#blocked) {
-      this.#blocked = false;
+    if (!sent && this.blocked) {
+      this.blocked = false;
       if (this.#retryAtMs === T_INF) {
         this.#retryAtMs = relMs(
           Math.ceil(now - (this.#owner.timeEpoch ?? 0)) + Math.ceil(TX_RETRY_MS),
@@ -1485,8 +1544,6 @@ export class TcpSocket {
     return sent;
   }
 
-  #blocked = false;
-
   #dispatch(now: number, tx: TcpTransmit): boolean {
     if (this.#rstPending) return this.#sendReset(now, tx);
     switch (this.state) {
@@ -1495,7 +1552,7 @@ export class TcpSocket {
         return false;
       case "SYN-SENT":
       case "SYN-RECEIVED":
-        if (this.#synPending) return this.#sendSyn(now, tx);
+        if (this.synPending) return this.#sendSyn(now, tx);
         if (this.state === "SYN-SENT") return false;
         break;
       default:
@@ -1520,8 +1577,8 @@ export class TcpSocket {
     } else if (this.#sendNewData(now, tx)) {
       return true;
     }
-    if (this.#probePending) {
-      this.#probePending = false;
+    if (this.probePending) {
+      this.probePending = false;
       // Zero-window and keepalive probes: an old sequence number (SND.UNA - 1)
       // makes the peer answer with an ACK carrying its window (RFC 9293 §3.8.6.1).
       this.txSeq = seqAdd(this.sndUna, -1);
@@ -1661,7 +1718,7 @@ export class TcpSocket {
     r.window = Math.min(this.config.rcvBufSize, 65535);
     r.mss = this.config.mss;
     // A SYN offers every option; a SYN-ACK answers only what the SYN offered.
-    if (synAck ? this.rcvScale >= 0 && this.#wsAgreed : this.config.windowScaling) {
+    if (synAck ? this.rcvScale >= 0 && this.wsAgreed : this.config.windowScaling) {
       r.windowScale = this.rcvScale;
     }
     r.sackPermitted = synAck ? this.sackEnabled : this.config.sack;
@@ -1671,11 +1728,11 @@ export class TcpSocket {
       r.tsEcr = synAck ? this.tsRecent : 0;
     }
     if (!tx.send(now, this, r, 0, 0)) {
-      this.#blocked = true;
+      this.blocked = true;
       return false;
     }
     this.stats.segmentsOut++;
-    this.#synPending = false;
+    this.synPending = false;
     this.sndNxt = seqAdd(this.iss, 1);
     this.sndMax = seqMax(this.sndMax, this.sndNxt);
     if (synAck) {
@@ -1693,8 +1750,6 @@ export class TcpSocket {
     }
     return true;
   }
-
-  #wsAgreed = false;
 
   // True once the peer acknowledged our FIN (SND.UNA is past it).
   #finAcked(): boolean {
@@ -1738,7 +1793,7 @@ export class TcpSocket {
       ) r.sackCount--;
     }
     if (!tx.send(now, this, r, offset, len)) {
-      this.#blocked = true;
+      this.blocked = true;
       return false;
     }
     this.stats.segmentsOut++;
@@ -1810,14 +1865,14 @@ export class TcpSocket {
     r.window = 0;
     r.urgentPointer = 0;
     if (!tx.send(now, this, r, 0, 0)) {
-      this.#blocked = true;
+      this.blocked = true;
       return false;
     }
     this.stats.segmentsOut++;
     this.#rstPending = false;
     // A RST from abort() ends the connection; one answering a bad segment does not.
-    if (this.#closeAfterRst) {
-      this.#closeAfterRst = false;
+    if (this.closeAfterRst) {
+      this.closeAfterRst = false;
       this.#enterClosed();
     }
     return true;
@@ -1828,7 +1883,7 @@ export class TcpSocket {
     this.#rstSeq = seq;
     this.#rstAck = ack;
     this.#rstFlags = flags;
-    this.#closeAfterRst = closeAfter;
+    this.closeAfterRst = closeAfter;
   }
 
   // RFC 5961 §7: challenge ACKs (and the ACKs that answer unacceptable
@@ -1854,7 +1909,7 @@ export class TcpSocket {
 
   // Free receive space, as the right edge it would allow.
   #freeSpace(): number {
-    if (this.#readShut) return this.config.rcvBufSize;
+    if (this.readShut) return this.config.rcvBufSize;
     return this.config.rcvBufSize - (this.#rx?.length ?? 0);
   }
 
@@ -1935,7 +1990,7 @@ export class TcpSocket {
 
   /** True when {@linkcode TcpSocket.dispatch} has something to send now. */
   get wantsToSend(): boolean {
-    return this.#rstPending || this.#synPending || this.#ackNow || this.#probePending ||
+    return this.#rstPending || this.synPending || this.#ackNow || this.probePending ||
       this.#windowUpdate ||
       this.#rtxSeq >= 0 ||
       (isSynchronized(this.state) && (this.sendQueued > seqSub(this.sndNxt, this.sndUna) ||
@@ -1970,7 +2025,7 @@ export class TcpSocket {
     if (now >= this.persistAt) {
       this.#persistAtMs = T_INF;
       if (this.sndWnd === 0 && this.sendQueued > seqSub(this.sndNxt, this.sndUna)) {
-        this.#probePending = true;
+        this.probePending = true;
         this.#persistBackoff++;
         this.#armPersist(now);
       }
@@ -1997,7 +2052,7 @@ export class TcpSocket {
     this.#timedAtMs = T_NONE; // Karn: no sample from a retransmitted segment
     if (handshake) {
       this.sndNxt = this.iss;
-      this.#synPending = true;
+      this.synPending = true;
       this.#rtoAtMs = relMs(
         Math.ceil(now - (this.#owner.timeEpoch ?? 0)) + Math.ceil(this.rtt.rto),
       );
@@ -2050,7 +2105,7 @@ export class TcpSocket {
     if (this.#keepaliveProbes >= this.config.keepCnt) return this.#fail("timeout");
     this.#keepaliveProbes++;
     this.#keepaliveProbeAtMs = relMs(Math.ceil(now - (this.#owner.timeEpoch ?? 0)));
-    this.#probePending = true;
+    this.probePending = true;
     this.#keepaliveAtMs = relMs(
       Math.ceil(now - (this.#owner.timeEpoch ?? 0)) + Math.ceil(this.config.keepIntvlMs),
     );
@@ -2082,8 +2137,8 @@ export class TcpSocket {
     const peerMss = syn.mss > 0 ? syn.mss : 536;
     // Window scaling only if both sides offered it (RFC 7323 §2.2); the
     // peer's shift is capped at 14 (§2.3).
-    this.#wsAgreed = this.config.windowScaling && syn.windowScale >= 0;
-    if (this.#wsAgreed) {
+    this.wsAgreed = this.config.windowScaling && syn.windowScale >= 0;
+    if (this.wsAgreed) {
       this.sndScale = Math.min(syn.windowScale, 14);
       if (passive) this.rcvScale = windowShiftFor(this.config.rcvBufSize);
     } else {
@@ -2144,10 +2199,10 @@ export class TcpSocket {
     this.#retryAtMs = T_INF;
     this.#finWait2AtMs = T_INF;
     this.#idleAtMs = T_INF;
-    this.#synPending = false;
+    this.synPending = false;
     this.#ackPending = false;
     this.#ackNow = false;
-    this.#probePending = false;
+    this.probePending = false;
     this.#releaseTx();
     this.#ooo.clear();
     this.#setState("CLOSED");
