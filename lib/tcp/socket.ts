@@ -545,9 +545,17 @@ export class TcpSocket {
   // field holding a fraction or Infinity needs a heap number of its own, a small
   // integer does not (for 24.8 days from the epoch; later times are plain
   // numbers, still exact to the millisecond). Accessors keep the time view;
-  // the paths every segment takes store and compare the stored form in
-  // place, because an accessor that is not inlined there would box the time
-  // it is given (tests/hot_path_alloc_test.ts caught that).
+  // the paths every segment takes store and compare the stored form
+  // directly (from nowMs), because an accessor that is not inlined there
+  // would box the time it is given (tests/hot_path_alloc_test.ts caught it).
+  /**
+   * `now` as a stored time: whole ms from the owner's epoch, rounded up. It
+   * takes `now` as given and returns a small integer, so no new number is
+   * made even where the call is not inlined.
+   */
+  private nowMs(now: number): number {
+    return Math.ceil(now - (this.#owner.timeEpoch ?? 0));
+  }
   #firstUnackedAtMs = T_NONE;
   #timedAtMs = T_NONE; // when the timed segment went out; T_NONE: nothing is timed
   #rtoAtMs = T_INF;
@@ -869,7 +877,7 @@ export class TcpSocket {
     this.sndWl2 = this.iss;
     this.#maxSndWnd = this.sndWnd;
     this.rcvRight = this.rcvNxt;
-    this.#lastSegmentAtMs = relMs(Math.ceil(now - (this.#owner.timeEpoch ?? 0)));
+    this.#lastSegmentAtMs = relMs(this.nowMs(now));
     this.synPending = true;
     this.#setState("SYN-RECEIVED");
   }
@@ -993,7 +1001,7 @@ export class TcpSocket {
       case "FIN-WAIT-2":
         // Linux tcp_fin_timeout: an orphan does not wait forever for the peer.
         this.#finWait2AtMs = relMs(
-          Math.ceil(now - (this.#owner.timeEpoch ?? 0)) + Math.ceil(this.config.finWait2TimeoutMs),
+          this.nowMs(now) + Math.ceil(this.config.finWait2TimeoutMs),
         );
         return;
     }
@@ -1029,7 +1037,7 @@ export class TcpSocket {
    */
   process(now: number, seg: TcpRepr, bytes: Uint8Array): void {
     this.stats.segmentsIn++;
-    this.#lastSegmentAtMs = relMs(Math.ceil(now - (this.#owner.timeEpoch ?? 0)));
+    this.#lastSegmentAtMs = relMs(this.nowMs(now));
     switch (this.state) {
       case "CLOSED":
       case "LISTEN":
@@ -1185,7 +1193,7 @@ export class TcpSocket {
           this.#setState("FIN-WAIT-2");
           if (this.orphaned) {
             this.#finWait2AtMs = relMs(
-              Math.ceil(now - (this.#owner.timeEpoch ?? 0)) +
+              this.nowMs(now) +
                 Math.ceil(this.config.finWait2TimeoutMs),
             );
           }
@@ -1325,9 +1333,9 @@ export class TcpSocket {
       this.#firstUnackedAtMs = T_NONE;
     } else {
       this.#rtoAtMs = relMs(
-        Math.ceil(now - (this.#owner.timeEpoch ?? 0)) + Math.ceil(this.rtt.rto),
+        this.nowMs(now) + Math.ceil(this.rtt.rto),
       );
-      this.#firstUnackedAtMs = relMs(Math.ceil(now - (this.#owner.timeEpoch ?? 0)));
+      this.#firstUnackedAtMs = relMs(this.nowMs(now));
     }
     if (finAcked) this.#finSent = true; // for good: a timeout must not re-arm it
     if (dataAcked > 0 || finAcked) this.#emit(TCP_EV_WRITABLE);
@@ -1484,7 +1492,7 @@ export class TcpSocket {
       if (this.#unackedSegments >= 2) this.#ackNow = true;
       else if (this.#delayedAckAtMs === T_INF) {
         this.#delayedAckAtMs = relMs(
-          Math.ceil(now - (this.#owner.timeEpoch ?? 0)) + Math.ceil(this.config.delayedAckMs),
+          this.nowMs(now) + Math.ceil(this.config.delayedAckMs),
         );
       }
     }
@@ -1537,7 +1545,7 @@ export class TcpSocket {
       this.blocked = false;
       if (this.#retryAtMs === T_INF) {
         this.#retryAtMs = relMs(
-          Math.ceil(now - (this.#owner.timeEpoch ?? 0)) + Math.ceil(TX_RETRY_MS),
+          this.nowMs(now) + Math.ceil(TX_RETRY_MS),
         );
       }
     }
@@ -1741,12 +1749,12 @@ export class TcpSocket {
     }
     if (this.#rtoAtMs === T_INF) {
       this.#rtoAtMs = relMs(
-        Math.ceil(now - (this.#owner.timeEpoch ?? 0)) + Math.ceil(this.rtt.rto),
+        this.nowMs(now) + Math.ceil(this.rtt.rto),
       );
     }
     if (this.#retries === 0 && this.#timedAtMs === T_NONE) {
       this.#timedSeq = this.sndNxt | 0;
-      this.#timedAtMs = relMs(Math.ceil(now - (this.#owner.timeEpoch ?? 0)));
+      this.#timedAtMs = relMs(this.nowMs(now));
     }
     return true;
   }
@@ -1809,17 +1817,17 @@ export class TcpSocket {
       this.sndMax = end;
       if (this.#timedAtMs === T_NONE && !this.tsEnabled) {
         this.#timedSeq = end | 0;
-        this.#timedAtMs = relMs(Math.ceil(now - (this.#owner.timeEpoch ?? 0)));
+        this.#timedAtMs = relMs(this.nowMs(now));
       }
     }
     if (len > 0) this.stats.bytesOut += len;
     // RFC 6298 §5.1: start the timer when data (or a FIN) goes out and none runs.
     if (!isProbe && (len > 0 || (flags & TCP_FIN) !== 0) && this.#rtoAtMs === T_INF) {
       this.#rtoAtMs = relMs(
-        Math.ceil(now - (this.#owner.timeEpoch ?? 0)) + Math.ceil(this.rtt.rto),
+        this.nowMs(now) + Math.ceil(this.rtt.rto),
       );
       if (this.#firstUnackedAtMs === T_NONE) {
-        this.#firstUnackedAtMs = relMs(Math.ceil(now - (this.#owner.timeEpoch ?? 0)));
+        this.#firstUnackedAtMs = relMs(this.nowMs(now));
       }
     }
     if (len > 0) this.#persistAtMs = T_INF;
@@ -1890,7 +1898,7 @@ export class TcpSocket {
   // segments) are rate-limited per connection.
   #challengeAck(now: number): void {
     if (now - this.challengeWindowStart >= 1000) {
-      this.#challengeWindowStartMs = relMs(Math.ceil(now - (this.#owner.timeEpoch ?? 0)));
+      this.#challengeWindowStartMs = relMs(this.nowMs(now));
       this.#challengeCount = 0;
     }
     if (this.#challengeCount >= this.config.challengeAcksPerSecond) return;
@@ -2054,7 +2062,7 @@ export class TcpSocket {
       this.sndNxt = this.iss;
       this.synPending = true;
       this.#rtoAtMs = relMs(
-        Math.ceil(now - (this.#owner.timeEpoch ?? 0)) + Math.ceil(this.rtt.rto),
+        this.nowMs(now) + Math.ceil(this.rtt.rto),
       );
       return;
     }
@@ -2071,14 +2079,14 @@ export class TcpSocket {
     this.sndNxt = this.sndUna;
     // The FIN goes again after the data, unless it was acknowledged.
     if (!this.#finAcked()) this.#finSent = false;
-    this.#rtoAtMs = relMs(Math.ceil(now - (this.#owner.timeEpoch ?? 0)) + Math.ceil(this.rtt.rto));
+    this.#rtoAtMs = relMs(this.nowMs(now) + Math.ceil(this.rtt.rto));
   }
 
   #armPersist(now: number): void {
     // RFC 9293 §3.8.6.1: probe the zero window with the RTO, backed off.
     const base = Math.max(this.rtt.rto, this.config.minRtoMs);
     this.#persistAtMs = relMs(
-      Math.ceil(now - (this.#owner.timeEpoch ?? 0)) +
+      this.nowMs(now) +
         Math.ceil(Math.min(base * 2 ** this.#persistBackoff, this.config.maxRtoMs)),
     );
   }
@@ -2086,7 +2094,7 @@ export class TcpSocket {
   #armKeepalive(now: number): void {
     this.#keepaliveProbes = 0;
     this.#keepaliveAtMs = relMs(
-      Math.ceil(now - (this.#owner.timeEpoch ?? 0)) + Math.ceil(this.config.keepIdleMs),
+      this.nowMs(now) + Math.ceil(this.config.keepIdleMs),
     );
   }
 
@@ -2104,10 +2112,10 @@ export class TcpSocket {
     }
     if (this.#keepaliveProbes >= this.config.keepCnt) return this.#fail("timeout");
     this.#keepaliveProbes++;
-    this.#keepaliveProbeAtMs = relMs(Math.ceil(now - (this.#owner.timeEpoch ?? 0)));
+    this.#keepaliveProbeAtMs = relMs(this.nowMs(now));
     this.probePending = true;
     this.#keepaliveAtMs = relMs(
-      Math.ceil(now - (this.#owner.timeEpoch ?? 0)) + Math.ceil(this.config.keepIntvlMs),
+      this.nowMs(now) + Math.ceil(this.config.keepIntvlMs),
     );
   }
 
@@ -2122,10 +2130,10 @@ export class TcpSocket {
     this.highRxt = iss;
     // RFC 7323 §5.4: a random offset per connection for TSval.
     this.tsOffset = (iss * 2654435761) >>> 0;
-    this.#lastSegmentAtMs = relMs(Math.ceil(now - (this.#owner.timeEpoch ?? 0)));
+    this.#lastSegmentAtMs = relMs(this.nowMs(now));
     if (this.config.idleTimeoutMs > 0) {
       this.#idleAtMs = relMs(
-        Math.ceil(now - (this.#owner.timeEpoch ?? 0)) + Math.ceil(this.config.idleTimeoutMs),
+        this.nowMs(now) + Math.ceil(this.config.idleTimeoutMs),
       );
     }
   }
@@ -2175,11 +2183,11 @@ export class TcpSocket {
     this.#releaseTx();
     if (this.config.timeWaitMs <= 0) {
       // mTCP's tcp_timewait = 0: gone at once (the final ACK is still sent).
-      this.#timeWaitAtMs = relMs(Math.ceil(now - (this.#owner.timeEpoch ?? 0)));
+      this.#timeWaitAtMs = relMs(this.nowMs(now));
       return;
     }
     this.#timeWaitAtMs = relMs(
-      Math.ceil(now - (this.#owner.timeEpoch ?? 0)) + Math.ceil(this.config.timeWaitMs),
+      this.nowMs(now) + Math.ceil(this.config.timeWaitMs),
     );
   }
 
