@@ -122,12 +122,10 @@ const T_NONE = -0x7ffffffe;
 
 /** A time in ms as a socket stores it: whole ms from `epoch`, rounded up (see TcpSocket). */
 function encodeTime(v: number, epoch: number): number {
-  const r = Math.ceil(v - epoch);
-  if (r > T_NONE && r < T_INF) return v === -1 ? T_NONE : r; // the usual case
   if (v === Infinity) return T_INF;
   if (v === -Infinity) return T_NEG_INF;
   if (v === -1) return T_NONE;
-  return relMs(r);
+  return relMs(Math.ceil(v - epoch));
 }
 
 /**
@@ -141,7 +139,6 @@ function relMs(r: number): number {
 
 /** The time a stored value stands for. */
 function decodeTime(x: number, epoch: number): number {
-  if (x > T_NONE && x < T_INF) return epoch + x; // the usual case
   if (x === T_INF) return Infinity;
   if (x === T_NEG_INF) return -Infinity;
   if (x === T_NONE) return -1;
