@@ -195,15 +195,16 @@ export async function runTcpServer(
         // A source (everything before it was taken): it reads straight into
         // the send buffer, as much as there is room for.
         let w: number;
+        let sourceFailed = false;
         try {
           w = mtcp_write_from(mctx, c.fd, (into) => head.read(into), SOURCE_BYTES);
         } catch {
-          w = -1; // the source failed (a read error): end the connection
-          mctx.errno = 0;
+          w = -1; // the source failed (a read error)
+          sourceFailed = true;
         }
+        if (w < 0 && !sourceFailed && mctx.errno === EAGAIN) return false;
         if (w < 0) {
-          if (mctx.errno === EAGAIN) return false;
-          c.discard(); // the connection failed: drop its output
+          c.discard(); // the connection or its source failed: drop its output
           c.closing = true;
           return true;
         }
