@@ -120,14 +120,6 @@ const T_INF = 0x7fffffff;
 const T_NEG_INF = -0x7fffffff;
 const T_NONE = -0x7ffffffe;
 
-/** A time in ms as a socket stores it: whole ms from `epoch`, rounded up (see TcpSocket). */
-function encodeTime(v: number, epoch: number): number {
-  if (v === Infinity) return T_INF;
-  if (v === -Infinity) return T_NEG_INF;
-  if (v === -1) return T_NONE;
-  return relMs(Math.ceil(v - epoch));
-}
-
 /**
  * A time already in whole ms from the epoch (`Math.ceil(now - epoch) + d`,
  * worked out where it is stored, so no large number crosses a call), kept
@@ -541,10 +533,11 @@ export class TcpSocket {
   // rounded up, with Infinity, -Infinity and -1 as reserved small integers: a
   // field holding a fraction or Infinity needs a heap number of its own, a small
   // integer does not (for 24.8 days from the epoch; later times are plain
-  // numbers, still exact to the millisecond). Accessors keep the time view;
-  // the paths every segment takes store and compare the stored form
-  // directly (from nowMs), because an accessor that is not inlined there
-  // would box the time it is given (tests/hot_path_alloc_test.ts caught it).
+  // numbers, still exact to the millisecond). Times are written in the stored
+  // form (from nowMs) and the paths every segment takes compare it directly:
+  // a setter or getter that is not inlined there would box the time it
+  // passes (tests/hot_path_alloc_test.ts caught it). Getters give the time
+  // view to the colder paths (timers firing, the user timeout).
   /**
    * `now` as a stored time: whole ms from the owner's epoch, rounded up. It
    * takes `now` as given and returns a small integer, so no new number is
@@ -570,92 +563,49 @@ export class TcpSocket {
   private get firstUnackedAt(): number {
     return decodeTime(this.#firstUnackedAtMs, this.#owner.timeEpoch ?? 0);
   }
-  private set firstUnackedAt(v: number) {
-    this.#firstUnackedAtMs = encodeTime(v, this.#owner.timeEpoch ?? 0);
-  }
-  /** When the segment being timed went out (Karn), or -1. */
-  private get timedAt(): number {
-    return decodeTime(this.#timedAtMs, this.#owner.timeEpoch ?? 0);
-  }
-  private set timedAt(v: number) {
-    this.#timedAtMs = encodeTime(v, this.#owner.timeEpoch ?? 0);
-  }
   /** The retransmission timer (RFC 6298), or Infinity. */
   private get rtoAt(): number {
     return decodeTime(this.#rtoAtMs, this.#owner.timeEpoch ?? 0);
-  }
-  private set rtoAt(v: number) {
-    this.#rtoAtMs = encodeTime(v, this.#owner.timeEpoch ?? 0);
   }
   /** The delayed-ACK timer, or Infinity. */
   private get delayedAckAt(): number {
     return decodeTime(this.#delayedAckAtMs, this.#owner.timeEpoch ?? 0);
   }
-  private set delayedAckAt(v: number) {
-    this.#delayedAckAtMs = encodeTime(v, this.#owner.timeEpoch ?? 0);
-  }
   /** The persist timer (zero-window probes), or Infinity. */
   private get persistAt(): number {
     return decodeTime(this.#persistAtMs, this.#owner.timeEpoch ?? 0);
-  }
-  private set persistAt(v: number) {
-    this.#persistAtMs = encodeTime(v, this.#owner.timeEpoch ?? 0);
   }
   /** The keepalive timer, or Infinity. */
   private get keepaliveAt(): number {
     return decodeTime(this.#keepaliveAtMs, this.#owner.timeEpoch ?? 0);
   }
-  private set keepaliveAt(v: number) {
-    this.#keepaliveAtMs = encodeTime(v, this.#owner.timeEpoch ?? 0);
-  }
   /** When the last keepalive probe went out. */
   private get keepaliveProbeAt(): number {
     return decodeTime(this.#keepaliveProbeAtMs, this.#owner.timeEpoch ?? 0);
-  }
-  private set keepaliveProbeAt(v: number) {
-    this.#keepaliveProbeAtMs = encodeTime(v, this.#owner.timeEpoch ?? 0);
   }
   /** The end of TIME-WAIT, or Infinity. */
   private get timeWaitAt(): number {
     return decodeTime(this.#timeWaitAtMs, this.#owner.timeEpoch ?? 0);
   }
-  private set timeWaitAt(v: number) {
-    this.#timeWaitAtMs = encodeTime(v, this.#owner.timeEpoch ?? 0);
-  }
   /** When to try again a segment that could not be sent (no slot, ARP queue full), or Infinity. */
   private get retryAt(): number {
     return decodeTime(this.#retryAtMs, this.#owner.timeEpoch ?? 0);
-  }
-  private set retryAt(v: number) {
-    this.#retryAtMs = encodeTime(v, this.#owner.timeEpoch ?? 0);
   }
   /** The FIN-WAIT-2 timeout of an orphaned socket, or Infinity. */
   private get finWait2At(): number {
     return decodeTime(this.#finWait2AtMs, this.#owner.timeEpoch ?? 0);
   }
-  private set finWait2At(v: number) {
-    this.#finWait2AtMs = encodeTime(v, this.#owner.timeEpoch ?? 0);
-  }
   /** The idle timeout (tcp_timeout), or Infinity. */
   private get idleAt(): number {
     return decodeTime(this.#idleAtMs, this.#owner.timeEpoch ?? 0);
-  }
-  private set idleAt(v: number) {
-    this.#idleAtMs = encodeTime(v, this.#owner.timeEpoch ?? 0);
   }
   /** When the last segment arrived. */
   private get lastSegmentAt(): number {
     return decodeTime(this.#lastSegmentAtMs, this.#owner.timeEpoch ?? 0);
   }
-  private set lastSegmentAt(v: number) {
-    this.#lastSegmentAtMs = encodeTime(v, this.#owner.timeEpoch ?? 0);
-  }
   /** The start of the current second of challenge ACKs (RFC 5961 §7). */
   private get challengeWindowStart(): number {
     return decodeTime(this.#challengeWindowStartMs, this.#owner.timeEpoch ?? 0);
-  }
-  private set challengeWindowStart(v: number) {
-    this.#challengeWindowStartMs = encodeTime(v, this.#owner.timeEpoch ?? 0);
   }
 
   // Sequence numbers are stored as int32 (the same value modulo 2^32): a field
@@ -2016,7 +1966,7 @@ export class TcpSocket {
     if (now >= this.idleAt) {
       this.#idleAtMs = T_INF;
       if (now - this.lastSegmentAt >= this.config.idleTimeoutMs) return this.#fail("timeout");
-      this.idleAt = this.lastSegmentAt + this.config.idleTimeoutMs;
+      this.#idleAtMs = relMs(this.#lastSegmentAtMs + Math.ceil(this.config.idleTimeoutMs));
     }
     if (now >= this.rtoAt) {
       this.#rtoAtMs = T_INF;
@@ -2104,7 +2054,7 @@ export class TcpSocket {
       this.#keepaliveProbes = 0;
     }
     if (this.#keepaliveProbes === 0 && now - this.lastSegmentAt < this.config.keepIdleMs) {
-      this.keepaliveAt = this.lastSegmentAt + this.config.keepIdleMs;
+      this.#keepaliveAtMs = relMs(this.#lastSegmentAtMs + Math.ceil(this.config.keepIdleMs));
       return;
     }
     if (this.#keepaliveProbes >= this.config.keepCnt) return this.#fail("timeout");
