@@ -5,12 +5,13 @@
  * over the measured rounds is divided by the packets moved.
  *
  * What is left today is less than one 16-byte heap number per packet, spread
- * over calls where V8 boxes a number past 2^31 (times, sequence numbers);
- * an object, array, closure or view made per packet is 32 bytes or more and
- * the smallest copy view about 100. The bounds sit above the spread measured
- * on this machine (socket 2.3 to 3.2 bytes per segment, interface 0.4 to 1.4
- * per frame, context 5 to 35 per data segment over 10 rounds) and below one
- * object per packet, so a regression fails here rather than in a benchmark.
+ * over calls where V8 boxes a number that is not a small integer (the
+ * clock, mostly); an object, array, closure or view made per packet is 32
+ * bytes or more and the smallest copy view about 100. The bounds sit above
+ * the spread measured on this machine (socket 2.2 to 5.3 bytes per segment,
+ * interface 1.2 to 3.1 per frame, context 4.9 to 8.8 per data segment over
+ * 30 rounds) and below one object per packet, so a regression fails here
+ * rather than in a benchmark.
  */
 import assert from "node:assert/strict";
 

@@ -300,7 +300,7 @@ export function staticHandler(
 
   // The cache entry of a file (read now when it is missing or changed), or
   // undefined when it cannot be read.
-  const cached200 = (real: string, size: number, mtime: number): CacheEntry | undefined => {
+  const cachedFile = (real: string, size: number, mtime: number): CacheEntry | undefined => {
     let entry = cache.get(real);
     if (entry !== undefined && entry.mtime === mtime && entry.bytes.length === size) {
       stats.cacheHits++;
@@ -370,7 +370,7 @@ export function staticHandler(
     let status = 200;
     if (range === undefined && !head && size <= Math.min(cacheFile, WHOLE_RESPONSE_BYTES)) {
       // A whole small file: its response is kept ready, head and body.
-      const entry = cached200(found.real, size, mtime);
+      const entry = cachedFile(found.real, size, mtime);
       if (entry === undefined) return error(c, 404, close);
       const v = connectionVariant(close, (c.state as ConnState).http10);
       entry.whole ??= [undefined, undefined, undefined];
@@ -404,7 +404,7 @@ export function staticHandler(
     }
     const length = size === 0 ? 0 : end - start + 1;
     if (size <= cacheFile) {
-      const entry = cached200(found.real, size, mtime);
+      const entry = cachedFile(found.real, size, mtime);
       if (entry === undefined) return error(c, 404, close);
       respond(c, status, extra, length, close);
       if (!head && length > 0) c.send(entry.bytes.subarray(start, start + length));
