@@ -45,6 +45,7 @@
 // The Deno-shaped API and the HTTP entry point.
 export * from "./lib/api/deno_net.ts";
 export { serveHttp } from "./lib/apps/http_serve.ts";
+export { DEFAULT_HTTP_LIMITS, type HttpLimits } from "./lib/http/request.ts";
 export type {
   HttpHandler,
   HttpServer,

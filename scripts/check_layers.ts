@@ -1,6 +1,6 @@
 /**
  * Checks that imports in lib/ and ffi/ point downward only (STYLE.md):
- * wire <- storage <- tcp <- iface <- phy <- api <- apps, and ffi/ below phy.
+ * wire <- storage <- tcp <- iface <- phy <- api <- http <- apps, and ffi/ below phy.
  * A file may import its own layer or a lower one, never a higher one.
  * Run by `deno task lint`; exits 1 naming each offending import.
  *
@@ -15,7 +15,8 @@ const RANK: Record<string, number> = {
   "ffi": 3,
   "lib/phy": 4,
   "lib/api": 5,
-  "lib/apps": 6,
+  "lib/http": 6,
+  "lib/apps": 7,
 };
 
 const root = new URL("..", import.meta.url).pathname;

@@ -31,6 +31,15 @@ import {
   type TcpConn,
   type TcpListener,
 } from "../api/deno_net.ts";
+import {
+  bodyless,
+  formatResponseHead,
+  HttpError,
+  type HttpLimits,
+  parseChunkSize,
+  type RequestHead,
+  RequestParser,
+} from "../http/mod.ts";
 
 /**
  * Options of {@linkcode serveHttp}.
@@ -62,6 +71,8 @@ export interface ServeHttpOptions {
   onListen?: (addr: NetAddr) => void;
   /** Turns a handler's exception into a response (default: 500). */
   onError?: (error: unknown) => Response | Promise<Response>;
+  /** The request parser's limits (default `DEFAULT_HTTP_LIMITS` of `lib/http`). */
+  limits?: HttpLimits;
 }
 
 /**
@@ -131,83 +142,56 @@ export interface HttpServer extends AsyncDisposable {
 }
 
 const encoder = new TextEncoder();
-const decoder = new TextDecoder("latin1");
-const MAX_HEAD = 16384;
 
-class HttpError extends Error {
-  constructor(readonly status: number, message: string) {
-    super(message);
-  }
-}
-
-/** Buffered reading from a connection. */
+/** Buffered reading from a connection, through the one request parser. */
 class Reader {
-  #buf = new Uint8Array(16384);
-  #start = 0;
-  #end = 0;
-  constructor(private readonly conn: TcpConn) {}
-
-  get buffered(): number {
-    return this.#end - this.#start;
+  readonly #scratch = new Uint8Array(16384);
+  readonly #parser: RequestParser;
+  readonly #conn: TcpConn;
+  constructor(conn: TcpConn, limits: HttpLimits | undefined) {
+    this.#conn = conn;
+    this.#parser = new RequestParser(limits);
   }
 
-  async fill(): Promise<boolean> {
-    if (this.#start > 0 && this.#start === this.#end) this.#start = this.#end = 0;
-    if (this.#end === this.#buf.length) {
-      const bigger = new Uint8Array(Math.max(this.#buf.length * 2, 16384));
-      bigger.set(this.#buf.subarray(this.#start, this.#end));
-      this.#end -= this.#start;
-      this.#start = 0;
-      this.#buf = bigger;
-    }
-    const n = await this.conn.read(this.#buf.subarray(this.#end));
+  // Reads once into the scratch buffer and lends it to the parser: the
+  // parser copies what it has not consumed before it asks for more, so the
+  // next read may overwrite it.
+  async #fill(): Promise<boolean> {
+    const n = await this.#conn.read(this.#scratch);
     if (n === null) return false;
-    this.#end += n;
+    this.#parser.feed(this.#scratch.subarray(0, n));
     return true;
   }
 
-  /** The bytes up to and without `\r\n\r\n`, or null at a clean end of stream. */
-  async head(): Promise<string | null> {
+  /** The next request head, or null at a clean end of stream; throws HttpError. */
+  async head(): Promise<RequestHead | null> {
     for (;;) {
-      const b = this.#buf;
-      for (let i = this.#start; i + 3 < this.#end; i++) {
-        if (b[i] === 13 && b[i + 1] === 10 && b[i + 2] === 13 && b[i + 3] === 10) {
-          const text = decoder.decode(b.subarray(this.#start, i));
-          this.#start = i + 4;
-          return text;
-        }
-      }
-      if (this.buffered > MAX_HEAD) throw new HttpError(431, "Request header fields too large");
-      if (!(await this.fill())) {
-        if (this.buffered === 0) return null;
-        throw new HttpError(400, "Truncated request");
+      const head = this.#parser.next();
+      if (head instanceof HttpError) throw head;
+      if (head !== undefined) return head;
+      if (!(await this.#fill())) {
+        if (this.#parser.buffered === 0) return null;
+        throw new HttpError(400, "truncated request");
       }
     }
   }
 
-  /** One line (for chunk sizes), without its CRLF. */
+  /** One line of a chunked body, without its CRLF. */
   async line(): Promise<string> {
     for (;;) {
-      const b = this.#buf;
-      for (let i = this.#start; i + 1 < this.#end; i++) {
-        if (b[i] === 13 && b[i + 1] === 10) {
-          const text = decoder.decode(b.subarray(this.#start, i));
-          this.#start = i + 2;
-          return text;
-        }
-      }
-      if (this.buffered > 4096) throw new HttpError(400, "Line too long");
-      if (!(await this.fill())) throw new HttpError(400, "Truncated body");
+      const line = this.#parser.line();
+      if (line instanceof HttpError) throw line;
+      if (line !== undefined) return line;
+      if (!(await this.#fill())) throw new HttpError(400, "truncated body");
     }
   }
 
   /** Up to `max` bytes (a copy), waiting for at least one; null at the end of stream. */
   async some(max: number): Promise<Uint8Array | null> {
-    if (this.buffered === 0 && !(await this.fill())) return null;
-    const n = Math.min(max, this.buffered);
-    const out = this.#buf.slice(this.#start, this.#start + n);
-    this.#start += n;
-    return out;
+    const part = this.#parser.take(max);
+    if (part !== undefined) return part;
+    if (!(await this.#fill())) return null;
+    return this.#parser.take(max) ?? null;
   }
 }
 
@@ -215,7 +199,7 @@ function requestBody(reader: Reader, length: number, chunked: boolean): {
   stream: ReadableStream<Uint8Array> | null;
   drain: () => Promise<void>;
 } {
-  if (!chunked && length === 0) return { stream: null, drain: () => Promise.resolve() };
+  if (!chunked && length <= 0) return { stream: null, drain: () => Promise.resolve() };
   let left = length;
   let chunkLeft = 0;
   let done = false;
@@ -227,13 +211,13 @@ function requestBody(reader: Reader, length: number, chunked: boolean): {
         return null;
       }
       const part = await reader.some(left);
-      if (part === null) throw new HttpError(400, "Truncated body");
+      if (part === null) throw new HttpError(400, "truncated body");
       left -= part.length;
       return part;
     }
     if (chunkLeft === 0) {
-      const size = parseInt((await reader.line()).split(";")[0]!.trim(), 16);
-      if (!Number.isFinite(size) || size < 0) throw new HttpError(400, "Bad chunk size");
+      const size = parseChunkSize(await reader.line());
+      if (size < 0) throw new HttpError(400, "bad chunk size");
       if (size === 0) {
         while ((await reader.line()) !== ""); // trailers
         done = true;
@@ -242,9 +226,9 @@ function requestBody(reader: Reader, length: number, chunked: boolean): {
       chunkLeft = size;
     }
     const part = await reader.some(chunkLeft);
-    if (part === null) throw new HttpError(400, "Truncated body");
+    if (part === null) throw new HttpError(400, "truncated body");
     chunkLeft -= part.length;
-    if (chunkLeft === 0 && (await reader.line()) !== "") throw new HttpError(400, "Bad chunk end");
+    if (chunkLeft === 0 && (await reader.line()) !== "") throw new HttpError(400, "bad chunk end");
     return part;
   };
   const stream = new ReadableStream<Uint8Array>({
@@ -268,24 +252,6 @@ async function writeAll(conn: TcpConn, data: Uint8Array): Promise<void> {
   while (off < data.length) off += await conn.write(off === 0 ? data : data.subarray(off));
 }
 
-const REASONS: Record<number, string> = {
-  200: "OK",
-  201: "Created",
-  204: "No Content",
-  206: "Partial Content",
-  301: "Moved Permanently",
-  302: "Found",
-  304: "Not Modified",
-  400: "Bad Request",
-  404: "Not Found",
-  405: "Method Not Allowed",
-  413: "Content Too Large",
-  431: "Request Header Fields Too Large",
-  500: "Internal Server Error",
-  501: "Not Implemented",
-  505: "HTTP Version Not Supported",
-};
-
 /** `read`'s result if it settles within this turn of the event loop, else undefined. */
 async function readNow(
   read: Promise<ReadableStreamReadResult<Uint8Array>>,
@@ -304,59 +270,82 @@ async function readNow(
 /** A body of at most this many bytes, complete when first read, is sent with its Content-Length. */
 const SMALL_BODY = 65536;
 
+interface ReadAhead {
+  first: Uint8Array[];
+  size: number;
+  ended: boolean;
+  pending: Promise<ReadableStreamReadResult<Uint8Array>> | undefined;
+}
+
+// Reads ahead up to SMALL_BODY: a body that ends within it gets a
+// Content-Length (as Deno.serve gives a string or buffer body); a longer one
+// without a Content-Length from the handler is streamed chunked. Only what
+// is ready at once is read ahead: a slow stream is not held back waiting for
+// its end.
+async function readAhead(reader: ReadableStreamDefaultReader<Uint8Array>): Promise<ReadAhead> {
+  const r: ReadAhead = { first: [], size: 0, ended: false, pending: undefined };
+  while (r.size <= SMALL_BODY) {
+    const read = reader.read();
+    const got = await readNow(read);
+    if (got === undefined) {
+      r.pending = read;
+      break;
+    }
+    if (got.done) {
+      r.ended = true;
+      break;
+    }
+    r.first.push(got.value);
+    r.size += got.value.length;
+  }
+  return r;
+}
+
 async function writeResponse(
   conn: TcpConn,
   res: Response,
-  head: boolean,
+  method: string,
   close: boolean,
   http10 = false,
 ): Promise<void> {
   const status = res.status;
-  const noBody = head || status === 204 || status === 304 || (status >= 100 && status < 200);
-  let text = `HTTP/1.1 ${status} ${res.statusText || REASONS[status] || "Unknown"}\r\n`;
-  let length = res.headers.get("content-length");
+  const noBody = bodyless(method, status);
+  let fields = "";
   res.headers.forEach((value, name) => {
     if (name === "connection" || name === "transfer-encoding" || name === "content-length") return;
-    text += `${name}: ${value}\r\n`;
+    fields += `${name}: ${value}\r\n`;
   });
+  const given = res.headers.get("content-length");
+  let length: number | undefined = given === null ? undefined : Number(given);
   const reader = noBody || res.body === null ? undefined : res.body.getReader();
-  // Read ahead up to SMALL_BODY: a body that ends within it gets a
-  // Content-Length (as Deno.serve gives a string or buffer body); a longer
-  // one without a Content-Length from the handler is streamed chunked.
-  // Only what is ready at once is read ahead: a slow stream is not held
-  // back waiting for its end.
-  const first: Uint8Array[] = [];
-  let ended = reader === undefined;
-  let pending: Promise<ReadableStreamReadResult<Uint8Array>> | undefined;
-  if (reader !== undefined && length === null) {
-    let size = 0;
-    while (size <= SMALL_BODY) {
-      const read = reader.read();
-      const r = await readNow(read);
-      if (r === undefined) {
-        pending = read;
-        break;
-      }
-      if (r.done) {
-        ended = true;
-        break;
-      }
-      first.push(r.value);
-      size += r.value.length;
-    }
-    if (ended) length = String(size);
-  }
-  if (res.body === null && !noBody) length = "0";
-  const chunked = length === null && !noBody;
-  if (length !== null && status !== 204 && status !== 304) text += `content-length: ${length}\r\n`;
-  if (chunked) text += "transfer-encoding: chunked\r\n";
-  if (close) text += "connection: close\r\n";
-  else if (http10) text += "connection: keep-alive\r\n"; // HTTP/1.0 keeps alive only when told
-  await writeAll(conn, encoder.encode(text + "\r\n"));
+  const ahead: ReadAhead = reader !== undefined && length === undefined
+    ? await readAhead(reader)
+    : { first: [], size: 0, ended: reader === undefined, pending: undefined };
+  if (reader !== undefined && length === undefined && ahead.ended) length = ahead.size;
+  if (res.body === null && !noBody) length = 0;
+  if (status === 204 || status === 304) length = undefined;
+  const chunked = length === undefined && !noBody;
+  const head = formatResponseHead(status, fields, {
+    length,
+    chunked,
+    close,
+    http10,
+    ...(res.statusText !== "" ? { reason: res.statusText } : {}),
+  });
+  await writeAll(conn, encoder.encode(head));
   if (reader === undefined) {
     await res.body?.cancel();
     return;
   }
+  await writeBody(conn, reader, ahead, chunked);
+}
+
+async function writeBody(
+  conn: TcpConn,
+  reader: ReadableStreamDefaultReader<Uint8Array>,
+  ahead: ReadAhead,
+  chunked: boolean,
+): Promise<void> {
   const send = async (value: Uint8Array) => {
     if (value.length === 0) return;
     if (chunked) {
@@ -368,8 +357,9 @@ async function writeResponse(
     }
   };
   try {
-    for (const value of first) await send(value);
-    while (!ended) {
+    for (const value of ahead.first) await send(value);
+    let pending = ahead.pending;
+    while (!ahead.ended) {
       const { value, done } = await (pending ?? reader.read());
       pending = undefined;
       if (done) break;
@@ -381,96 +371,50 @@ async function writeResponse(
   }
 }
 
+function toRequest(head: RequestHead, host: string, body: ReadableStream<Uint8Array> | null) {
+  const headers = new Headers();
+  for (let i = 0; i < head.names.length; i++) headers.append(head.names[i]!, head.values[i]!);
+  const url = head.path.startsWith("/") ? `http://${head.host || host}${head.path}` : head.target;
+  const hasBody = head.method !== "GET" && head.method !== "HEAD" && body !== null;
+  return new Request(url, {
+    method: head.method,
+    headers,
+    ...(hasBody ? { body, duplex: "half" } as RequestInit : {}),
+  });
+}
+
 async function handleConnection(
   conn: TcpConn,
   handler: HttpHandler,
   options: ServeHttpOptions,
   stopping: () => boolean,
 ): Promise<void> {
-  const reader = new Reader(conn);
+  const reader = new Reader(conn, options.limits);
   const host = `${conn.localAddr.hostname}:${conn.localAddr.port}`;
   try {
     for (;;) {
-      let head: string | null;
+      let head: RequestHead | null;
       try {
         head = await reader.head();
       } catch (err) {
-        if (err instanceof HttpError) {
-          await writeResponse(
-            conn,
-            new Response(`${err.message}\n`, { status: err.status }),
-            false,
-            true,
-          );
-        }
+        if (!(err instanceof HttpError)) throw err;
+        const res = new Response(`${err.message}\n`, { status: err.status });
+        await writeResponse(conn, res, "GET", true);
         return;
       }
       if (head === null) return;
-      const lines = head.split("\r\n");
-      const [method, target, version] = lines[0]!.split(" ");
-      if (
-        method === undefined || target === undefined || version === undefined ||
-        !/^HTTP\/1\.[01]$/.test(version)
-      ) {
-        await writeResponse(conn, new Response("Bad request line\n", { status: 400 }), false, true);
-        return;
-      }
-      const headers = new Headers();
-      let bad = false;
-      for (const line of lines.slice(1)) {
-        const c = line.indexOf(":");
-        if (c <= 0) {
-          bad = true;
-          break;
-        }
-        try {
-          headers.append(line.slice(0, c).trim(), line.slice(c + 1).trim());
-        } catch {
-          bad = true;
-          break;
-        }
-      }
-      if (bad) {
-        await writeResponse(conn, new Response("Bad header\n", { status: 400 }), false, true);
-        return;
-      }
-      const connection = headers.get("connection")?.toLowerCase() ?? "";
-      let close = version === "HTTP/1.0"
-        ? !connection.includes("keep-alive")
-        : connection.includes("close");
-      const te = headers.get("transfer-encoding")?.toLowerCase();
-      const chunked = te !== undefined && te !== null && te.includes("chunked");
-      const length = Number(headers.get("content-length") ?? "0");
-      if (!chunked && !(Number.isInteger(length) && length >= 0)) {
-        await writeResponse(
-          conn,
-          new Response("Bad content-length\n", { status: 400 }),
-          false,
-          true,
-        );
-        return;
-      }
-      const body = requestBody(reader, length, chunked);
-      const url = target.startsWith("/")
-        ? `http://${headers.get("host") ?? host}${target}`
-        : target;
+      const body = requestBody(reader, head.contentLength, head.chunked);
       let res: Response;
       try {
-        const hasBody = method !== "GET" && method !== "HEAD" && body.stream !== null;
-        const req = new Request(url, {
-          method,
-          headers,
-          ...(hasBody ? { body: body.stream, duplex: "half" } as RequestInit : {}),
-        });
-        res = await handler(req, { remoteAddr: conn.remoteAddr });
+        res = await handler(toRequest(head, host, body.stream), { remoteAddr: conn.remoteAddr });
       } catch (err) {
         res = options.onError !== undefined
           ? await options.onError(err)
           : new Response("Internal Server Error\n", { status: 500 });
       }
-      if (stopping()) close = true;
+      let close = !head.keepAlive || stopping();
       if (res.headers.get("connection")?.toLowerCase() === "close") close = true;
-      await writeResponse(conn, res, method === "HEAD", close, version === "HTTP/1.0");
+      await writeResponse(conn, res, head.method, close, head.http10);
       if (close) return;
       await body.drain();
     }

@@ -13,7 +13,6 @@ export * from "./commands.ts";
 export * from "./demo.ts";
 export * from "./proxy.ts";
 export * from "./stack.ts";
-export * from "./http_responder.ts";
 export * from "./http_serve.ts";
 export * from "./http_static.ts";
 export * from "./ping.ts";
