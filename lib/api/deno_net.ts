@@ -40,6 +40,7 @@ import {
   EINPROGRESS,
   ENOTCONN,
   errnoName,
+  errnoText,
   ETIMEDOUT,
   IPPROTO_TCP,
   MTCP_EPOLL_CTL_ADD,
@@ -91,20 +92,6 @@ import { RingDevice, type RingDeviceOptions } from "../phy/ring_device.ts";
 import type { Network } from "../phy/network.ts";
 import { formatIpv4, parseIpv4Address, parseIpv4Cidr, parseMac } from "../wire/address.ts";
 
-const MESSAGES: Record<string, string> = {
-  ECONNREFUSED: "Connection refused",
-  ECONNRESET: "Connection reset by peer",
-  ETIMEDOUT: "Connection timed out",
-  EADDRINUSE: "Address in use",
-  ENFILE: "Too many open sockets",
-  EBADF: "Socket closed",
-  ENOTCONN: "Not connected",
-  EPIPE: "Broken pipe",
-  EINTR: "Interrupted",
-  EINVAL: "Invalid argument",
-  ENETUNREACH: "Network unreachable",
-};
-
 /**
  * The one error class of the Deno-shaped API: `code` is the errno name.
  *
@@ -137,8 +124,7 @@ export class SocketError extends Error {
    */
   constructor(errno: number, what: string) {
     const code = errnoName(errno);
-    const detail = (MESSAGES[code] ?? code).toLowerCase();
-    super(`${what}: ${detail}`);
+    super(`${what}: ${errnoText(errno)}`);
     this.name = "SocketError";
     this.code = code;
     this.errno = errno;

@@ -11,6 +11,7 @@
 
 import {
   AF_INET,
+  describeErrno,
   EAGAIN,
   MTCP_EPOLL_CTL_ADD,
   MTCP_EPOLL_CTL_DEL,
@@ -37,6 +38,7 @@ import {
   mtcp_write,
   mtcp_write_from,
 } from "../api/mtcp.ts";
+import { formatIpv4 } from "../wire/address.ts";
 
 /**
  * Output produced on demand (a file being streamed): `read` fills `into` and
@@ -153,172 +155,272 @@ export interface ServerStats {
 }
 
 /**
- * Listens on `port` of `mctx` and serves connections with `handler` until
- * `options.signal` aborts or the context is destroyed. Throws `Error` when the
- * port cannot be bound.
+ * The epoll server loop: one listening socket, its accepted connections and
+ * their queued output, driven by `mtcp_epoll_wait` until the signal aborts
+ * (then a graceful drain) or the context is destroyed.
+ *
+ * @example An echo server on an in-memory network, stopped by its signal
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { echoHandler, TcpServer } from "./tcp_server.ts";
+ * import { createStack, MemoryNetwork } from "../../mod.ts";
+ * const network = new MemoryNetwork({ clock: "system" });
+ * await using server = createStack({ network, address: "10.0.0.1/24" });
+ * await using client = createStack({ network, address: "10.0.0.2/24" });
+ * const stop = new AbortController();
+ * const loop = new TcpServer(server.ctx, 7, echoHandler(), { signal: stop.signal });
+ * const running = loop.run();
+ * const conn = await client.connect({ hostname: "10.0.0.1", port: 7 });
+ * await conn.write(new TextEncoder().encode("ping"));
+ * const buf = new Uint8Array(4);
+ * assert.equal(await conn.read(buf), 4);
+ * conn.close();
+ * stop.abort();
+ * assert.equal((await running).accepted, 1);
+ * ```
  */
-export async function runTcpServer(
+export class TcpServer {
+  /** Counters of this run. */
+  readonly stats: ServerStats = { accepted: 0, closed: 0, bytesIn: 0, bytesOut: 0 };
+  readonly #mctx: MtcpContext;
+  readonly #port: number;
+  readonly #handler: ServerHandler;
+  readonly #options: TcpServerOptions;
+  readonly #conns = new Map<number, ServerConnection>();
+  readonly #events: MtcpEpollEvent[] = [];
+  readonly #buf: Uint8Array;
+  #lfd = -1;
+  #ep = -1;
+  #draining = false;
+  #deadline = Infinity;
+
+  /** A server for `port` of `mctx`; {@linkcode run} starts it. */
+  constructor(
+    mctx: MtcpContext,
+    port: number,
+    handler: ServerHandler,
+    options: TcpServerOptions = {},
+  ) {
+    this.#mctx = mctx;
+    this.#port = port;
+    this.#handler = handler;
+    this.#options = options;
+    this.#buf = new Uint8Array(options.readBufferBytes ?? 16384);
+  }
+
+  /**
+   * Listens, then serves until the signal aborts (and the drain ends) or the
+   * context is destroyed. Throws `Error` (`EADDRINUSE: address in use
+   * (10.0.0.2:8080)`) when the port cannot be used.
+   */
+  async run(): Promise<ServerStats> {
+    this.#listen();
+    const mctx = this.#mctx;
+    try {
+      while (!mctx.destroyed) {
+        if (this.#options.signal?.aborted && !this.#draining) this.#startDrain();
+        if (this.#draining && (this.#conns.size === 0 || mctx.now() >= this.#deadline)) break;
+        const n = await mtcp_epoll_wait(mctx, this.#ep, this.#events, 256, 100);
+        if (n < 0) break;
+        for (let i = 0; i < n; i++) {
+          const ev = this.#events[i]!;
+          if (ev.data === this.#lfd) this.#acceptAll();
+          else this.#onEvent(ev);
+        }
+      }
+    } finally {
+      this.#closeAll();
+    }
+    return this.stats;
+  }
+
+  #listen(): void {
+    const mctx = this.#mctx;
+    const where = `${formatIpv4(mctx.iface.address)}:${this.#port}`;
+    const fail = (): never => {
+      throw new Error(describeErrno(mctx.errno, where));
+    };
+    const lfd = mtcp_socket(mctx, AF_INET, SOCK_STREAM, 0);
+    if (lfd < 0) fail();
+    this.#lfd = lfd;
+    mtcp_setsock_nonblock(mctx, lfd);
+    if (mtcp_bind(mctx, lfd, { family: AF_INET, addr: 0, port: this.#port }) < 0) fail();
+    if (mtcp_listen(mctx, lfd, this.#options.backlog ?? 128) < 0) fail();
+    this.#ep = mtcp_epoll_create(mctx, 1024);
+    mtcp_epoll_ctl(mctx, this.#ep, MTCP_EPOLL_CTL_ADD, lfd, { events: MTCP_EPOLLIN, data: lfd });
+    this.#options.onListening?.(this.#port);
+  }
+
+  // Stops accepting; lets every connection finish what it is sending.
+  #startDrain(): void {
+    const mctx = this.#mctx;
+    this.#draining = true;
+    this.#deadline = mctx.now() + (this.#options.graceMs ?? 2000);
+    mtcp_epoll_ctl(mctx, this.#ep, MTCP_EPOLL_CTL_DEL, this.#lfd, undefined);
+    mtcp_close(mctx, this.#lfd);
+    for (const c of [...this.#conns.values()]) {
+      c.end();
+      this.#settle(c, c.out.length > 0);
+    }
+  }
+
+  #acceptAll(): void {
+    const mctx = this.#mctx;
+    for (;;) {
+      const fd = mtcp_accept(mctx, this.#lfd);
+      if (fd < 0) return;
+      mtcp_setsock_nonblock(mctx, fd);
+      mtcp_epoll_ctl(mctx, this.#ep, MTCP_EPOLL_CTL_ADD, fd, { events: MTCP_EPOLLIN, data: fd });
+      const c = new ServerConnection(fd);
+      this.#conns.set(fd, c);
+      this.stats.accepted++;
+      this.#handler.onOpen?.(c);
+      this.#settle(c, false);
+    }
+  }
+
+  #onEvent(ev: MtcpEpollEvent): void {
+    const c = this.#conns.get(ev.data);
+    if (c === undefined) return;
+    const hadOut = c.out.length > 0;
+    if ((ev.events & (MTCP_EPOLLIN | MTCP_EPOLLERR | MTCP_EPOLLHUP)) !== 0) this.#readAll(c);
+    if (this.#conns.has(c.fd)) this.#settle(c, hadOut);
+  }
+
+  #readAll(c: ServerConnection): void {
+    const mctx = this.#mctx;
+    const buf = this.#buf;
+    for (;;) {
+      const r = mtcp_read(mctx, c.fd, buf, buf.length);
+      if (r > 0) {
+        c.bytesIn += r;
+        this.stats.bytesIn += r;
+        this.#handler.onData(c, buf.subarray(0, r));
+        continue;
+      }
+      if (r === 0) {
+        if (this.#handler.onEnd !== undefined) this.#handler.onEnd(c);
+        else c.end();
+      } else if (mctx.errno !== EAGAIN) {
+        c.discard(); // reset or timed out
+        c.closing = true;
+      }
+      return;
+    }
+  }
+
+  #drop(c: ServerConnection): void {
+    mtcp_epoll_ctl(this.#mctx, this.#ep, MTCP_EPOLL_CTL_DEL, c.fd, undefined);
+    mtcp_close(this.#mctx, c.fd);
+    this.#conns.delete(c.fd);
+    this.stats.closed++;
+  }
+
+  // Writes what the send buffer takes, then closes a finished connection or
+  // asks for EPOLLOUT while output waits.
+  #settle(c: ServerConnection, wantOut: boolean): void {
+    const drained = this.#flush(c);
+    if (drained && c.closing) return this.#drop(c);
+    if (!drained !== wantOut) {
+      mtcp_epoll_ctl(this.#mctx, this.#ep, MTCP_EPOLL_CTL_MOD, c.fd, {
+        events: MTCP_EPOLLIN | (drained ? 0 : MTCP_EPOLLOUT),
+        data: c.fd,
+      });
+    }
+  }
+
+  // Writes what the send buffer takes; true when nothing is left.
+  #flush(c: ServerConnection): boolean {
+    while (c.out.length > 0) {
+      const head = c.out[0]!;
+      const w = head instanceof Uint8Array ? this.#writeBytes(c, head) : this.#writeSource(c, head);
+      if (w === BLOCKED) return false;
+      if (w === FAILED) {
+        c.discard(); // the connection or its source failed: drop its output
+        c.closing = true;
+        return true;
+      }
+    }
+    return true;
+  }
+
+  #writeBytes(c: ServerConnection, chunk: Uint8Array): number {
+    const rest = chunk.length - c.outOffset;
+    const view = c.outOffset === 0 ? chunk : chunk.subarray(c.outOffset);
+    const w = mtcp_write(this.#mctx, c.fd, view, rest);
+    if (w < 0) return this.#mctx.errno === EAGAIN ? BLOCKED : FAILED;
+    this.#wrote(c, w);
+    if (w < rest) {
+      c.outOffset += w;
+      return BLOCKED;
+    }
+    c.out.shift();
+    c.outOffset = 0;
+    return w;
+  }
+
+  // A source (everything before it was taken): it reads straight into the
+  // send buffer, as much as there is room for.
+  #writeSource(c: ServerConnection, source: ChunkSource): number {
+    let w: number;
+    try {
+      w = mtcp_write_from(this.#mctx, c.fd, (into) => source.read(into), SOURCE_BYTES);
+    } catch {
+      return FAILED; // the source failed (a read error)
+    }
+    if (w < 0) return this.#mctx.errno === EAGAIN ? BLOCKED : FAILED;
+    if (w === 0) {
+      source.close(); // at its end
+      c.out.shift();
+      return 0;
+    }
+    this.#wrote(c, w);
+    return w;
+  }
+
+  #wrote(c: ServerConnection, n: number): void {
+    c.bytesOut += n;
+    this.stats.bytesOut += n;
+  }
+
+  #closeAll(): void {
+    const mctx = this.#mctx;
+    for (const c of this.#conns.values()) {
+      c.discard();
+      mtcp_close(mctx, c.fd);
+    }
+    if (!mctx.destroyed) {
+      if (!this.#draining && this.#lfd >= 0) mtcp_close(mctx, this.#lfd);
+      if (this.#ep >= 0) mtcp_close(mctx, this.#ep);
+    }
+  }
+}
+
+const BLOCKED = -1;
+const FAILED = -2;
+
+/**
+ * Listens on `port` of `mctx` and serves connections with `handler` until
+ * `options.signal` aborts or the context is destroyed: a
+ * {@linkcode TcpServer}'s run. Throws `Error` (`EADDRINUSE: address in use
+ * (10.0.0.2:8080)`) when the port cannot be used.
+ *
+ * @example A discard server, stopped at once
+ * ```ts
+ * import { discardHandler, runTcpServer } from "./tcp_server.ts";
+ * import { createStack, MemoryNetwork } from "../../mod.ts";
+ * await using server = createStack({ network: new MemoryNetwork({ clock: "system" }), address: "10.0.0.1/24" });
+ * const stats = await runTcpServer(server.ctx, 9, discardHandler(), { signal: AbortSignal.abort() });
+ * console.log(stats.accepted); // 0
+ * ```
+ */
+export function runTcpServer(
   mctx: MtcpContext,
   port: number,
   handler: ServerHandler,
   options: TcpServerOptions = {},
 ): Promise<ServerStats> {
-  const stats: ServerStats = { accepted: 0, closed: 0, bytesIn: 0, bytesOut: 0 };
-  const lfd = mtcp_socket(mctx, AF_INET, SOCK_STREAM, 0);
-  if (lfd < 0) throw new Error(`Cannot create a socket: errno ${mctx.errno}`);
-  mtcp_setsock_nonblock(mctx, lfd);
-  if (mtcp_bind(mctx, lfd, { family: AF_INET, addr: 0, port }) < 0) {
-    throw new Error(`Cannot bind port ${port}: errno ${mctx.errno}`);
-  }
-  if (mtcp_listen(mctx, lfd, options.backlog ?? 128) < 0) {
-    throw new Error(`Cannot listen on port ${port}: errno ${mctx.errno}`);
-  }
-  const ep = mtcp_epoll_create(mctx, 1024);
-  mtcp_epoll_ctl(mctx, ep, MTCP_EPOLL_CTL_ADD, lfd, { events: MTCP_EPOLLIN, data: lfd });
-  options.onListening?.(port);
-  const conns = new Map<number, ServerConnection>();
-  const events: MtcpEpollEvent[] = [];
-  const buf = new Uint8Array(options.readBufferBytes ?? 16384);
-  const signal = options.signal;
-
-  const drop = (c: ServerConnection) => {
-    mtcp_epoll_ctl(mctx, ep, MTCP_EPOLL_CTL_DEL, c.fd, undefined);
-    mtcp_close(mctx, c.fd);
-    conns.delete(c.fd);
-    stats.closed++;
-  };
-  // Writes what the send buffer takes; true when nothing is left.
-  const flush = (c: ServerConnection): boolean => {
-    while (c.out.length > 0) {
-      const head = c.out[0]!;
-      if (!(head instanceof Uint8Array)) {
-        // A source (everything before it was taken): it reads straight into
-        // the send buffer, as much as there is room for.
-        let w: number;
-        let sourceFailed = false;
-        try {
-          w = mtcp_write_from(mctx, c.fd, (into) => head.read(into), SOURCE_BYTES);
-        } catch {
-          w = -1; // the source failed (a read error)
-          sourceFailed = true;
-        }
-        if (w < 0 && !sourceFailed && mctx.errno === EAGAIN) return false;
-        if (w < 0) {
-          c.discard(); // the connection or its source failed: drop its output
-          c.closing = true;
-          return true;
-        }
-        if (w === 0) {
-          head.close(); // at its end
-          c.out.shift();
-          continue;
-        }
-        c.bytesOut += w;
-        stats.bytesOut += w;
-        continue;
-      }
-      const chunk = head;
-      const rest = chunk.length - c.outOffset;
-      const view = c.outOffset === 0 ? chunk : chunk.subarray(c.outOffset);
-      const w = mtcp_write(mctx, c.fd, view, rest);
-      if (w < 0) {
-        if (mctx.errno === EAGAIN) return false;
-        c.discard(); // the connection failed: drop its output
-        c.closing = true;
-        return true;
-      }
-      c.bytesOut += w;
-      stats.bytesOut += w;
-      if (w < rest) {
-        c.outOffset += w;
-        return false;
-      }
-      c.out.shift();
-      c.outOffset = 0;
-    }
-    return true;
-  };
-  const settle = (c: ServerConnection, wantOut: boolean) => {
-    const drained = flush(c);
-    if (drained && c.closing) return drop(c);
-    if (!drained !== wantOut) {
-      mtcp_epoll_ctl(mctx, ep, MTCP_EPOLL_CTL_MOD, c.fd, {
-        events: MTCP_EPOLLIN | (drained ? 0 : MTCP_EPOLLOUT),
-        data: c.fd,
-      });
-    }
-  };
-
-  let draining = false;
-  let deadline = Infinity;
-  try {
-    while (!mctx.destroyed) {
-      if (signal?.aborted && !draining) {
-        // Stop accepting; let every connection finish what it is sending.
-        draining = true;
-        deadline = mctx.now() + (options.graceMs ?? 2000);
-        mtcp_epoll_ctl(mctx, ep, MTCP_EPOLL_CTL_DEL, lfd, undefined);
-        mtcp_close(mctx, lfd);
-        for (const c of [...conns.values()]) {
-          c.end();
-          settle(c, c.out.length > 0);
-        }
-      }
-      if (draining && (conns.size === 0 || mctx.now() >= deadline)) break;
-      const n = await mtcp_epoll_wait(mctx, ep, events, 256, 100);
-      if (n < 0) break;
-      for (let i = 0; i < n; i++) {
-        const ev = events[i]!;
-        if (ev.data === lfd) {
-          for (;;) {
-            const fd = mtcp_accept(mctx, lfd);
-            if (fd < 0) break;
-            mtcp_setsock_nonblock(mctx, fd);
-            mtcp_epoll_ctl(mctx, ep, MTCP_EPOLL_CTL_ADD, fd, { events: MTCP_EPOLLIN, data: fd });
-            const c = new ServerConnection(fd);
-            conns.set(fd, c);
-            stats.accepted++;
-            handler.onOpen?.(c);
-            settle(c, false);
-          }
-          continue;
-        }
-        const c = conns.get(ev.data);
-        if (c === undefined) continue;
-        const hadOut = c.out.length > 0;
-        if ((ev.events & (MTCP_EPOLLIN | MTCP_EPOLLERR | MTCP_EPOLLHUP)) !== 0) {
-          for (;;) {
-            const r = mtcp_read(mctx, c.fd, buf, buf.length);
-            if (r > 0) {
-              c.bytesIn += r;
-              stats.bytesIn += r;
-              handler.onData(c, buf.subarray(0, r));
-              continue;
-            }
-            if (r === 0) {
-              if (handler.onEnd !== undefined) handler.onEnd(c);
-              else c.end();
-            } else if (mctx.errno !== EAGAIN) {
-              c.discard(); // reset or timed out
-              c.closing = true;
-            }
-            break;
-          }
-        }
-        if (conns.has(c.fd)) settle(c, hadOut);
-      }
-    }
-  } finally {
-    for (const c of conns.values()) {
-      c.discard();
-      mtcp_close(mctx, c.fd);
-    }
-    if (!mctx.destroyed) {
-      if (!draining) mtcp_close(mctx, lfd);
-      mtcp_close(mctx, ep);
-    }
-  }
-  return stats;
+  return new TcpServer(mctx, port, handler, options).run();
 }
 
 /** A handler that sends back every byte it receives (RFC 862). */

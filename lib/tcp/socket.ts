@@ -1086,24 +1086,7 @@ export class TcpSocket {
       }
     }
     // Second: RST (RFC 5961 §3.2): exact match resets, otherwise challenge.
-    if (isRst) {
-      if (seq !== this.rcvNxt) {
-        this.#challengeAck(now);
-        return this.#drop();
-      }
-      switch (this.state) {
-        case "SYN-RECEIVED":
-          // A passive open goes back to LISTEN: for us, the embryo vanishes.
-          return this.passive ? this.#enterClosed() : this.#fail("refused");
-        case "ESTABLISHED":
-        case "FIN-WAIT-1":
-        case "FIN-WAIT-2":
-        case "CLOSE-WAIT":
-          return this.#fail("reset");
-        default:
-          return this.#enterClosed();
-      }
-    }
+    if (isRst) return this.#processRst(now, seq);
     // Fourth: a SYN in a synchronized state (RFC 5961 §4): challenge ACK, drop.
     if ((flags & TCP_SYN) !== 0) {
       this.#challengeAck(now);
@@ -1117,6 +1100,36 @@ export class TcpSocket {
       this.#challengeAck(now);
       return this.#drop();
     }
+    this.#processAcceptable(now, seg, bytes, len);
+  }
+
+  // RFC 9293 §3.10.7.4, second check, for a RST at RCV.NXT (RFC 5961 §3.2:
+  // any other in-window RST draws a challenge ACK).
+  #processRst(now: number, seq: number): void {
+    if (seq !== this.rcvNxt) {
+      this.#challengeAck(now);
+      return this.#drop();
+    }
+    switch (this.state) {
+      case "SYN-RECEIVED":
+        // A passive open goes back to LISTEN: for us, the embryo vanishes.
+        return this.passive ? this.#enterClosed() : this.#fail("refused");
+      case "ESTABLISHED":
+      case "FIN-WAIT-1":
+      case "FIN-WAIT-2":
+      case "CLOSE-WAIT":
+        return this.#fail("reset");
+      default:
+        return this.#enterClosed();
+    }
+  }
+
+  // RFC 9293 §3.10.7.4 from the fifth check on, for an acceptable segment
+  // with an acceptable ACK: the ACK, the state it moves, then text and FIN.
+  #processAcceptable(now: number, seg: TcpRepr, bytes: Uint8Array, len: number): void {
+    const flags = seg.flags;
+    const seq = seg.seqNumber;
+    const ack = seg.ackNumber;
     // RFC 7323 §4.3: remember the peer's TSval if this segment starts at or
     // before the last ACK we sent.
     if (this.tsEnabled && seg.hasTimestamps && seqLe(seq, this.lastAckSent)) {
