@@ -17,6 +17,7 @@
 
 import {
   AF_INET,
+  describeErrno,
   EAGAIN,
   EINPROGRESS,
   MTCP_EPOLL_CTL_ADD,
@@ -51,6 +52,7 @@ import {
   mtcp_write,
   type SockOptValue,
 } from "../api/mtcp.ts";
+import type { MtcpContext } from "../api/context.ts";
 import { formatIpv4, parseIpv4Address } from "../wire/address.ts";
 import type { CommandSummary } from "./appliance.ts";
 import { settle } from "./appliance.ts";
@@ -132,6 +134,424 @@ function side(fd: number, upstream: boolean): Side {
   };
 }
 
+/**
+ * The upstreams of a proxy and their health: which one a new client gets
+ * (round robin or a hash of the client's address), skipping those marked
+ * down until their time is up.
+ *
+ * @example Round robin skips an upstream marked down
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { UpstreamPool } from "./proxy.ts";
+ * const pool = new UpstreamPool([{ addr: 1, port: 80 }, { addr: 2, port: 80 }], "rr", 10_000);
+ * pool.markDown(0, 0);
+ * assert.equal(pool.pick(0, 5, 1000), 1);
+ * assert.equal(pool.pick(0, 5, 1000), 1);
+ * assert.equal(pool.pick(0, 5, 20_000), 0); // back after downMs
+ * ```
+ */
+export class UpstreamPool {
+  /** The upstreams, in the order given. */
+  readonly upstreams: readonly Upstream[];
+  readonly #balance: "rr" | "hash";
+  readonly #downMs: number;
+  readonly #downUntil: Float64Array;
+  #next = 0;
+
+  /** A pool of `upstreams`; one that fails is skipped for `downMs`. */
+  constructor(upstreams: readonly Upstream[], balance: "rr" | "hash", downMs: number) {
+    this.upstreams = upstreams;
+    this.#balance = balance;
+    this.#downMs = downMs;
+    this.#downUntil = new Float64Array(upstreams.length);
+  }
+
+  /**
+   * The index of the upstream for the `tried`-th attempt of a client at
+   * `clientAddr`, at time `now` (ms); -1 when every upstream is down.
+   */
+  pick(tried: number, clientAddr: number, now: number): number {
+    const n = this.upstreams.length;
+    const base = this.#balance === "hash"
+      ? (Math.imul(clientAddr ^ 0x9e3779b9, 0x85ebca6b) >>> 0) % n
+      : this.#next++ % n;
+    for (let i = 0; i < n; i++) {
+      const k = (base + tried + i) % n;
+      if (this.#downUntil[k]! <= now) return k;
+    }
+    return -1;
+  }
+
+  /** Marks upstream `k` down from `now` (ms) for the pool's down time. */
+  markDown(k: number, now: number): void {
+    this.#downUntil[k] = now + this.#downMs;
+  }
+
+  /** `IP:PORT,IP:PORT`, for the listening line. */
+  toString(): string {
+    return this.upstreams.map((u) => `${formatIpv4(u.addr)}:${u.port}`).join(",");
+  }
+}
+
+/** Counters of a proxy run. */
+export interface ProxyStats {
+  /** Clients accepted. */
+  clients: number;
+  /** Clients connected to an upstream. */
+  forwarded: number;
+  /** Clients reset because no upstream answered. */
+  refused: number;
+  /** Upstream connects that failed or timed out. */
+  upstreamFailures: number;
+  /** Bytes written, both directions. */
+  bytes: number;
+}
+
+/**
+ * The proxy's loop on one context: one listening socket, each client paired
+ * with an upstream connection, bytes forwarded both ways with back-pressure
+ * and half-close, until the signal aborts (then a 2 s drain) or the context
+ * is destroyed.
+ *
+ * @example A proxy in front of an echo server, on an in-memory network
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { TcpProxy, UpstreamPool } from "./proxy.ts";
+ * import { echoHandler, runTcpServer } from "./tcp_server.ts";
+ * import { createStack, MemoryNetwork, parseIpv4Address } from "../../mod.ts";
+ * const network = new MemoryNetwork({ clock: "system" });
+ * await using backend = createStack({ network, address: "10.0.0.3/24" });
+ * await using front = createStack({ network, address: "10.0.0.2/24" });
+ * await using client = createStack({ network, address: "10.0.0.1/24" });
+ * const stop = new AbortController();
+ * const echo = runTcpServer(backend.ctx, 7, echoHandler(), { signal: stop.signal });
+ * const pool = new UpstreamPool([{ addr: parseIpv4Address("10.0.0.3")!, port: 7 }], "rr", 10_000);
+ * const proxy = new TcpProxy(front.ctx, 8080, pool);
+ * const running = proxy.run(stop.signal);
+ * const conn = await client.connect({ hostname: "10.0.0.2", port: 8080 });
+ * await conn.write(new TextEncoder().encode("hi"));
+ * const buf = new Uint8Array(2);
+ * assert.equal(await conn.read(buf), 2);
+ * conn.close();
+ * stop.abort();
+ * await running;
+ * await echo;
+ * assert.equal(proxy.stats.forwarded, 1);
+ * ```
+ */
+export class TcpProxy {
+  /** Counters of this run. */
+  readonly stats: ProxyStats = {
+    clients: 0,
+    forwarded: 0,
+    refused: 0,
+    upstreamFailures: 0,
+    bytes: 0,
+  };
+  readonly #ctx: MtcpContext;
+  readonly #port: number;
+  readonly #pool: UpstreamPool;
+  readonly #connectTimeout: number;
+  readonly #high: number;
+  readonly #sides = new Map<number, Side>();
+  readonly #clientAddr = new Map<number, SockAddr>();
+  readonly #events: MtcpEpollEvent[] = [];
+  readonly #buf = new Uint8Array(65536);
+  #lfd = -1;
+  #ep = -1;
+  #draining = false;
+
+  /** A proxy on `port` of `ctx` to the upstreams of `pool`. */
+  constructor(
+    ctx: MtcpContext,
+    port: number,
+    pool: UpstreamPool,
+    options: { connectTimeoutMs?: number; highWaterBytes?: number } = {},
+  ) {
+    this.#ctx = ctx;
+    this.#port = port;
+    this.#pool = pool;
+    this.#connectTimeout = options.connectTimeoutMs ?? 3000;
+    this.#high = options.highWaterBytes ?? 256 << 10;
+  }
+
+  /**
+   * Listens, then forwards until `signal` aborts (and a 2 s drain ends) or
+   * the context is destroyed. `onListening` is called once listening.
+   * Throws `Error` (`EADDRINUSE: address in use (10.0.0.2:8080)`) when the
+   * port cannot be used.
+   */
+  async run(signal: AbortSignal, onListening?: () => void): Promise<ProxyStats> {
+    const ctx = this.#ctx;
+    this.#listen();
+    onListening?.();
+    let deadline = Infinity;
+    try {
+      while (!ctx.destroyed) {
+        if (signal.aborted && !this.#draining) {
+          this.#draining = true;
+          deadline = ctx.now() + 2000;
+          mtcp_epoll_ctl(ctx, this.#ep, MTCP_EPOLL_CTL_DEL, this.#lfd, undefined);
+          mtcp_close(ctx, this.#lfd);
+        }
+        if (this.#draining && (this.#sides.size === 0 || ctx.now() >= deadline)) break;
+        const n = await mtcp_epoll_wait(ctx, this.#ep, this.#events, 1024, 100);
+        if (n < 0) break;
+        for (let i = 0; i < n; i++) {
+          const ev = this.#events[i]!;
+          if (ev.data === this.#lfd) this.#acceptAll();
+          else this.#onEvent(ev);
+        }
+        this.#expireConnects();
+      }
+    } finally {
+      this.#closeAll();
+    }
+    return this.stats;
+  }
+
+  #listen(): void {
+    const ctx = this.#ctx;
+    const fail = (): never => {
+      throw new Error(describeErrno(ctx.errno, `${formatIpv4(ctx.iface.address)}:${this.#port}`));
+    };
+    this.#lfd = mtcp_socket(ctx, AF_INET, SOCK_STREAM, 0);
+    if (this.#lfd < 0) fail();
+    mtcp_setsock_nonblock(ctx, this.#lfd);
+    if (mtcp_bind(ctx, this.#lfd, { family: AF_INET, addr: 0, port: this.#port }) < 0) fail();
+    if (mtcp_listen(ctx, this.#lfd, 1024) < 0) fail();
+    this.#ep = mtcp_epoll_create(ctx, 8192);
+    mtcp_epoll_ctl(ctx, this.#ep, MTCP_EPOLL_CTL_ADD, this.#lfd, {
+      events: MTCP_EPOLLIN,
+      data: this.#lfd,
+    });
+  }
+
+  #acceptAll(): void {
+    const ctx = this.#ctx;
+    for (;;) {
+      const addr: SockAddr = { family: AF_INET, addr: 0, port: 0 };
+      const fd = mtcp_accept(ctx, this.#lfd, addr);
+      if (fd < 0) return;
+      mtcp_setsock_nonblock(ctx, fd);
+      this.stats.clients++;
+      const client = side(fd, false);
+      this.#sides.set(fd, client);
+      this.#clientAddr.set(fd, addr);
+      this.#connectUpstream(client, addr);
+    }
+  }
+
+  #onEvent(ev: MtcpEpollEvent): void {
+    const s = this.#sides.get(ev.data);
+    if (s === undefined) return;
+    if (s.connecting) return this.#onConnecting(s, ev.events);
+    if (s.peer === undefined) return;
+    if ((ev.events & MTCP_EPOLLOUT) !== 0 && !this.#flush(s)) return;
+    if (
+      (ev.events & (MTCP_EPOLLIN | MTCP_EPOLLERR | MTCP_EPOLLHUP)) !== 0 && this.#sides.has(s.fd)
+    ) {
+      this.#forward(s);
+    }
+  }
+
+  // An upstream's handshake ended, one way or the other.
+  #onConnecting(up: Side, events: number): void {
+    const err: { value: SockOptValue } = { value: 0 };
+    mtcp_getsockopt(this.#ctx, up.fd, SOL_SOCKET, SO_ERROR, err);
+    if (err.value !== 0 || (events & (MTCP_EPOLLERR | MTCP_EPOLLHUP)) !== 0) {
+      return this.#upstreamFailed(up);
+    }
+    if ((events & MTCP_EPOLLOUT) === 0) return;
+    up.connecting = false;
+    const client = up.client!;
+    up.peer = client;
+    client.peer = up;
+    this.stats.forwarded++;
+    this.#update(up);
+    this.#update(client);
+    this.#forward(client); // what the client sent while we connected
+  }
+
+  #interest(s: Side): number {
+    if (s.connecting) return MTCP_EPOLLOUT;
+    return (s.paused || s.eof ? 0 : MTCP_EPOLLIN) | (s.outBytes > 0 ? MTCP_EPOLLOUT : 0);
+  }
+
+  #update(s: Side): void {
+    const want = this.#interest(s);
+    if (s.registered === want) return;
+    const op = s.registered < 0 ? MTCP_EPOLL_CTL_ADD : MTCP_EPOLL_CTL_MOD;
+    mtcp_epoll_ctl(this.#ctx, this.#ep, op, s.fd, { events: want, data: s.fd });
+    s.registered = want;
+  }
+
+  #drop(s: Side, reset = false): void {
+    if (!this.#sides.has(s.fd)) return;
+    if (s.registered >= 0) mtcp_epoll_ctl(this.#ctx, this.#ep, MTCP_EPOLL_CTL_DEL, s.fd, undefined);
+    if (reset) mtcp_abort(this.#ctx, s.fd);
+    else mtcp_close(this.#ctx, s.fd);
+    this.#sides.delete(s.fd);
+    this.#clientAddr.delete(s.fd);
+  }
+
+  #dropPair(s: Side, reset = false): void {
+    const p = s.peer;
+    this.#drop(s, reset);
+    if (p !== undefined) this.#drop(p, reset);
+  }
+
+  #connectUpstream(client: Side, addr: SockAddr): void {
+    const ctx = this.#ctx;
+    const pool = this.#pool;
+    while (client.tried < pool.upstreams.length) {
+      const k = pool.pick(client.tried, addr.addr, ctx.now());
+      if (k < 0) break;
+      client.tried++;
+      const u = pool.upstreams[k]!;
+      const fd = mtcp_socket(ctx, AF_INET, SOCK_STREAM, 0);
+      if (fd < 0) break;
+      mtcp_setsock_nonblock(ctx, fd);
+      const dst = { family: AF_INET, addr: u.addr, port: u.port };
+      if (mtcp_connect(ctx, fd, dst) < 0 && ctx.errno !== EINPROGRESS) {
+        mtcp_close(ctx, fd);
+        pool.markDown(k, ctx.now());
+        this.stats.upstreamFailures++;
+        continue;
+      }
+      const up = side(fd, true);
+      up.connecting = true;
+      up.startedAt = ctx.now();
+      up.client = client;
+      up.index = k;
+      this.#sides.set(fd, up);
+      this.#update(up);
+      return;
+    }
+    // No upstream answers: the client is reset.
+    this.stats.refused++;
+    this.#drop(client, true);
+  }
+
+  #upstreamFailed(up: Side): void {
+    this.#pool.markDown(up.index, this.#ctx.now());
+    this.stats.upstreamFailures++;
+    const client = up.client!;
+    this.#drop(up);
+    const addr = this.#clientAddr.get(client.fd);
+    if (this.#sides.has(client.fd) && addr !== undefined) this.#connectUpstream(client, addr);
+  }
+
+  // Upstreams that do not finish their handshake in time are given up.
+  #expireConnects(): void {
+    const now = this.#ctx.now();
+    for (const s of [...this.#sides.values()]) {
+      if (s.connecting && now - s.startedAt > this.#connectTimeout) this.#upstreamFailed(s);
+    }
+  }
+
+  // Writes what is queued for `s`; half-closes it when its peer ended and
+  // all is written. False when the pair was dropped.
+  #flush(s: Side): boolean {
+    if (!this.#writeQueued(s)) return false;
+    const p = s.peer;
+    if (p !== undefined && p.paused && s.outBytes <= this.#high / 2) {
+      p.paused = false;
+      this.#update(p);
+    }
+    if (s.outBytes === 0 && p !== undefined && p.eof && !s.shut) {
+      mtcp_shutdown(this.#ctx, s.fd, SHUT_WR);
+      s.shut = true;
+    }
+    if (s.shut && s.eof && p !== undefined && p.shut && p.eof) {
+      this.#dropPair(s);
+      return false;
+    }
+    this.#update(s);
+    return true;
+  }
+
+  #writeQueued(s: Side): boolean {
+    const ctx = this.#ctx;
+    while (s.out.length > 0) {
+      const chunk = s.out[0]!;
+      const rest = chunk.length - s.outOffset;
+      const view = s.outOffset === 0 ? chunk : chunk.subarray(s.outOffset);
+      const w = mtcp_write(ctx, s.fd, view, rest);
+      if (w < 0) {
+        if (ctx.errno === EAGAIN) return true;
+        this.#dropPair(s);
+        return false;
+      }
+      s.outBytes -= w;
+      this.stats.bytes += w;
+      if (w < rest) {
+        s.outOffset += w;
+        return true;
+      }
+      s.out.shift();
+      s.outOffset = 0;
+    }
+    return true;
+  }
+
+  #forward(from: Side): void {
+    const ctx = this.#ctx;
+    const buf = this.#buf;
+    const to = from.peer!;
+    for (;;) {
+      if (to.outBytes >= this.#high) {
+        from.paused = true;
+        break;
+      }
+      const r = mtcp_read(ctx, from.fd, buf, buf.length);
+      if (r > 0) {
+        if (!this.#pass(from, to, r)) return;
+        continue;
+      }
+      if (r === 0) {
+        from.eof = true;
+      } else if (ctx.errno !== EAGAIN) {
+        this.#dropPair(from, true); // reset or timed out: the other side is reset too
+        return;
+      }
+      break;
+    }
+    this.#update(from);
+    this.#flush(to);
+  }
+
+  // Writes `r` bytes just read from `from` to `to`, queueing what it does
+  // not take; false when the pair was dropped.
+  #pass(from: Side, to: Side, r: number): boolean {
+    const ctx = this.#ctx;
+    let off = 0;
+    if (to.outBytes === 0) {
+      const w = mtcp_write(ctx, to.fd, this.#buf, r);
+      if (w < 0 && ctx.errno !== EAGAIN) {
+        this.#dropPair(from);
+        return false;
+      }
+      off = Math.max(0, w);
+      this.stats.bytes += off;
+    }
+    if (off < r) {
+      to.out.push(this.#buf.slice(off, r));
+      to.outBytes += r - off;
+    }
+    return true;
+  }
+
+  #closeAll(): void {
+    for (const s of [...this.#sides.values()]) this.#drop(s);
+    const ctx = this.#ctx;
+    if (!ctx.destroyed) {
+      if (!this.#draining && this.#lfd >= 0) mtcp_close(ctx, this.#lfd);
+      if (this.#ep >= 0) mtcp_close(ctx, this.#ep);
+    }
+  }
+}
+
 /** Runs the proxy on `stack` until `signal` aborts. */
 export async function runProxy(
   stack: Stack,
@@ -140,254 +560,17 @@ export async function runProxy(
   signal: AbortSignal,
   onListening: (line: string) => void,
 ): Promise<CommandSummary> {
-  const ctx = stack.ctx;
-  const connectTimeout = o.connectTimeoutMs ?? 3000;
-  const downMs = o.downMs ?? 10_000;
-  const high = o.highWaterBytes ?? 256 << 10;
-  const downUntil = new Float64Array(o.upstreams.length);
-  const stats = { clients: 0, forwarded: 0, refused: 0, upstreamFailures: 0, bytes: 0 };
-  let next = 0;
-
-  const lfd = mtcp_socket(ctx, AF_INET, SOCK_STREAM, 0);
-  mtcp_setsock_nonblock(ctx, lfd);
-  if (mtcp_bind(ctx, lfd, { family: AF_INET, addr: 0, port: o.port }) < 0) {
-    throw new Error(`Cannot listen on port ${o.port}: address in use`);
-  }
-  mtcp_listen(ctx, lfd, 1024);
-  const ep = mtcp_epoll_create(ctx, 8192);
-  mtcp_epoll_ctl(ctx, ep, MTCP_EPOLL_CTL_ADD, lfd, { events: MTCP_EPOLLIN, data: lfd });
-  const sides = new Map<number, Side>();
-  const events: MtcpEpollEvent[] = [];
-  const buf = new Uint8Array(65536);
-  const list = o.upstreams.map((u) => `${formatIpv4(u.addr)}:${u.port}`).join(",");
-  onListening(
-    `listening on ${
-      hostOf(options.ip)
-    }:${o.port} (proxy to ${list}, ${o.balance}) via ${stack.where}`,
-  );
-
-  const interest = (s: Side) => {
-    if (s.connecting) return MTCP_EPOLLOUT;
-    return (s.paused || s.eof ? 0 : MTCP_EPOLLIN) | (s.outBytes > 0 ? MTCP_EPOLLOUT : 0);
-  };
-  const update = (s: Side) => {
-    const want = interest(s);
-    if (s.registered === want) return;
-    if (s.registered < 0) {
-      mtcp_epoll_ctl(ctx, ep, MTCP_EPOLL_CTL_ADD, s.fd, { events: want, data: s.fd });
-    } else mtcp_epoll_ctl(ctx, ep, MTCP_EPOLL_CTL_MOD, s.fd, { events: want, data: s.fd });
-    s.registered = want;
-  };
-  const drop = (s: Side, reset = false) => {
-    if (!sides.has(s.fd)) return;
-    if (s.registered >= 0) mtcp_epoll_ctl(ctx, ep, MTCP_EPOLL_CTL_DEL, s.fd, undefined);
-    if (reset) mtcp_abort(ctx, s.fd);
-    else mtcp_close(ctx, s.fd);
-    sides.delete(s.fd);
-  };
-  const dropPair = (s: Side, reset = false) => {
-    const p = s.peer;
-    drop(s, reset);
-    if (p !== undefined) drop(p, reset);
-  };
-  const pick = (client: Side, addr: SockAddr): number => {
-    const n = o.upstreams.length;
-    const now = ctx.now();
-    const base = o.balance === "hash"
-      ? (Math.imul(addr.addr ^ 0x9e3779b9, 0x85ebca6b) >>> 0) % n
-      : next++ % n;
-    for (let i = 0; i < n; i++) {
-      const k = (base + client.tried + i) % n;
-      if (downUntil[k]! <= now) return k;
-    }
-    return -1;
-  };
-  const connectUpstream = (client: Side, addr: SockAddr): void => {
-    while (client.tried < o.upstreams.length) {
-      const k = pick(client, addr);
-      if (k < 0) break;
-      client.tried++;
-      const u = o.upstreams[k]!;
-      const fd = mtcp_socket(ctx, AF_INET, SOCK_STREAM, 0);
-      if (fd < 0) break;
-      mtcp_setsock_nonblock(ctx, fd);
-      if (
-        mtcp_connect(ctx, fd, { family: AF_INET, addr: u.addr, port: u.port }) < 0 &&
-        ctx.errno !== EINPROGRESS
-      ) {
-        mtcp_close(ctx, fd);
-        downUntil[k] = ctx.now() + downMs;
-        stats.upstreamFailures++;
-        continue;
-      }
-      const up = side(fd, true);
-      up.connecting = true;
-      up.startedAt = ctx.now();
-      up.client = client;
-      up.index = k;
-      sides.set(fd, up);
-      update(up);
-      return;
-    }
-    // No upstream answers: the client is reset.
-    stats.refused++;
-    drop(client, true);
-  };
-  const clientAddr = new Map<number, SockAddr>();
-  const upstreamFailed = (up: Side) => {
-    downUntil[up.index] = ctx.now() + downMs;
-    stats.upstreamFailures++;
-    const client = up.client!;
-    drop(up);
-    if (sides.has(client.fd)) connectUpstream(client, clientAddr.get(client.fd)!);
-  };
-  // Writes what is queued for `s`; half-closes it when its peer ended and all is written.
-  const flush = (s: Side): boolean => {
-    while (s.out.length > 0) {
-      const chunk = s.out[0]!;
-      const rest = chunk.length - s.outOffset;
-      const w = mtcp_write(
-        ctx,
-        s.fd,
-        s.outOffset === 0 ? chunk : chunk.subarray(s.outOffset),
-        rest,
-      );
-      if (w < 0) {
-        if (ctx.errno === EAGAIN) break;
-        dropPair(s);
-        return false;
-      }
-      s.outBytes -= w;
-      stats.bytes += w;
-      if (w < rest) {
-        s.outOffset += w;
-        break;
-      }
-      s.out.shift();
-      s.outOffset = 0;
-    }
-    const p = s.peer;
-    if (p !== undefined && p.paused && s.outBytes <= high / 2) {
-      p.paused = false;
-      update(p);
-    }
-    if (s.outBytes === 0 && p !== undefined && p.eof && !s.shut) {
-      mtcp_shutdown(ctx, s.fd, SHUT_WR);
-      s.shut = true;
-    }
-    if (s.shut && s.eof && p !== undefined && p.shut && p.eof) {
-      dropPair(s);
-      return false;
-    }
-    update(s);
-    return true;
-  };
-  const forward = (from: Side): void => {
-    const to = from.peer!;
-    for (;;) {
-      if (to.outBytes >= high) {
-        from.paused = true;
-        break;
-      }
-      const r = mtcp_read(ctx, from.fd, buf, buf.length);
-      if (r > 0) {
-        let off = 0;
-        if (to.outBytes === 0) {
-          const w = mtcp_write(ctx, to.fd, buf, r);
-          if (w < 0 && ctx.errno !== EAGAIN) {
-            dropPair(from);
-            return;
-          }
-          off = Math.max(0, w);
-          stats.bytes += off;
-        }
-        if (off < r) {
-          to.out.push(buf.slice(off, r));
-          to.outBytes += r - off;
-        }
-        continue;
-      }
-      if (r === 0) {
-        from.eof = true;
-      } else if (ctx.errno !== EAGAIN) {
-        dropPair(from, true); // reset or timed out: the other side is reset too
-        return;
-      }
-      break;
-    }
-    update(from);
-    flush(to);
-  };
-
-  let draining = false;
-  let deadline = Infinity;
-  try {
-    while (!ctx.destroyed) {
-      if (signal.aborted && !draining) {
-        draining = true;
-        deadline = ctx.now() + 2000;
-        mtcp_epoll_ctl(ctx, ep, MTCP_EPOLL_CTL_DEL, lfd, undefined);
-        mtcp_close(ctx, lfd);
-      }
-      if (draining && (sides.size === 0 || ctx.now() >= deadline)) break;
-      const n = await mtcp_epoll_wait(ctx, ep, events, 1024, 100);
-      if (n < 0) break;
-      for (let i = 0; i < n; i++) {
-        const ev = events[i]!;
-        if (ev.data === lfd) {
-          for (;;) {
-            const addr: SockAddr = { family: AF_INET, addr: 0, port: 0 };
-            const fd = mtcp_accept(ctx, lfd, addr);
-            if (fd < 0) break;
-            mtcp_setsock_nonblock(ctx, fd);
-            stats.clients++;
-            const client = side(fd, false);
-            sides.set(fd, client);
-            clientAddr.set(fd, addr);
-            connectUpstream(client, addr);
-          }
-          continue;
-        }
-        const s = sides.get(ev.data);
-        if (s === undefined) continue;
-        if (s.connecting) {
-          const err: { value: SockOptValue } = { value: 0 };
-          mtcp_getsockopt(ctx, s.fd, SOL_SOCKET, SO_ERROR, err);
-          if (err.value !== 0 || (ev.events & (MTCP_EPOLLERR | MTCP_EPOLLHUP)) !== 0) {
-            upstreamFailed(s);
-            continue;
-          }
-          if ((ev.events & MTCP_EPOLLOUT) === 0) continue;
-          s.connecting = false;
-          const client = s.client!;
-          s.peer = client;
-          client.peer = s;
-          stats.forwarded++;
-          update(s);
-          update(client);
-          forward(client); // what the client sent while we connected
-          continue;
-        }
-        if (s.peer === undefined) continue;
-        if ((ev.events & MTCP_EPOLLOUT) !== 0 && !flush(s)) continue;
-        if ((ev.events & (MTCP_EPOLLIN | MTCP_EPOLLERR | MTCP_EPOLLHUP)) !== 0 && sides.has(s.fd)) {
-          forward(s);
-        }
-      }
-      // Upstreams that do not finish their handshake in time are given up.
-      const now = ctx.now();
-      for (const s of [...sides.values()]) {
-        if (s.connecting && now - s.startedAt > connectTimeout) upstreamFailed(s);
-      }
-      for (const fd of clientAddr.keys()) if (!sides.has(fd)) clientAddr.delete(fd);
-    }
-  } finally {
-    for (const s of [...sides.values()]) drop(s);
-    if (!ctx.destroyed) {
-      if (!draining) mtcp_close(ctx, lfd);
-      mtcp_close(ctx, ep);
-    }
-  }
+  const pool = new UpstreamPool(o.upstreams, o.balance, o.downMs ?? 10_000);
+  const proxy = new TcpProxy(stack.ctx, o.port, pool, {
+    ...(o.connectTimeoutMs !== undefined ? { connectTimeoutMs: o.connectTimeoutMs } : {}),
+    ...(o.highWaterBytes !== undefined ? { highWaterBytes: o.highWaterBytes } : {}),
+  });
+  const stats = await proxy.run(signal, () =>
+    onListening(
+      `listening on ${
+        hostOf(options.ip)
+      }:${o.port} (proxy to ${pool}, ${o.balance}) via ${stack.where}`,
+    ));
   await settle(stack);
   return {
     lines: [

@@ -7,6 +7,7 @@
  * @module
  */
 
+import { parseResponseHead } from "../http/response.ts";
 import {
   AF_INET,
   EAGAIN,
@@ -143,15 +144,10 @@ export function parseHttpResponse(bytes: Uint8Array): HttpResponse {
     }
   }
   if (end < 0) throw new Error("Not an HTTP response: no end of head");
-  const lines = new TextDecoder("latin1").decode(bytes.subarray(0, end)).split("\r\n");
-  const m = /^HTTP\/1\.[01] (\d{3})/.exec(lines[0]!);
-  if (m === null) throw new Error(`Not an HTTP response: ${lines[0]}`);
-  const headers = new Map<string, string>();
-  for (const line of lines.slice(1)) {
-    const c = line.indexOf(":");
-    if (c > 0) headers.set(line.slice(0, c).trim().toLowerCase(), line.slice(c + 1).trim());
-  }
-  return { status: Number(m[1]), headers, body: bytes.subarray(end + 4) };
+  const text = new TextDecoder("latin1").decode(bytes.subarray(0, end));
+  const head = parseResponseHead(text);
+  if (head === undefined) throw new Error(`Not an HTTP response: ${text.split("\r\n")[0]}`);
+  return { status: head.status, headers: head.fields, body: bytes.subarray(end + 4) };
 }
 
 /** GETs `path` from `addr:port` with `Connection: close`. */

@@ -71,3 +71,60 @@ export function formatResponseHead(
 export function bodyless(method: string, status: number): boolean {
   return method === "HEAD" || status === 204 || status === 304 || (status >= 100 && status < 200);
 }
+
+/**
+ * A parsed response head, as the clients of this project (`bench`,
+ * `httpGet`) read it.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseResponseHead, type ResponseHead } from "./response.ts";
+ * const head: ResponseHead = parseResponseHead("HTTP/1.1 200 OK\r\nContent-Length: 5")!;
+ * assert.equal(head.fields.get("content-length"), "5");
+ * ```
+ */
+export interface ResponseHead {
+  /** The status code. */
+  status: number;
+  /** Fields by lower-cased name (the last of repeated ones). */
+  fields: Map<string, string>;
+  /** Content-Length, -1 when absent or malformed (the body ends with the connection). */
+  contentLength: number;
+  /** The server closes after this response (HTTP/1.0 without keep-alive, or `Connection: close`). */
+  close: boolean;
+}
+
+/**
+ * Parses a response head (the text before the empty line), or undefined
+ * when its status line is not `HTTP/1.x NNN`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseResponseHead } from "./response.ts";
+ * const h = parseResponseHead("HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0")!;
+ * assert.deepEqual([h.status, h.contentLength, h.close], [404, 0, true]);
+ * assert.equal(parseResponseHead("SSH-2.0-x"), undefined);
+ * ```
+ */
+export function parseResponseHead(text: string): ResponseHead | undefined {
+  const lines = text.split("\r\n");
+  const m = /^HTTP\/1\.([01]) (\d{3})(?: |$)/.exec(lines[0]!);
+  if (m === null) return undefined;
+  const fields = new Map<string, string>();
+  for (let i = 1; i < lines.length; i++) {
+    const line = lines[i]!;
+    const c = line.indexOf(":");
+    if (c > 0) fields.set(line.slice(0, c).trim().toLowerCase(), line.slice(c + 1).trim());
+  }
+  const length = fields.get("content-length");
+  const connection = fields.get("connection")?.toLowerCase() ?? "";
+  const http10 = m[1] === "0";
+  return {
+    status: Number(m[2]),
+    fields,
+    contentLength: length !== undefined && /^\d{1,15}$/.test(length) ? Number(length) : -1,
+    close: http10 ? !/\bkeep-alive\b/.test(connection) : /\bclose\b/.test(connection),
+  };
+}
