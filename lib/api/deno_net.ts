@@ -34,6 +34,7 @@
 
 import {
   AF_INET,
+  describeErrno,
   EAGAIN,
   EBADF,
   ECONNREFUSED,
@@ -60,7 +61,8 @@ import {
   SOL_SOCKET,
   TCP_NODELAY,
 } from "./constants.ts";
-import type { MtcpContext } from "./context.ts";
+import type { ContextAttachment, MtcpContext } from "./context.ts";
+import { macFromName } from "./host.ts";
 import {
   mtcp_accept,
   mtcp_bind,
@@ -630,6 +632,13 @@ export interface StackInit {
   config?: Record<string, unknown>;
   /** Ring device options (busy poll, virtio header, ...). */
   ring?: RingDeviceOptions;
+  /** The context's core number (default: the next free one). */
+  core?: number;
+  /**
+   * More of the context's attachment: its port name, capture, impairment,
+   * tracing and interface options (the appliance's `--pcap`, `--impair`).
+   */
+  context?: Omit<ContextAttachment, "network" | "address" | "gateway" | "mac">;
 }
 
 let nextCore = 0;
@@ -654,6 +663,11 @@ export class NetStack implements AsyncDisposable {
   /** Where it is attached. */
   readonly network: Network;
   readonly #device: RingDevice | undefined;
+
+  /** The ring device underneath, undefined on the memory network. */
+  get device(): RingDevice | undefined {
+    return this.#device;
+  }
 
   /** @internal Use {@linkcode createStack}. */
   constructor(ctx: MtcpContext, network: Network, device: RingDevice | undefined) {
@@ -767,7 +781,7 @@ export function createStack(options: StackInit): NetStack {
   if (parseIpv4Cidr(options.address) === undefined) {
     throw new TypeError(`Invalid address: ${options.address} (expected a.b.c.d/n)`);
   }
-  const mac = options.mac === undefined ? undefined : parseMac(options.mac);
+  let mac = options.mac === undefined ? undefined : parseMac(options.mac);
   if (options.mac !== undefined && mac === undefined) {
     throw new TypeError(`Invalid MAC: ${options.mac}`);
   }
@@ -781,30 +795,50 @@ export function createStack(options: StackInit): NetStack {
   if (device === "memory") {
     network = options.network ?? new MemoryNetwork({ clock: "system" });
   } else {
-    ring = RingDevice.open(device, options.ring);
-    if (options.hostAddress !== undefined) {
-      const cidr = parseIpv4Cidr(options.hostAddress);
-      if (cidr === undefined) {
-        ring.close();
-        throw new TypeError(`Invalid hostAddress: ${options.hostAddress}`);
-      }
-      ring.ring.configureTap(cidr.address, cidr.prefixLength);
-    }
+    ring = openRing(device, options);
     network = new DeviceNetwork(ring);
+    // A ring device's MAC: its own, or one derived from its name (every
+    // core of a multi-queue TAP shares it).
+    mac ??= ring.hardwareMac !== 0 ? ring.hardwareMac : macFromName(device);
   }
-  // Each stack is a context of its own core number.
+  const attachment: ContextAttachment = {
+    ...options.context,
+    network,
+    address: options.address,
+    ...(options.gateway !== undefined ? { gateway: options.gateway } : {}),
+    ...(mac !== undefined ? { mac } : {}),
+  };
   let ctx: MtcpContext | null = null;
-  for (let tries = 0; tries < 64 && ctx === null; tries++) {
-    ctx = mtcp_create_context(nextCore++ % 64, {
-      network,
-      address: options.address,
-      ...(options.gateway !== undefined ? { gateway: options.gateway } : {}),
-      ...(mac !== undefined ? { mac } : {}),
-    });
+  if (options.core !== undefined) ctx = mtcp_create_context(options.core, attachment);
+  else {
+    // Each stack is a context of its own core number.
+    for (let tries = 0; tries < 64 && ctx === null; tries++) {
+      ctx = mtcp_create_context(nextCore++ % 64, attachment);
+    }
   }
   if (ctx === null) {
     ring?.close();
-    throw new Error(`Cannot create a stack: ${mtcp_strerror_init() || "no free context"}`);
+    const core = options.core !== undefined ? ` on core ${options.core}` : "";
+    throw new Error(`Cannot create a stack${core}: ${mtcp_strerror_init() || "no free context"}`);
   }
   return new NetStack(ctx, network, ring);
+}
+
+// Opens a ring device and, for a TAP, gives its kernel side an address.
+function openRing(device: string, options: StackInit): RingDevice {
+  const ring = RingDevice.open(device, options.ring);
+  if (options.hostAddress === undefined) return ring;
+  const cidr = parseIpv4Cidr(options.hostAddress);
+  if (cidr === undefined) {
+    ring.close();
+    throw new TypeError(`Invalid hostAddress: ${options.hostAddress}`);
+  }
+  const rc = ring.ring.configureTap(cidr.address, cidr.prefixLength);
+  if (rc < 0) {
+    ring.close();
+    throw new Error(
+      `${device}: cannot give the kernel side ${options.hostAddress}: ${describeErrno(-rc)}`,
+    );
+  }
+  return ring;
 }

@@ -8,22 +8,14 @@
  * @module
  */
 
-import {
-  mtcp_create_context,
-  mtcp_destroy_context,
-  mtcp_init,
-  mtcp_setconf,
-  mtcp_strerror_init,
-} from "../api/mtcp.ts";
+import { mtcp_init, mtcp_setconf, mtcp_strerror_init } from "../api/mtcp.ts";
+import { createStack } from "../api/deno_net.ts";
 import type { MtcpContext } from "../api/context.ts";
-import { DeviceNetwork } from "../phy/device_network.ts";
-import { MemoryNetwork } from "../phy/memory.ts";
 import type { Network } from "../phy/network.ts";
 import { PcapFileSink } from "../phy/pcap_writer.ts";
 import { RingDevice } from "../phy/ring_device.ts";
 import type { FaultInjectorOptions, Impairment } from "../phy/fault.ts";
 import { formatIpv4, parseIpv4Address, parseIpv4Cidr, parseMac } from "../wire/address.ts";
-import { macFromName } from "../api/host.ts";
 
 /** A mistake in the options: the CLI prints it with the usage and exits 2. */
 export class OptionError extends Error {}
@@ -216,66 +208,34 @@ export function checkStackOptions(o: StackOptions): void {
  * with one line when the device or context cannot be made.
  */
 export function openStack(o: StackOptions, core: number, extra: ExtraConfig): Stack {
-  let network: Network;
-  let device: RingDevice | undefined;
-  if (o.dev === "memory") {
-    network = new MemoryNetwork({ clock: "system" });
-  } else {
-    device = RingDevice.open(o.dev, {
-      multiQueue: o.cores > 1,
-      busyPoll: o.busyPoll ?? false,
-      tso: o.tso ?? false,
-    });
-    if (o.hostIp !== undefined && core === 0) {
-      const cidr = parseIpv4Cidr(o.hostIp)!;
-      const rc = device.ring.configureTap(cidr.address, cidr.prefixLength);
-      if (rc < 0) {
-        device.close();
-        throw new Error(`${o.dev}: cannot give the kernel side ${o.hostIp}: errno ${-rc}`);
-      }
-    }
-    network = new DeviceNetwork(device);
-  }
   const pcap = o.pcap === undefined
     ? undefined
     : new PcapFileSink(o.cores > 1 ? `${o.pcap}.${core}` : o.pcap);
-  // Every core shares the device, so every core has the same MAC: the
-  // option's, the device's own, or one derived from the device's name.
-  const mac = o.mac !== undefined
-    ? parseMac(o.mac)!
-    : device !== undefined && device.hardwareMac !== 0
-    ? device.hardwareMac
-    : macFromName(o.dev);
-  const ctx = mtcp_create_context(core, {
-    network,
-    name: `core${core}`,
+  const stack = createStack({
     address: o.ip,
+    device: o.dev,
+    core,
     ...(o.gateway !== undefined ? { gateway: o.gateway } : {}),
-    mac,
-    ...(o.impair !== undefined
-      ? { impair: { ...o.impair, seed: (o.impair.seed ?? 1) + core } }
-      : {}),
-    ...(pcap !== undefined ? { pcap } : {}),
-    interface: { onLink: extra.routes, learnFromIp: o.cores > 1 },
+    ...(o.mac !== undefined ? { mac: o.mac } : {}),
+    ...(o.hostIp !== undefined && core === 0 ? { hostAddress: o.hostIp } : {}),
+    ring: { multiQueue: o.cores > 1, busyPoll: o.busyPoll ?? false, tso: o.tso ?? false },
+    context: {
+      name: `core${core}`,
+      ...(o.impair !== undefined
+        ? { impair: { ...o.impair, seed: (o.impair.seed ?? 1) + core } }
+        : {}),
+      ...(pcap !== undefined ? { pcap } : {}),
+      interface: { onLink: extra.routes, learnFromIp: o.cores > 1 },
+    },
   });
-  if (ctx === null) {
-    device?.close();
-    throw new Error(
-      `Cannot create the context of core ${core}: ${
-        mtcp_strerror_init() || "invalid configuration"
-      }`,
-    );
-  }
+  const ctx = stack.ctx;
   for (const e of extra.arp) ctx.iface.arp.addStatic(e.ip, e.mac);
   return {
     ctx,
-    network,
-    device,
+    network: stack.network,
+    device: stack.device,
     where: o.dev,
-    close: async () => {
-      mtcp_destroy_context(ctx);
-      if (device !== undefined) await device.closeAsync();
-    },
+    close: () => stack.close(),
   };
 }
 
