@@ -16,28 +16,12 @@
  */
 
 import { parseArgs } from "node:util";
-import { attachHost } from "./lib/api/host.ts";
-import { ping } from "./lib/apps/ping.ts";
-import { formatIpv4, formatMac, parseIpv4Address } from "./lib/wire/address.ts";
-import { MemoryNetwork } from "./lib/phy/memory.ts";
-import { PcapFileSink } from "./lib/phy/pcap_writer.ts";
-import { describeFrame } from "./lib/phy/tracer.ts";
-import {
-  checkStackOptions,
-  formatStats,
-  loadConfigFiles,
-  openStack,
-  OptionError,
-  parseImpair,
-  sampleStats,
-  type StackOptions,
-  type StatsSample,
-  sumStats,
-} from "./lib/apps/stack.ts";
-import type { CommandSummary, ServeOptions } from "./lib/apps/appliance.ts";
+import { checkStackOptions, parseImpair, type StackOptions, UsageError } from "./lib/apps/stack.ts";
+import type { ServeOptions } from "./lib/apps/appliance.ts";
 import { type BenchOptions, parseBenchUrl } from "./lib/apps/bench.ts";
 import { parseUpstreams, type ProxyOptions } from "./lib/apps/proxy.ts";
-import { type CoreCommand, runCore } from "./lib/apps/commands.ts";
+import { runStackCommand } from "./lib/apps/runner.ts";
+import { pingDemo } from "./lib/apps/ping.ts";
 import { demo } from "./lib/apps/demo.ts";
 
 /**
@@ -83,8 +67,6 @@ bench:   bench URL -n TOTAL -c CONCURRENCY [--keepalive] [--duration S]
 demo:    [--mode auto|tap|memory]
 ping:    --count N --interval MS --size N --latency MS --loss P --seed N
          --clock system|virtual --pcap FILE --trace`;
-
-class UsageError extends Error {}
 
 const STACK_FLAGS = {
   dev: { type: "string" },
@@ -147,179 +129,6 @@ function stackOptions(v: StackValues): StackOptions {
   };
   checkStackOptions(o);
   return o;
-}
-
-function totalsLine(s: StatsSample): string {
-  const drops = Object.entries(s.drops).map(([k, v]) => `${k}=${v}`).join(",") || "-";
-  return `final: RX ${s.rxPackets} packets (${s.rxBytes} bytes) TX ${s.txPackets} packets (${s.txBytes} bytes) ` +
-    `connections ${s.opened} retransmits ${s.retransmits} drops ${drops}`;
-}
-
-function onSignals(abort: AbortController): () => void {
-  const stop = () => abort.abort();
-  const signals: Deno.Signal[] = ["SIGINT", "SIGTERM"];
-  for (const s of signals) Deno.addSignalListener(s, stop);
-  return () => {
-    for (const s of signals) Deno.removeSignalListener(s, stop);
-  };
-}
-
-/** One core in this thread. */
-async function runInProcess(
-  o: StackOptions,
-  command: CoreCommand,
-  stats: boolean,
-): Promise<boolean> {
-  const extra = loadConfigFiles(o.configFiles, o.cores);
-  const stack = openStack(o, 0, extra);
-  if (o.dev === "memory") {
-    console.error(
-      "note: --dev memory is an in-process network: nothing outside this process reaches it",
-    );
-  }
-  const abort = new AbortController();
-  const unlisten = onSignals(abort);
-  let prev = sampleStats(stack.ctx, 0);
-  let prevAt = performance.now();
-  const timer = stats
-    ? setInterval(() => {
-      const cur = sampleStats(stack.ctx, 0);
-      const now = performance.now();
-      console.log(formatStats(prev, cur, (now - prevAt) / 1000));
-      prev = cur;
-      prevAt = now;
-    }, 1000)
-    : undefined;
-  try {
-    const summary = await runCore(
-      stack,
-      o,
-      command,
-      abort.signal,
-      (line) => console.log(line),
-      (line) => console.log(line),
-    );
-    for (const line of summary.lines) console.log(line);
-    console.log(totalsLine(sampleStats(stack.ctx, 0)));
-    return summary.ok ?? true;
-  } finally {
-    if (timer !== undefined) clearInterval(timer);
-    unlisten();
-    await stack.close();
-  }
-}
-
-/** Messages between the main thread and a core's worker. */
-type ToWorker =
-  | { type: "start"; core: number; options: StackOptions; command: CoreCommand }
-  | { type: "stop" };
-type FromWorker =
-  | { type: "listening"; core: number; line: string }
-  | { type: "live"; core: number; line: string }
-  | { type: "stats"; core: number; sample: StatsSample }
-  | { type: "done"; core: number; summary: CommandSummary; sample: StatsSample }
-  | { type: "error"; core: number; message: string };
-
-/** N cores, one worker each; this thread prints and aggregates. */
-async function runWorkers(o: StackOptions, command: CoreCommand, stats: boolean): Promise<boolean> {
-  // Check the config files here, so that a mistake is one line before any worker starts.
-  loadConfigFiles(o.configFiles, o.cores);
-  const abort = new AbortController();
-  const unlisten = onSignals(abort);
-  const workers: Worker[] = [];
-  const latest = new Map<number, StatsSample>();
-  const previous = new Map<number, StatsSample>();
-  const done = new Map<number, { summary: CommandSummary; sample: StatsSample }>();
-  let failure: string | undefined;
-  let listening = 0;
-  let finish!: () => void;
-  const finished = new Promise<void>((r) => finish = r);
-  const check = () => {
-    if (done.size + (failure !== undefined ? o.cores : 0) >= o.cores) finish();
-  };
-  for (let core = 0; core < o.cores; core++) {
-    const w = new Worker(new URL("./lib/apps/core_worker.ts", import.meta.url), { type: "module" });
-    w.onmessage = (e: MessageEvent<FromWorker>) => {
-      const m = e.data;
-      switch (m.type) {
-        case "listening":
-          if (++listening === o.cores) console.log(`${m.line} on ${o.cores} cores`);
-          break;
-        case "live":
-          console.log(`[CPU ${m.core}] ${m.line}`);
-          break;
-        case "stats":
-          latest.set(m.core, m.sample);
-          break;
-        case "done":
-          done.set(m.core, { summary: m.summary, sample: m.sample });
-          check();
-          break;
-        case "error":
-          failure ??= m.message;
-          abort.abort();
-          check();
-          break;
-      }
-    };
-    w.onerror = (e) => {
-      e.preventDefault();
-      failure ??= e.message;
-      abort.abort();
-      check();
-    };
-    w.postMessage({ type: "start", core, options: o, command } satisfies ToWorker);
-    workers.push(w);
-  }
-  abort.signal.addEventListener("abort", () => {
-    for (const w of workers) w.postMessage({ type: "stop" } satisfies ToWorker);
-  });
-  let lastAt = performance.now();
-  const timer = stats
-    ? setInterval(() => {
-      const now = performance.now();
-      const seconds = (now - lastAt) / 1000;
-      lastAt = now;
-      const cur: StatsSample[] = [];
-      const prev: StatsSample[] = [];
-      for (let core = 0; core < o.cores; core++) {
-        const s = latest.get(core);
-        if (s === undefined) continue;
-        const p = previous.get(core) ?? s;
-        console.log(formatStats(p, s, seconds));
-        cur.push(s);
-        prev.push(p);
-        previous.set(core, s);
-      }
-      if (cur.length > 1) console.log(formatStats(sumStats(prev), sumStats(cur), seconds));
-    }, 1000)
-    : undefined;
-  await finished;
-  if (timer !== undefined) clearInterval(timer);
-  unlisten();
-  for (const w of workers) w.terminate();
-  if (failure !== undefined) throw new Error(failure);
-  const samples: StatsSample[] = [];
-  let ok = true;
-  for (let core = 0; core < o.cores; core++) {
-    const d = done.get(core)!;
-    for (const line of d.summary.lines) console.log(`[CPU ${core}] ${line}`);
-    samples.push(d.sample);
-    ok &&= d.summary.ok ?? true;
-  }
-  console.log(totalsLine(sumStats(samples)));
-  return ok;
-}
-
-async function runStackCommand(
-  o: StackOptions,
-  command: CoreCommand,
-  stats: boolean,
-): Promise<number> {
-  const ok = o.cores === 1
-    ? await runInProcess(o, command, stats)
-    : await runWorkers(o, command, stats);
-  return ok ? 0 : 1;
 }
 
 async function serveCommand(args: string[]): Promise<number> {
@@ -430,7 +239,7 @@ async function benchCommand(args: string[]): Promise<number> {
   return await runStackCommand(o, { kind: "bench", bench }, values.stats ?? false);
 }
 
-async function pingDemo(args: string[]): Promise<void> {
+async function pingCommand(args: string[]): Promise<void> {
   const { values } = parseArgs({
     args,
     strict: true,
@@ -447,75 +256,21 @@ async function pingDemo(args: string[]): Promise<void> {
       trace: { type: "boolean" },
     },
   });
-  const count = number(values.count, "count", 4, 1, 1_000_000);
-  const intervalMs = number(values.interval, "interval", 200, 0);
-  const size = number(values.size, "size", 56, 0, 65507);
-  const latencyMs = number(values.latency, "latency", 0, 0);
-  const loss = number(values.loss, "loss", 0, 0, 1);
-  const seed = number(values.seed, "seed", 1, 0, 2 ** 32 - 1);
   const clock = values.clock ?? "system";
   if (clock !== "system" && clock !== "virtual") {
     throw new UsageError(`Invalid --clock: ${clock} (system or virtual)`);
   }
-
-  const net = new MemoryNetwork({ clock, latencyMs });
-  const impair = loss > 0 ? { rx: { loss }, tx: { loss } } : undefined;
-  const a = attachHost(net, {
-    name: "a",
-    address: "10.0.0.1/24",
-    ...(impair ? { impair: { ...impair, seed } } : {}),
-    ...(values.pcap !== undefined ? { pcap: new PcapFileSink(values.pcap) } : {}),
-    ...(values.trace
-      ? {
-        trace: (dir, _now, bytes, off, len) =>
-          console.log(`  ${dir} ${describeFrame(bytes, off, len)}`),
-      }
-      : {}),
-  });
-  const b = attachHost(net, {
-    name: "b",
-    address: "10.0.0.2/24",
-    ...(impair ? { impair: { ...impair, seed: seed + 1 } } : {}),
-  });
-  const dst = parseIpv4Address("10.0.0.2")!;
-  console.log(
-    `ping: hosts a (${a.address}) and b (${b.address}) on an in-memory Ethernet, ${clock} clock, no privileges needed`,
-  );
-  console.log(`PING ${formatIpv4(dst)} from ${a.address}: ${size} data bytes`);
-  const result = await ping(net, a, dst, { count, intervalMs, size }, (r) => {
-    console.log(
-      `${r.bytes} bytes from ${formatIpv4(dst)}: icmp_seq=${r.seq} time=${r.rttMs.toFixed(3)} ms${
-        r.duplicate ? " (DUP!)" : ""
-      }`,
-    );
-  });
-  const entry = a.iface.arp.get(dst);
-  console.log(`--- ${formatIpv4(dst)} ping statistics ---`);
-  const lossPct = Math.round((100 * (result.transmitted - result.received)) / result.transmitted);
-  console.log(
-    `${result.transmitted} packets transmitted, ${result.received} received, ${lossPct}% packet loss`,
-  );
-  if (result.received > 0) {
-    const f = (x: number) => x.toFixed(3);
-    console.log(
-      `rtt min/avg/max/mdev = ${f(result.min)}/${f(result.avg)}/${f(result.max)}/${
-        f(result.mdev)
-      } ms`,
-    );
-  }
-  if (entry !== undefined && entry.mac >= 0) {
-    console.log(`arp: ${formatIpv4(dst)} is-at ${formatMac(entry.mac)} (${entry.state})`);
-  }
-  const drops = a.iface.stats.nonZeroDrops();
-  console.log(
-    `host a: ${a.iface.stats.rx.frames} frames in, ${a.iface.stats.tx.frames} out, drops ${
-      JSON.stringify(drops)
-    }`,
-  );
-  a.close();
-  b.close();
-  if (values.pcap !== undefined) console.log(`capture written to ${values.pcap}`);
-  if (result.received === 0) throw new Error("No echo replies");
+  await pingDemo({
+    count: number(values.count, "count", 4, 1, 1_000_000),
+    intervalMs: number(values.interval, "interval", 200, 0),
+    size: number(values.size, "size", 56, 0, 65507),
+    latencyMs: number(values.latency, "latency", 0, 0),
+    loss: number(values.loss, "loss", 0, 0, 1),
+    seed: number(values.seed, "seed", 1, 0, 2 ** 32 - 1),
+    clock,
+    ...(values.pcap !== undefined ? { pcap: values.pcap } : {}),
+    ...(values.trace ? { trace: true } : {}),
+  }, (line) => console.log(line));
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -542,7 +297,7 @@ async function main(argv: string[]): Promise<number> {
         return (await demo(mode, (line: string) => console.log(line))) ? 0 : 1;
       }
       case "ping":
-        await pingDemo(rest);
+        await pingCommand(rest);
         return 0;
       case "help":
       case "--help":
@@ -559,7 +314,7 @@ async function main(argv: string[]): Promise<number> {
     // node:util parseArgs reports unknown or malformed flags with these codes.
     const code = (err as { code?: string }).code;
     if (
-      err instanceof UsageError || err instanceof OptionError ||
+      err instanceof UsageError ||
       (code !== undefined && code.startsWith("ERR_PARSE_ARGS"))
     ) {
       console.error(`error: ${message}`);

@@ -17,8 +17,24 @@ import { RingDevice } from "../phy/ring_device.ts";
 import type { FaultInjectorOptions, Impairment } from "../phy/fault.ts";
 import { formatIpv4, parseIpv4Address, parseIpv4Cidr, parseMac } from "../wire/address.ts";
 
-/** A mistake in the options: the CLI prints it with the usage and exits 2. */
-export class OptionError extends Error {}
+/**
+ * A mistake in the command line or the options: the CLI prints it as one
+ * line with the usage and exits 2. The one usage-error class.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { checkStackOptions, UsageError } from "./stack.ts";
+ * assert.throws(() => checkStackOptions({ dev: "tap:x", ip: "nope", cores: 1, configFiles: [] }), UsageError);
+ * ```
+ */
+export class UsageError extends Error {
+  /** @param message the one line to print. */
+  constructor(message: string) {
+    super(message);
+    this.name = "UsageError";
+  }
+}
 
 /** The common options of every command that runs a stack. */
 export interface StackOptions {
@@ -71,14 +87,14 @@ export function parseImpair(text: string): FaultInjectorOptions {
       key === undefined || value === undefined || extra !== undefined || value.trim() === "" ||
       !Number.isFinite(n) || n < 0
     ) {
-      throw new OptionError(`Invalid --impair: ${part} (expected key=number)`);
+      throw new UsageError(`Invalid --impair: ${part} (expected key=number)`);
     }
     switch (key.trim()) {
       case "loss":
       case "reorder":
       case "duplicate":
       case "corrupt":
-        if (n > 1) throw new OptionError(`Invalid --impair: ${key} is a probability from 0 to 1`);
+        if (n > 1) throw new UsageError(`Invalid --impair: ${key} is a probability from 0 to 1`);
         imp[key.trim() as "loss"] = n;
         break;
       case "delay":
@@ -88,7 +104,7 @@ export function parseImpair(text: string): FaultInjectorOptions {
         seed = n;
         break;
       default:
-        throw new OptionError(
+        throw new UsageError(
           `Invalid --impair: unknown key ${key} (loss, reorder, duplicate, corrupt, delay, seed)`,
         );
     }
@@ -171,34 +187,34 @@ export function loadConfigFiles(files: string[], cores: number): ExtraConfig {
   return extra;
 }
 
-/** Checks the common options; throws {@linkcode OptionError} for a mistake. */
+/** Checks the common options; throws {@linkcode UsageError} for a mistake. */
 export function checkStackOptions(o: StackOptions): void {
   if (!/^(memory|(tap|packet|netmap|xdp):[^\s:/]{1,15})$/.test(o.dev)) {
-    throw new OptionError(
+    throw new UsageError(
       `Invalid --dev: ${o.dev} (tap:NAME, packet:IFNAME, netmap:IFNAME, xdp:IFNAME or memory)`,
     );
   }
   if (parseIpv4Cidr(o.ip) === undefined) {
-    throw new OptionError(`Invalid --ip: ${o.ip} (expected a.b.c.d/n)`);
+    throw new UsageError(`Invalid --ip: ${o.ip} (expected a.b.c.d/n)`);
   }
   if (o.gateway !== undefined && parseIpv4Address(o.gateway) === undefined) {
-    throw new OptionError(`Invalid --gateway: ${o.gateway}`);
+    throw new UsageError(`Invalid --gateway: ${o.gateway}`);
   }
   if (o.mac !== undefined && parseMac(o.mac) === undefined) {
-    throw new OptionError(`Invalid --mac: ${o.mac} (expected xx:xx:xx:xx:xx:xx)`);
+    throw new UsageError(`Invalid --mac: ${o.mac} (expected xx:xx:xx:xx:xx:xx)`);
   }
   if (o.hostIp !== undefined) {
     if (parseIpv4Cidr(o.hostIp) === undefined) {
-      throw new OptionError(`Invalid --host-ip: ${o.hostIp} (expected a.b.c.d/n)`);
+      throw new UsageError(`Invalid --host-ip: ${o.hostIp} (expected a.b.c.d/n)`);
     }
-    if (!o.dev.startsWith("tap:")) throw new OptionError(`--host-ip needs a tap: device`);
+    if (!o.dev.startsWith("tap:")) throw new UsageError(`--host-ip needs a tap: device`);
   }
   if (!Number.isInteger(o.cores) || o.cores < 1 || o.cores > 64) {
-    throw new OptionError(`Invalid --cores: ${o.cores} (1 to 64)`);
+    throw new UsageError(`Invalid --cores: ${o.cores} (1 to 64)`);
   }
-  if (o.tso && !o.dev.startsWith("tap:")) throw new OptionError(`--tso needs a tap: device`);
+  if (o.tso && !o.dev.startsWith("tap:")) throw new UsageError(`--tso needs a tap: device`);
   if (o.cores > 1 && !o.dev.startsWith("tap:")) {
-    throw new OptionError(`--cores above 1 needs a tap: device (one TAP queue per core)`);
+    throw new UsageError(`--cores above 1 needs a tap: device (one TAP queue per core)`);
   }
 }
 
