@@ -22,7 +22,7 @@ function fails(ctx: M.MtcpContext, rc: number, errno: number, what: string): voi
 
 const addr = (a: number, port: number): M.SockAddr => ({ family: M.AF_INET, addr: a, port });
 
-pairTest(
+Deno.test(pairTest(
   "mtcp_socket: EAFNOSUPPORT, EINVAL for other types (SOCK_NONBLOCK too), ENFILE when the pool is full",
   ({ server: c }) => {
     fails(c, M.mtcp_socket(c, 10, M.SOCK_STREAM, 0), M.EAFNOSUPPORT, "AF_INET6");
@@ -44,9 +44,9 @@ pairTest(
     assert.equal(M.mtcp_close(c, ids[0]!), 0);
     assert.ok(M.mtcp_socket(c, M.AF_INET, M.SOCK_STREAM, 0) >= 0, "a closed id's slot is reusable");
   },
-);
+));
 
-pairTest(
+Deno.test(pairTest(
   "socket ids: a stale id gives EBADF, never the newer socket in its slot",
   ({ server: c }) => {
     const a = M.mtcp_socket(c, M.AF_INET, M.SOCK_STREAM, 0);
@@ -60,9 +60,9 @@ pairTest(
     fails(c, M.mtcp_close(c, a), M.EBADF, "close on a stale id");
     fails(c, M.mtcp_close(c, 123456789), M.EBADF, "an id never given out");
   },
-);
+));
 
-pairTest(
+Deno.test(pairTest(
   "mtcp_bind: EBADF, ENOTSOCK on an epoll, EINVAL (no address, wrong family, bound twice, not our address), EADDRINUSE",
   ({ server: c }) => {
     fails(c, M.mtcp_bind(c, 99999, addr(0, 80)), M.EBADF, "bad id");
@@ -83,9 +83,9 @@ pairTest(
     const t = M.mtcp_socket(c, M.AF_INET, M.SOCK_STREAM, 0);
     fails(c, M.mtcp_bind(c, t, addr(0, 80)), M.EADDRINUSE, "port of a listener");
   },
-);
+));
 
-pairTest(
+Deno.test(pairTest(
   "mtcp_listen: EBADF, ENOTSOCK, EINVAL for backlog <= 0 or above max_concurrency, EADDRINUSE",
   ({ server: c }) => {
     fails(c, M.mtcp_listen(c, 99999, 4), M.EBADF, "bad id");
@@ -106,7 +106,7 @@ pairTest(
     M.mtcp_getsockname(c, t, name);
     assert.ok(name.port >= 32768 && name.port <= 60999);
   },
-);
+));
 
 Deno.test("mtcp_listen: a second listener on a port is EADDRINUSE", () => {
   const pair = makePair();
@@ -121,7 +121,7 @@ Deno.test("mtcp_listen: a second listener on a port is EADDRINUSE", () => {
   }
 });
 
-pairTest(
+Deno.test(pairTest(
   "mtcp_accept: EBADF, EINVAL (not a listener), EAGAIN (nothing queued), ENFILE (no id free)",
   (pair) => {
     const c = pair.server;
@@ -148,9 +148,9 @@ pairTest(
     assert.equal(M.formatIpv4(peer.addr), "10.0.0.1");
     assert.ok(peer.port >= 32768);
   },
-);
+));
 
-pairTest(
+Deno.test(pairTest(
   "mtcp_connect: EBADF, ENOTSOCK, EFAULT, EAFNOSUPPORT, ENETUNREACH (no route), EINPROGRESS, EALREADY, EISCONN",
   (pair) => {
     const c = pair.client;
@@ -178,9 +178,9 @@ pairTest(
     run(pair, () => c.isConnected(c.slotOf(s)));
     fails(c, M.mtcp_connect(c, s, addr(SERVER, 80)), M.EISCONN, "connected");
   },
-);
+));
 
-pairTest(
+Deno.test(pairTest(
   "mtcp_connect to a closed port: EPOLLERR, then SO_ERROR is ECONNREFUSED and clears",
   async (pair) => {
     const c = pair.client;
@@ -197,9 +197,9 @@ pairTest(
     M.mtcp_getsockopt(c, s, M.SOL_SOCKET, M.SO_ERROR, v);
     assert.equal(v.value, 0, "SO_ERROR is cleared by reading it");
   },
-);
+));
 
-pairTest(
+Deno.test(pairTest(
   "mtcp_read/recv/readv: EBADF, ENOTSOCK, ENOTCONN, EAGAIN, EINVAL flags; 0 at end of stream",
   (pair) => {
     const c = pair.client;
@@ -228,9 +228,9 @@ pairTest(
     run(pair, () => c.connection(c.slotOf(cfd))!.readClosed);
     assert.equal(M.mtcp_read(c, cfd, buf, 16), 0, "end of stream");
   },
-);
+));
 
-pairTest(
+Deno.test(pairTest(
   "mtcp_write/writev: EBADF, ENOTSOCK, ENOTCONN, EAGAIN when full, EPIPE after shutdown",
   (pair) => {
     const c = pair.client;
@@ -252,20 +252,22 @@ pairTest(
     assert.equal(M.mtcp_shutdown(c, cfd, M.SHUT_WR), 0);
     fails(c, M.mtcp_write(c, cfd, data, 10), M.EPIPE, "after SHUT_WR");
   },
+));
+
+Deno.test(
+  pairTest("mtcp_write and mtcp_write_from: ENOMEM when the buffer pool is exhausted", (pair) => {
+    const [cfd] = connected(pair);
+    const c = pair.client;
+    // max_num_buffers 2: one receive and one send buffer in all.
+    const data = new Uint8Array(10);
+    assert.equal(M.mtcp_write(c, cfd, data, 10), 10);
+    const s2 = connected(pair, 81)[0];
+    fails(c, M.mtcp_write(c, s2, data, 10), M.ENOMEM, "no send buffer left");
+    fails(c, M.mtcp_write_from(c, s2, () => 10, 10), M.ENOMEM, "none for write_from either");
+  }, { max_num_buffers: 2 }),
 );
 
-pairTest("mtcp_write and mtcp_write_from: ENOMEM when the buffer pool is exhausted", (pair) => {
-  const [cfd] = connected(pair);
-  const c = pair.client;
-  // max_num_buffers 2: one receive and one send buffer in all.
-  const data = new Uint8Array(10);
-  assert.equal(M.mtcp_write(c, cfd, data, 10), 10);
-  const s2 = connected(pair, 81)[0];
-  fails(c, M.mtcp_write(c, s2, data, 10), M.ENOMEM, "no send buffer left");
-  fails(c, M.mtcp_write_from(c, s2, () => 10, 10), M.ENOMEM, "none for write_from either");
-}, { max_num_buffers: 2 });
-
-pairTest(
+Deno.test(pairTest(
   "mtcp_write_from: the errors of mtcp_write, 0 from a source at its end, and the bytes a partial fill gave",
   (pair) => {
     const c = pair.client;
@@ -291,9 +293,9 @@ pairTest(
     assert.equal(M.mtcp_shutdown(c, cfd, M.SHUT_WR), 0);
     fails(c, M.mtcp_write_from(c, cfd, fill, 10), M.EPIPE, "after SHUT_WR");
   },
-);
+));
 
-pairTest(
+Deno.test(pairTest(
   "a reset connection: read gives ECONNRESET once, then end of stream; write gives ECONNRESET then EPIPE",
   (pair) => {
     const [cfd, sfd] = connected(pair);
@@ -305,9 +307,9 @@ pairTest(
     assert.equal(M.mtcp_read(c, cfd, buf, 8), 0, "then end of stream");
     fails(c, M.mtcp_write(c, cfd, buf, 8), M.EPIPE, "write after the error was reported");
   },
-);
+));
 
-pairTest(
+Deno.test(pairTest(
   "mtcp_close: EBADF for bad and already-closed ids; closing works in every state",
   (pair) => {
     const c = pair.client;
@@ -320,9 +322,9 @@ pairTest(
     run(pair, () => c.stateOf(c.slotOf(cfd)) === "FIN-WAIT-2");
     assert.equal(M.mtcp_close(c, cfd), 0, "in FIN-WAIT-2 (mTCP refuses)");
   },
-);
+));
 
-pairTest("mtcp_shutdown: EBADF, ENOTSOCK, EINVAL (how), ENOTCONN", (pair) => {
+Deno.test(pairTest("mtcp_shutdown: EBADF, ENOTSOCK, EINVAL (how), ENOTCONN", (pair) => {
   const c = pair.client;
   fails(c, M.mtcp_shutdown(c, 99999, M.SHUT_WR), M.EBADF, "bad id");
   fails(c, M.mtcp_shutdown(c, M.mtcp_epoll_create(c, 1), M.SHUT_WR), M.ENOTSOCK, "epoll");
@@ -330,9 +332,9 @@ pairTest("mtcp_shutdown: EBADF, ENOTSOCK, EINVAL (how), ENOTCONN", (pair) => {
   fails(c, M.mtcp_shutdown(c, s, M.SHUT_WR), M.ENOTCONN, "never connected");
   const [cfd] = connected(pair);
   fails(c, M.mtcp_shutdown(c, cfd, 7), M.EINVAL, "bad how");
-});
+}));
 
-pairTest(
+Deno.test(pairTest(
   "getsockname/getpeername: EBADF, EINVAL addrlen, ENOTSOCK, ENOTCONN; the local address of an accepted socket",
   (pair) => {
     const s = pair.server;
@@ -350,9 +352,9 @@ pairTest(
     assert.equal(M.mtcp_getpeername(s, sfd, a), 0);
     assert.equal(M.formatIpv4(a.addr), "10.0.0.1");
   },
-);
+));
 
-pairTest(
+Deno.test(pairTest(
   "ioctl: FIONREAD counts bytes, FIONBIO sets nonblocking; EBADF, EFAULT, EINVAL",
   (pair) => {
     const [cfd, sfd] = connected(pair);
@@ -368,9 +370,9 @@ pairTest(
     fails(c, M.mtcp_socket_ioctl(c, cfd, M.FIONREAD, null), M.EFAULT, "no argp");
     fails(c, M.mtcp_socket_ioctl(c, cfd, 0x1234, v), M.EINVAL, "unknown request");
   },
-);
+));
 
-pairTest(
+Deno.test(pairTest(
   "getsockopt/setsockopt act: every option reads back what was set; ENOPROTOOPT, EINVAL, EFAULT",
   (pair) => {
     const [cfd] = connected(pair);
@@ -419,9 +421,9 @@ pairTest(
       "epoll",
     );
   },
-);
+));
 
-pairTest(
+Deno.test(pairTest(
   "epoll calls: EINVAL size, ENOENT, EEXIST, EBADF, EINVAL op and target; epoll_wait EBADF/EINVAL",
   async (pair) => {
     const c = pair.client;
@@ -451,7 +453,7 @@ pairTest(
     assert.equal(await M.mtcp_epoll_wait(c, ep, null, 4, 0), -1);
     assert.equal(M.errnoName(c.errno), "EINVAL");
   },
-);
+));
 
 Deno.test("a destroyed context: calls fail with EPERM, a pending epoll_wait ends with EINTR", async () => {
   const pair = makePair();
@@ -515,7 +517,7 @@ Deno.test("parseMtcpConf reads mtcp.conf's format and names file, line and key o
   );
 });
 
-pairTest(
+Deno.test(pairTest(
   "setsockopt copies on write: a listener's options reach what it accepts, later ones do not; one connection's change leaves its siblings",
   (pair) => {
     const s = pair.server;
@@ -550,4 +552,4 @@ pairTest(
     const fresh = M.mtcp_socket(s, M.AF_INET, M.SOCK_STREAM, 0);
     assert.equal(nodelay(fresh), 0);
   },
-);
+));

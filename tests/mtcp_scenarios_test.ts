@@ -22,7 +22,7 @@ import {
 
 // --- epoll ------------------------------------------------------------------------
 
-pairTest(
+Deno.test(pairTest(
   "epoll level-triggered reports readable data at every wait until it is read",
   async (pair) => {
     const [cfd, sfd] = connected(pair);
@@ -37,9 +37,9 @@ pairTest(
     readAll(s, sfd);
     assert.equal(await M.mtcp_epoll_wait(s, ep, ev, 4, 0), 0, "read: no longer reported");
   },
-);
+));
 
-pairTest(
+Deno.test(pairTest(
   "epoll edge-triggered reports each arrival once; level-triggered and one-shot coexist on other epolls",
   async (pair) => {
     const [cfd, sfd] = connected(pair);
@@ -75,9 +75,9 @@ pairTest(
     assert.equal(ev[0]!.data, 3);
     assert.equal(readAll(s, sfd).text, "onetwo");
   },
-);
+));
 
-pairTest(
+Deno.test(pairTest(
   "a listener is readable when a connection can be accepted; EPOLLOUT signals an active open",
   async (pair) => {
     const lfd = listenOn(pair.server, 80);
@@ -104,9 +104,9 @@ pairTest(
       "queue empty: not readable",
     );
   },
-);
+));
 
-pairTest(
+Deno.test(pairTest(
   "a peer's FIN raises EPOLLRDHUP; a RST raises EPOLLERR and EPOLLHUP even when not asked for",
   async (pair) => {
     const [cfd, sfd] = connected(pair);
@@ -134,9 +134,9 @@ pairTest(
         (M.MTCP_EPOLLERR | M.MTCP_EPOLLHUP),
     );
   },
-);
+));
 
-pairTest(
+Deno.test(pairTest(
   "an epoll-driven echo server and client on the mtcp_* API exchange messages",
   async (pair) => {
     const s = pair.server, c = pair.client;
@@ -194,11 +194,11 @@ pairTest(
     };
     await Promise.all([server(), client(1), client(2), client(3)]);
   },
-);
+));
 
 // --- Closing --------------------------------------------------------------------------
 
-pairTest(
+Deno.test(pairTest(
   "the active closer waits in TIME-WAIT for 60 s; the passive side goes through LAST-ACK to CLOSED",
   (pair) => {
     const [cfd, sfd] = connected(pair);
@@ -219,18 +219,18 @@ pairTest(
     assert.equal(cconn.state, "CLOSED");
     assert.equal(c.connectionsInUse, 0);
   },
-);
+));
 
-pairTest("tcp_timewait = 0 (mTCP's default) frees the connection at once", (pair) => {
+Deno.test(pairTest("tcp_timewait = 0 (mTCP's default) frees the connection at once", (pair) => {
   const [cfd, sfd] = connected(pair);
   M.mtcp_close(pair.client, cfd);
   run(pair, () => stateOf(pair.server, sfd) === "CLOSE-WAIT");
   M.mtcp_close(pair.server, sfd);
   run(pair, () => pair.client.connectionsInUse === 0 && pair.server.connectionsInUse === 0, 1000);
   assert.equal(pair.client.connectionsInUse, 0);
-}, { tcp_timewait: 0 });
+}, { tcp_timewait: 0 }));
 
-pairTest(
+Deno.test(pairTest(
   "a pool full of TIME-WAIT gives the oldest up for a new connection, as Linux's tw buckets do",
   (pair) => {
     const s = pair.server;
@@ -248,9 +248,9 @@ pairTest(
     assert.equal(s.stats.connectionPoolFull, 0);
   },
   { max_concurrency: 16 },
-);
+));
 
-pairTest("simultaneous close: both ends pass through CLOSING to TIME-WAIT", (pair) => {
+Deno.test(pairTest("simultaneous close: both ends pass through CLOSING to TIME-WAIT", (pair) => {
   const [cfd, sfd] = connected(pair);
   const cc = pair.client.connection(pair.client.slotOf(cfd))!;
   const sc = pair.server.connection(pair.server.slotOf(sfd))!;
@@ -261,9 +261,9 @@ pairTest("simultaneous close: both ends pass through CLOSING to TIME-WAIT", (pai
   M.mtcp_close(pair.server, sfd);
   run(pair, () => cc.state === "TIME-WAIT" && sc.state === "TIME-WAIT", 5000);
   assert.ok(seen.has("c:CLOSING") && seen.has("s:CLOSING"), [...seen].join(","));
-});
+}));
 
-pairTest(
+Deno.test(pairTest(
   "half-close: after the client's SHUT_WR the server still sends, and the client reads it all",
   (pair) => {
     const [cfd, sfd] = connected(pair);
@@ -290,9 +290,9 @@ pairTest(
     assert.equal(got.length, reply.length);
     assert.equal(stateOf(c, cfd), "TIME-WAIT");
   },
-);
+));
 
-pairTest(
+Deno.test(pairTest(
   "closing with unread data resets the connection (as Linux); the peer sees ECONNRESET",
   (pair) => {
     const [cfd, sfd] = connected(pair);
@@ -304,20 +304,20 @@ pairTest(
     M.mtcp_getsockopt(pair.client, cfd, M.SOL_SOCKET, M.SO_ERROR, v);
     assert.equal(v.value, M.ECONNRESET);
   },
-);
+));
 
-pairTest("SO_LINGER with a zero time makes close a reset", (pair) => {
+Deno.test(pairTest("SO_LINGER with a zero time makes close a reset", (pair) => {
   const [cfd, sfd] = connected(pair);
   M.mtcp_setsockopt(pair.server, sfd, M.SOL_SOCKET, M.SO_LINGER, { l_onoff: 1, l_linger: 0 });
   M.mtcp_close(pair.server, sfd);
   run(pair, () => stateOf(pair.client, cfd) === "CLOSED");
   assert.equal(pair.client.connection(pair.client.slotOf(cfd))!.error, "reset");
   assert.equal(pair.server.connectionsInUse, 0, "no TIME-WAIT after a reset");
-});
+}));
 
 // --- Windows and timers ------------------------------------------------------------------
 
-pairTest("a zero window is probed and reopens when the application reads", (pair) => {
+Deno.test(pairTest("a zero window is probed and reopens when the application reads", (pair) => {
   const [cfd, sfd] = connected(pair);
   const c = pair.client, s = pair.server;
   const data = new Uint8Array(400_000);
@@ -351,35 +351,37 @@ pairTest("a zero window is probed and reopens when the application reads", (pair
     return got === data.length;
   }, 120_000);
   assert.equal(got, data.length);
-});
+}));
 
-pairTest("keepalive: a vanished peer is declared dead after idle + count x interval", (pair) => {
-  const [cfd] = connected(pair);
-  const c = pair.client;
-  M.mtcp_setsockopt(c, cfd, M.SOL_SOCKET, M.SO_KEEPALIVE, 1);
-  M.mtcp_setsockopt(c, cfd, M.IPPROTO_TCP, M.TCP_KEEPIDLE, 10);
-  M.mtcp_setsockopt(c, cfd, M.IPPROTO_TCP, M.TCP_KEEPINTVL, 2);
-  M.mtcp_setsockopt(c, cfd, M.IPPROTO_TCP, M.TCP_KEEPCNT, 3);
-  advance(pair, 30_000);
-  assert.equal(stateOf(c, cfd), "ESTABLISHED", "a live peer answers the probes");
-  assert.ok(c.connection(c.slotOf(cfd))!.stats.segmentsOut > 2, "probes were sent while idle");
-  // Fresh activity, then the peer vanishes: dead after idle + count x interval.
-  writeText(c, cfd, "last words");
-  run(pair, () => c.connection(c.slotOf(cfd))!.sendQueued === 0);
-  const start = pair.network.clock.now();
-  M.mtcp_destroy_context(pair.server); // the peer vanishes without a word
-  run(pair, () => stateOf(c, cfd) === "CLOSED", 100_000);
-  const elapsed = pair.network.clock.now() - start;
-  assert.ok(
-    elapsed >= 10_000 + 2_000 * 3 - 1000 && elapsed <= 10_000 + 2_000 * 4 + 10_000,
-    `dead after ${elapsed} ms`,
-  );
-  const v = { value: 0 as M.SockOptValue };
-  M.mtcp_getsockopt(c, cfd, M.SOL_SOCKET, M.SO_ERROR, v);
-  assert.equal(v.value, M.ETIMEDOUT);
-});
+Deno.test(
+  pairTest("keepalive: a vanished peer is declared dead after idle + count x interval", (pair) => {
+    const [cfd] = connected(pair);
+    const c = pair.client;
+    M.mtcp_setsockopt(c, cfd, M.SOL_SOCKET, M.SO_KEEPALIVE, 1);
+    M.mtcp_setsockopt(c, cfd, M.IPPROTO_TCP, M.TCP_KEEPIDLE, 10);
+    M.mtcp_setsockopt(c, cfd, M.IPPROTO_TCP, M.TCP_KEEPINTVL, 2);
+    M.mtcp_setsockopt(c, cfd, M.IPPROTO_TCP, M.TCP_KEEPCNT, 3);
+    advance(pair, 30_000);
+    assert.equal(stateOf(c, cfd), "ESTABLISHED", "a live peer answers the probes");
+    assert.ok(c.connection(c.slotOf(cfd))!.stats.segmentsOut > 2, "probes were sent while idle");
+    // Fresh activity, then the peer vanishes: dead after idle + count x interval.
+    writeText(c, cfd, "last words");
+    run(pair, () => c.connection(c.slotOf(cfd))!.sendQueued === 0);
+    const start = pair.network.clock.now();
+    M.mtcp_destroy_context(pair.server); // the peer vanishes without a word
+    run(pair, () => stateOf(c, cfd) === "CLOSED", 100_000);
+    const elapsed = pair.network.clock.now() - start;
+    assert.ok(
+      elapsed >= 10_000 + 2_000 * 3 - 1000 && elapsed <= 10_000 + 2_000 * 4 + 10_000,
+      `dead after ${elapsed} ms`,
+    );
+    const v = { value: 0 as M.SockOptValue };
+    M.mtcp_getsockopt(c, cfd, M.SOL_SOCKET, M.SO_ERROR, v);
+    assert.equal(v.value, M.ETIMEDOUT);
+  }),
+);
 
-pairTest(
+Deno.test(pairTest(
   "TCP_USER_TIMEOUT: unacknowledged data older than the limit ends the connection",
   (pair) => {
     const [cfd] = connected(pair);
@@ -393,9 +395,9 @@ pairTest(
     assert.ok(elapsed >= 3000 && elapsed < 10_000, `gave up after ${elapsed} ms`);
     assert.equal(c.connection(c.slotOf(cfd))!.error, "timeout");
   },
-);
+));
 
-pairTest("retransmissions give up after tcp_retries with ETIMEDOUT", (pair) => {
+Deno.test(pairTest("retransmissions give up after tcp_retries with ETIMEDOUT", (pair) => {
   const [cfd] = connected(pair);
   M.mtcp_destroy_context(pair.server);
   writeText(pair.client, cfd, "hello?");
@@ -403,11 +405,11 @@ pairTest("retransmissions give up after tcp_retries with ETIMEDOUT", (pair) => {
   const conn = pair.client.connection(pair.client.slotOf(cfd))!;
   assert.equal(conn.error, "timeout");
   assert.equal(conn.stats.timeouts, 4, "three retries, then the fourth timeout gives up");
-}, { tcp_retries: 3 });
+}, { tcp_retries: 3 }));
 
 // --- Opening -------------------------------------------------------------------------------
 
-pairTest(
+Deno.test(pairTest(
   "simultaneous open: two active opens between bound ports both reach ESTABLISHED",
   (pair) => {
     const c = pair.client, s = pair.server;
@@ -425,9 +427,9 @@ pairTest(
     run(pair, () => s.connection(s.slotOf(b))!.readable === 4);
     assert.equal(readAll(s, b).text, "ping");
   },
-);
+));
 
-pairTest(
+Deno.test(pairTest(
   "a full backlog drops SYNs by default; the clients retry and get in once there is room",
   (pair) => {
     const lfd = listenOn(pair.server, 80, 2);
@@ -447,9 +449,9 @@ pairTest(
     assert.equal(accepted.length, 4, "SYN retransmission got the dropped ones in");
     assert.ok(fds.every((fd) => stateOf(pair.client, fd) === "ESTABLISHED"));
   },
-);
+));
 
-pairTest("with listen_overflow = reset, SYNs beyond the backlog are refused", (pair) => {
+Deno.test(pairTest("with listen_overflow = reset, SYNs beyond the backlog are refused", (pair) => {
   listenOn(pair.server, 80, 1);
   const fds = [0, 1, 2].map(() => connectTo(pair.client, SERVER, 80));
   run(pair, () => fds.filter((fd) => stateOf(pair.client, fd) === "CLOSED").length === 2, 5000);
@@ -457,58 +459,62 @@ pairTest("with listen_overflow = reset, SYNs beyond the backlog are refused", (p
     pair.client.connection(pair.client.slotOf(fd))!.error === "refused"
   );
   assert.equal(refused.length, 2);
-}, { listen_overflow: "reset" });
+}, { listen_overflow: "reset" }));
 
-pairTest("RFC 6191: a new SYN with newer timestamps takes over a TIME-WAIT pair", (pair) => {
-  const lfd = listenOn(pair.server, 80);
-  const c = pair.client, s = pair.server;
-  const first = M.mtcp_socket(c, M.AF_INET, M.SOCK_STREAM, 0);
-  M.mtcp_bind(c, first, { family: M.AF_INET, addr: 0, port: 40000 });
-  M.mtcp_connect(c, first, { family: M.AF_INET, addr: SERVER, port: 80 });
-  const sfd = acceptOne(pair, s, lfd);
-  M.mtcp_close(s, sfd); // the server closes first: its side goes to TIME-WAIT
-  run(pair, () => stateOf(c, first) === "CLOSE-WAIT");
-  M.mtcp_close(c, first);
-  run(pair, () => [...s.connections()].some((x) => x.state === "TIME-WAIT"));
-  advance(pair, 1000);
-  const again = M.mtcp_socket(c, M.AF_INET, M.SOCK_STREAM, 0);
-  M.mtcp_bind(c, again, { family: M.AF_INET, addr: 0, port: 40000 });
-  M.mtcp_connect(c, again, { family: M.AF_INET, addr: SERVER, port: 80 });
-  assert.ok(acceptOne(pair, s, lfd) >= 0);
-  assert.equal(s.stats.timeWaitReused, 1);
-  assert.equal(stateOf(c, again), "ESTABLISHED");
-});
+Deno.test(
+  pairTest("RFC 6191: a new SYN with newer timestamps takes over a TIME-WAIT pair", (pair) => {
+    const lfd = listenOn(pair.server, 80);
+    const c = pair.client, s = pair.server;
+    const first = M.mtcp_socket(c, M.AF_INET, M.SOCK_STREAM, 0);
+    M.mtcp_bind(c, first, { family: M.AF_INET, addr: 0, port: 40000 });
+    M.mtcp_connect(c, first, { family: M.AF_INET, addr: SERVER, port: 80 });
+    const sfd = acceptOne(pair, s, lfd);
+    M.mtcp_close(s, sfd); // the server closes first: its side goes to TIME-WAIT
+    run(pair, () => stateOf(c, first) === "CLOSE-WAIT");
+    M.mtcp_close(c, first);
+    run(pair, () => [...s.connections()].some((x) => x.state === "TIME-WAIT"));
+    advance(pair, 1000);
+    const again = M.mtcp_socket(c, M.AF_INET, M.SOCK_STREAM, 0);
+    M.mtcp_bind(c, again, { family: M.AF_INET, addr: 0, port: 40000 });
+    M.mtcp_connect(c, again, { family: M.AF_INET, addr: SERVER, port: 80 });
+    assert.ok(acceptOne(pair, s, lfd) >= 0);
+    assert.equal(s.stats.timeWaitReused, 1);
+    assert.equal(stateOf(c, again), "ESTABLISHED");
+  }),
+);
 
-pairTest("10,000 concurrent connections in one context, each carrying a message", (pair) => {
-  const N = 10_000;
-  const s = pair.server, c = pair.client;
-  const lfd = listenOn(s, 80, N);
-  const fds: number[] = [];
-  const accepted: number[] = [];
-  // Open them 500 at a time, as a load generator would: 10,000 SYNs in one
-  // instant would only measure the 1,024-frame link queue.
-  for (let batch = 0; batch < N; batch += 500) {
-    for (let i = 0; i < 500; i++) fds.push(connectTo(c, SERVER, 80));
-    run(pair, () => {
-      for (let fd = M.mtcp_accept(s, lfd); fd >= 0; fd = M.mtcp_accept(s, lfd)) accepted.push(fd);
-      return accepted.length === fds.length;
-    }, 120_000);
-  }
-  assert.equal(accepted.length, N);
-  assert.equal(s.connectionsInUse, N);
-  for (let i = 0; i < N; i++) writeText(c, fds[i]!, `#${i}`);
-  let readCount = 0;
-  const seen = new Set<string>();
-  run(pair, () => {
-    for (const fd of accepted) {
-      const r = readAll(s, fd);
-      if (r.text) {
-        seen.add(r.text);
-        readCount++;
-      }
+Deno.test(
+  pairTest("10,000 concurrent connections in one context, each carrying a message", (pair) => {
+    const N = 10_000;
+    const s = pair.server, c = pair.client;
+    const lfd = listenOn(s, 80, N);
+    const fds: number[] = [];
+    const accepted: number[] = [];
+    // Open them 500 at a time, as a load generator would: 10,000 SYNs in one
+    // instant would only measure the 1,024-frame link queue.
+    for (let batch = 0; batch < N; batch += 500) {
+      for (let i = 0; i < 500; i++) fds.push(connectTo(c, SERVER, 80));
+      run(pair, () => {
+        for (let fd = M.mtcp_accept(s, lfd); fd >= 0; fd = M.mtcp_accept(s, lfd)) accepted.push(fd);
+        return accepted.length === fds.length;
+      }, 120_000);
     }
-    return readCount >= N;
-  }, 120_000);
-  assert.equal(seen.size, N, "every message arrived on its own connection");
-  assert.equal(s.buffersInUse, 0, "idle connections hold no buffers once read");
-}, { max_concurrency: 12_000, max_num_buffers: 24_000, tcp_delayed_ack_ms: 0 });
+    assert.equal(accepted.length, N);
+    assert.equal(s.connectionsInUse, N);
+    for (let i = 0; i < N; i++) writeText(c, fds[i]!, `#${i}`);
+    let readCount = 0;
+    const seen = new Set<string>();
+    run(pair, () => {
+      for (const fd of accepted) {
+        const r = readAll(s, fd);
+        if (r.text) {
+          seen.add(r.text);
+          readCount++;
+        }
+      }
+      return readCount >= N;
+    }, 120_000);
+    assert.equal(seen.size, N, "every message arrived on its own connection");
+    assert.equal(s.buffersInUse, 0, "idle connections hold no buffers once read");
+  }, { max_concurrency: 12_000, max_num_buffers: 24_000, tcp_delayed_ack_ms: 0 }),
+);

@@ -389,62 +389,90 @@ export function writeText(ctx: M.MtcpContext, fd: number, text: string): number 
   return M.mtcp_write(ctx, fd, b, b.length);
 }
 
-/** A test with a fresh pair, destroyed afterwards whatever happens. */
+/**
+ * A test with a fresh pair, destroyed afterwards whatever happens, for
+ * `Deno.test(pairTest(...))` in the test file itself (so reports name that
+ * file, not this one).
+ */
 export function pairTest(
   name: string,
   fn: (pair: Pair) => void | Promise<void>,
   config: Record<string, unknown> = {},
-): void {
-  Deno.test(name, async () => {
-    const pair = makePair({ config });
-    try {
-      await fn(pair);
-    } finally {
-      M.mtcp_destroy();
-    }
-  });
+): Deno.TestDefinition {
+  return {
+    name,
+    fn: async () => {
+      const pair = makePair({ config });
+      try {
+        await fn(pair);
+      } finally {
+        M.mtcp_destroy();
+      }
+    },
+  };
 }
 
 /**
- * The transfer matrix for one congestion controller: 100 MB each way, with
- * and without SACK, at 0 %, 1 %, 5 % and 20 % loss (plus 5 % reordering and
- * 1 % duplication when lossy). One file per controller, so `--parallel` runs
- * the two side by side.
+ * The transfer matrix's size: 10 MB each way by default, 100 MB with
+ * `MTCP_TEST_FULL=1` (`deno task test:full`).
  */
-export function transferMatrix(algorithm: "newreno" | "cubic", label: string): void {
-  const size = 100_000_000;
+export function transferSize(): number {
+  const granted = Deno.permissions.querySync({ name: "env", variable: "MTCP_TEST_FULL" });
+  const full = granted.state === "granted" && Deno.env.get("MTCP_TEST_FULL") === "1";
+  return full ? 100_000_000 : 10_000_000;
+}
+
+/**
+ * The transfer matrix for one congestion controller: {@linkcode transferSize}
+ * bytes each way, with and without SACK, at 0 %, 1 %, 5 % and 20 % loss
+ * (plus 5 % reordering and 1 % duplication when lossy), as test definitions
+ * for the test file to register. One file per controller, so `--parallel`
+ * runs the two side by side.
+ */
+export function transferMatrix(
+  algorithm: "newreno" | "cubic",
+  label: string,
+): Deno.TestDefinition[] {
+  const size = transferSize();
+  const tests: Deno.TestDefinition[] = [];
   for (const sack of [1, 0]) {
     for (const loss of [0, 0.01, 0.05, 0.2]) {
-      const name = `${label} ${
-        sack ? "with" : "without"
-      } SACK moves 100 MB each way byte-identical at ${loss * 100} % loss`;
-      Deno.test(name, async () => {
-        const pair = makePair({
-          loss,
-          reorder: loss > 0 ? 0.05 : 0,
-          duplicate: loss > 0 ? 0.01 : 0,
-          seed: 11,
-          config: { tcp_sack: sack, tcp_congestion: algorithm },
-        });
-        try {
-          const r = await transfer(pair, size, size);
-          if (r.up !== size || r.down !== size) {
-            throw new Error(`moved ${r.up} and ${r.down} bytes`);
+      const name = `${label} ${sack ? "with" : "without"} SACK moves ${
+        size / 1e6
+      } MB each way byte-identical at ${loss * 100} % loss`;
+      tests.push({
+        name,
+        fn: async () => {
+          const pair = makePair({
+            loss,
+            reorder: loss > 0 ? 0.05 : 0,
+            duplicate: loss > 0 ? 0.01 : 0,
+            seed: 11,
+            config: { tcp_sack: sack, tcp_congestion: algorithm },
+          });
+          try {
+            const r = await transfer(pair, size, size);
+            if (r.up !== size || r.down !== size) {
+              throw new Error(`moved ${r.up} and ${r.down} bytes`);
+            }
+            if (r.upHashes[0] !== r.upHashes[1]) throw new Error("client-to-server hash differs");
+            if (r.downHashes[0] !== r.downHashes[1]) {
+              throw new Error("server-to-client hash differs");
+            }
+            const rtx = r.clientStats.retransmits + r.serverStats.retransmits;
+            if (loss === 0 && rtx !== 0) throw new Error(`${rtx} retransmissions without loss`);
+            if (loss > 0 && (r.clientStats.retransmits === 0 || r.serverStats.retransmits === 0)) {
+              throw new Error("no retransmission under loss");
+            }
+            if (loss > 0 && loss <= 0.05 && r.clientStats.fastRetransmits === 0) {
+              throw new Error("fast retransmit was never used");
+            }
+          } finally {
+            M.mtcp_destroy();
           }
-          if (r.upHashes[0] !== r.upHashes[1]) throw new Error("client-to-server hash differs");
-          if (r.downHashes[0] !== r.downHashes[1]) throw new Error("server-to-client hash differs");
-          const rtx = r.clientStats.retransmits + r.serverStats.retransmits;
-          if (loss === 0 && rtx !== 0) throw new Error(`${rtx} retransmissions without loss`);
-          if (loss > 0 && (r.clientStats.retransmits === 0 || r.serverStats.retransmits === 0)) {
-            throw new Error("no retransmission under loss");
-          }
-          if (loss > 0 && loss <= 0.05 && r.clientStats.fastRetransmits === 0) {
-            throw new Error("fast retransmit was never used");
-          }
-        } finally {
-          M.mtcp_destroy();
-        }
+        },
       });
     }
   }
+  return tests;
 }
