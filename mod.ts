@@ -8,9 +8,14 @@
  * - mTCP's API with its errno contract: `mtcp_init`, `mtcp_create_context`,
  *   `mtcp_socket` ... `mtcp_epoll_wait`, and Linux's numbers for errno, socket
  *   options and epoll flags.
- * - The privilege-free in-memory Ethernet ({@linkcode MemoryNetwork}), and the
- *   parts of the engine a context exposes for inspection: its interface,
- *   sockets, epoll instances and counters.
+ * - The networks a context is attached to: the privilege-free in-memory
+ *   Ethernet ({@linkcode MemoryNetwork}) and a real device
+ *   ({@linkcode RingDevice} in a {@linkcode DeviceNetwork}: `tap:`,
+ *   `packet:`, `xdp:`, `netmap:`), with the device contract for one of your
+ *   own, and the configuration and statistics types.
+ *
+ * The engine's parts (the TCP socket, the interface, pools and codecs) are
+ * not here: they are the layer modules below.
  *
  * Each layer is also a module of its own, for programs that reach below this
  * surface: `lib/wire/mod.ts` (codecs), `lib/storage/mod.ts`, `lib/tcp/mod.ts`
@@ -42,65 +47,58 @@
  * @module
  */
 
-// The Deno-shaped API and the HTTP entry point.
-export * from "./lib/api/deno_net.ts";
+// The Deno-shaped API: stacks, listeners, connections, one error class.
+export {
+  type ConnectOptions,
+  createStack,
+  type ListenOptions,
+  type NetAddr,
+  NetStack,
+  SocketError,
+  type StackInit,
+  TcpConn,
+  TcpListener,
+} from "./lib/api/deno_net.ts";
+
+// HTTP on the stack: Deno.serve-style handlers, with the parser's limits.
 export { serveHttp } from "./lib/apps/http_serve.ts";
-export { DEFAULT_HTTP_LIMITS, type HttpLimits } from "./lib/http/request.ts";
 export type {
   HttpHandler,
   HttpServer,
   ServeHttpInfo,
   ServeHttpOptions,
 } from "./lib/apps/http_serve.ts";
+export { DEFAULT_HTTP_LIMITS, type HttpLimits } from "./lib/http/request.ts";
 
-// mTCP's API and its constants.
+// mTCP's API, its constants, errno words and configuration.
 export * from "./lib/api/mtcp.ts";
 export * from "./lib/api/constants.ts";
 export type { MtcpConfig } from "./lib/api/config.ts";
+export { MtcpContext } from "./lib/api/context.ts";
+export type { ContextAttachment, ContextStats, SocketKind } from "./lib/api/context.ts";
+export type { HostOptions } from "./lib/api/host.ts";
+export type { InterfaceConfig } from "./lib/iface/interface.ts";
+export type { ArpConfig } from "./lib/iface/arp_cache.ts";
+export type { ReassemblyConfig } from "./lib/iface/reassembly.ts";
+export type { TcpConfig } from "./lib/tcp/socket.ts";
+export type { CongestionAlgorithm } from "./lib/tcp/congestion/controller.ts";
 export { formatIpv4, parseIpv4Address } from "./lib/wire/address.ts";
 
-// The in-memory network.
-export { MemoryDevice, MemoryNetwork } from "./lib/phy/memory.ts";
-export type { MemoryPortOptions, RunOptions, RunResult } from "./lib/phy/memory.ts";
+// The networks and devices a user opens, and the device contract.
+export { MemoryNetwork } from "./lib/phy/memory.ts";
+export type {
+  MemoryDevice,
+  MemoryNetworkOptions,
+  MemoryPortOptions,
+  RunOptions,
+  RunResult,
+} from "./lib/phy/memory.ts";
+export { RingDevice, type RingDeviceOptions } from "./lib/phy/ring_device.ts";
+export { DeviceNetwork, type DeviceNetworkOptions } from "./lib/phy/device_network.ts";
+export type { ShimCounters, ShimRing } from "./ffi/shim.ts";
 export type { Network, Pollable } from "./lib/phy/network.ts";
+export type { Device, DeviceStats, FrameSink, TxSlot } from "./lib/iface/device.ts";
 export type { Clock } from "./lib/phy/clock.ts";
 export type { FaultInjectorOptions, Impairment } from "./lib/phy/fault.ts";
 export type { PcapSink } from "./lib/phy/pcap_writer.ts";
-export type { RingDeviceOptions } from "./lib/phy/ring_device.ts";
 export type { TraceDirection, TraceFn } from "./lib/phy/tracer.ts";
-
-// What a context exposes for inspection: its loop, epoll, interface and sockets.
-export { MtcpContext } from "./lib/api/context.ts";
-export type { ContextAttachment, ContextStats, SocketKind } from "./lib/api/context.ts";
-export { Driver } from "./lib/api/driver.ts";
-export type { Scheduler } from "./lib/api/driver.ts";
-export { Epoll } from "./lib/api/epoll.ts";
-export type { ReadinessSource } from "./lib/api/epoll.ts";
-export type { HostOptions } from "./lib/api/host.ts";
-export { Interface } from "./lib/iface/interface.ts";
-export type { EchoReplyFn, InterfaceConfig, TcpHandler } from "./lib/iface/interface.ts";
-export type { Device, DeviceStats, FrameSink, TxSlot } from "./lib/iface/device.ts";
-export { ArpCache } from "./lib/iface/arp_cache.ts";
-export type { ArpAction, ArpConfig, ArpEntry, ArpState } from "./lib/iface/arp_cache.ts";
-export { Reassembler } from "./lib/iface/reassembly.ts";
-export type { FragmentOutcome, PartialDatagram, ReassemblyConfig } from "./lib/iface/reassembly.ts";
-export { DROP_REASONS, InterfaceStats } from "./lib/iface/stats.ts";
-export type { DropReason, TrafficCounters } from "./lib/iface/stats.ts";
-export { TcpSocket } from "./lib/tcp/socket.ts";
-export type {
-  TcpConfig,
-  TcpError,
-  TcpSocketOwner,
-  TcpSocketStats,
-  TcpTransmit,
-} from "./lib/tcp/socket.ts";
-export type { TcpState } from "./lib/tcp/state.ts";
-export type { CongestionAlgorithm, CongestionController } from "./lib/tcp/congestion/controller.ts";
-export { RttEstimator } from "./lib/tcp/rtt_estimator.ts";
-export { Arena } from "./lib/storage/arena.ts";
-export { BufferPool } from "./lib/storage/buffer_pool.ts";
-export { RingBuffer } from "./lib/storage/ring_buffer.ts";
-export { FramePool } from "./lib/storage/frame_pool.ts";
-export { Ipv4Packet } from "./lib/wire/ipv4.ts";
-export type { Ipv4Check } from "./lib/wire/ipv4.ts";
-export { TcpRepr } from "./lib/wire/tcp.ts";

@@ -236,7 +236,18 @@ const encoder = new TextEncoder();
 /**
  * One ring: the handle, its info block, its packet memory (one view, mapped
  * once) and its descriptor arrays (four u32 per descriptor: offset, length,
- * flags, meta).
+ * flags, meta). A {@linkcode RingDevice} holds one as `ring`.
+ *
+ * @example What the shim says a device can do
+ * ```ts
+ * import { RingDevice } from "../mod.ts";
+ * try {
+ *   using device = RingDevice.open("tap:mtcpdoc1");
+ *   console.log(device.ring.backend, device.ring.features); // tap, then its feature bits
+ * } catch (err) {
+ *   console.log((err as Error).message); // not root here, or no shim built
+ * }
+ * ```
  */
 export class ShimRing {
   /** The device spec it was opened with. */

@@ -14,4 +14,5 @@ export * from "./iface/mod.ts";
 export * from "./phy/mod.ts";
 export * from "../ffi/shim.ts";
 export * from "./api/mod.ts";
+export * from "./http/mod.ts";
 export * from "./apps/mod.ts";

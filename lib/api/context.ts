@@ -192,15 +192,23 @@ function errnoOf(error: TcpError): number {
  * mtcp_destroy();
  * ```
  */
-export class MtcpContext
-  implements TcpSocketOwner, TcpHandler, TcpTransmit, Pollable, ReadinessSource {
+export class MtcpContext implements Pollable {
+  // The sockets' owner and transmit path (TcpSocketOwner, TcpTransmit), the
+  // interface's TCP handler (TcpHandler) and epoll's readiness source
+  // (ReadinessSource): the context satisfies those engine contracts
+  // structurally where it is handed over, so the public surface need not
+  // name them.
   /** The core number. */
   readonly cpu: number;
   /** errno of the last failed call on this context. */
   errno = 0;
   /** The clock when the context was made: its sockets keep times in whole ms from here. */
   readonly timeEpoch: number = 0;
-  /** The interface. */
+  /**
+   * The interface.
+   *
+   * @internal
+   */
   readonly iface: Interface;
   /** The configuration in force. */
   readonly config: MtcpConfig;
@@ -220,7 +228,11 @@ export class MtcpContext
   destroyed = false;
   /** The network the context is attached to. */
   readonly network: Network;
-  /** Its driver. */
+  /**
+   * Its driver.
+   *
+   * @internal
+   */
   readonly driver: Driver;
   /** TCP tunables for new sockets. */
   readonly tcpConfig: TcpConfig;
@@ -421,13 +433,21 @@ export class MtcpContext
     this.#sockFreeCount++;
   }
 
-  /** The TCP connection behind a stream socket, if it has one. */
+  /**
+   * The TCP connection behind a stream socket, if it has one.
+   *
+   * @internal
+   */
   connection(slot: number): TcpSocket | undefined {
     const c = this.#sockConn[slot]!;
     return c < 0 ? undefined : this.#conns[c];
   }
 
-  /** The epoll instance in an epoll slot. */
+  /**
+   * The epoll instance in an epoll slot.
+   *
+   * @internal
+   */
   epoll(slot: number): Epoll | undefined {
     return this.#epolls[slot];
   }
@@ -976,7 +996,11 @@ export class MtcpContext
     this.driver.kick();
   }
 
-  /** Every connection in the pool, orphans and embryos included (for stats and tools). */
+  /**
+   * Every connection in the pool, orphans and embryos included (for stats and tools).
+   *
+   * @internal
+   */
   *connections(): IterableIterator<TcpSocket> {
     for (const sock of this.#conns) if (sock !== undefined) yield sock;
   }
@@ -991,4 +1015,10 @@ export class MtcpContext
     const s = this.connection(slot);
     return s !== undefined && isSynchronized(s.state);
   }
+}
+
+// The engine contracts the context satisfies, checked here at compile time
+// rather than named in its public type (see the class's opening comment).
+function _contracts(c: MtcpContext): [TcpSocketOwner, TcpHandler, TcpTransmit, ReadinessSource] {
+  return [c, c, c, c];
 }

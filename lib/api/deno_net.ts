@@ -175,7 +175,7 @@ interface FdWaiters {
  * @example One reactor per context, shared by its connections
  * ```ts
  * import assert from "node:assert/strict";
- * import { MemoryNetwork, Reactor, createStack } from "../../mod.ts";
+ * import { MemoryNetwork, Reactor, createStack } from "../mod.ts";
  * const network = new MemoryNetwork({ clock: "system" });
  * await using server = createStack({ network, address: "10.0.0.1/24" });
  * await using client = createStack({ network, address: "10.0.0.2/24" });
@@ -204,7 +204,7 @@ export class Reactor {
    *
    * @example
    * ```ts
-   * import { createStack, MemoryNetwork, Reactor } from "../../mod.ts";
+   * import { createStack, MemoryNetwork, Reactor } from "../mod.ts";
    * await using s = createStack({ network: new MemoryNetwork(), address: "10.0.0.1/24" });
    * console.log(Reactor.of(s.ctx) === Reactor.of(s.ctx)); // true
    * ```

@@ -23,7 +23,7 @@ import { type Clock, VirtualClock } from "../phy/clock.ts";
  * @example The memory network is a scheduler
  * ```ts
  * import assert from "node:assert/strict";
- * import { MemoryNetwork, type Scheduler } from "../../mod.ts";
+ * import { MemoryNetwork, type Scheduler } from "../mod.ts";
  * const network = new MemoryNetwork();
  * const scheduler: Scheduler = network;
  * assert.equal(scheduler.nextEvent(), Infinity); // nothing pending
@@ -60,7 +60,7 @@ const drivers = new WeakMap<Scheduler, Driver>();
  * @example The driver runs the network until a condition holds or the time is up
  * ```ts
  * import assert from "node:assert/strict";
- * import { AF_INET, INADDR_ANY, MemoryNetwork, SOCK_STREAM, mtcp_bind, mtcp_connect, mtcp_create_context, mtcp_destroy, mtcp_init, mtcp_listen, mtcp_setsock_nonblock, mtcp_socket, parseIpv4Address } from "../../mod.ts";
+ * import { AF_INET, INADDR_ANY, MemoryNetwork, SOCK_STREAM, mtcp_bind, mtcp_connect, mtcp_create_context, mtcp_destroy, mtcp_init, mtcp_listen, mtcp_setsock_nonblock, mtcp_socket, parseIpv4Address } from "../mod.ts";
  * mtcp_init({ num_cores: 2 });
  * const network = new MemoryNetwork();
  * const a = mtcp_create_context(0, { network, address: "10.0.0.1/24" })!;

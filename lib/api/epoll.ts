@@ -39,7 +39,7 @@ export interface EpollRegistration {
  * @example A connected socket's readiness, as epoll bits
  * ```ts
  * import assert from "node:assert/strict";
- * import { AF_INET, INADDR_ANY, MTCP_EPOLLIN, MTCP_EPOLLOUT, MTCP_EPOLL_CTL_ADD, MemoryNetwork, type ReadinessSource, SOCK_STREAM, mtcp_accept, mtcp_bind, mtcp_connect, mtcp_create_context, mtcp_destroy, mtcp_epoll_create, mtcp_epoll_ctl, mtcp_epoll_wait, mtcp_init, mtcp_listen, mtcp_setsock_nonblock, mtcp_socket, parseIpv4Address } from "../../mod.ts";
+ * import { AF_INET, INADDR_ANY, MTCP_EPOLLIN, MTCP_EPOLLOUT, MTCP_EPOLL_CTL_ADD, MemoryNetwork, type ReadinessSource, SOCK_STREAM, mtcp_accept, mtcp_bind, mtcp_connect, mtcp_create_context, mtcp_destroy, mtcp_epoll_create, mtcp_epoll_ctl, mtcp_epoll_wait, mtcp_init, mtcp_listen, mtcp_setsock_nonblock, mtcp_socket, parseIpv4Address } from "../mod.ts";
  * // A client context `a` connected to a server context `b`: fd on a, s on b.
  * mtcp_init({ num_cores: 2 });
  * const network = new MemoryNetwork();
@@ -75,7 +75,7 @@ const FLAG_BITS = (MTCP_EPOLLET | MTCP_EPOLLONESHOT) >>> 0;
  * @example An epoll instance's registrations
  * ```ts
  * import assert from "node:assert/strict";
- * import { AF_INET, Epoll, MTCP_EPOLLIN, MTCP_EPOLL_CTL_ADD, MemoryNetwork, SOCK_STREAM, mtcp_create_context, mtcp_destroy, mtcp_epoll_create, mtcp_epoll_ctl, mtcp_init, mtcp_socket } from "../../mod.ts";
+ * import { AF_INET, Epoll, MTCP_EPOLLIN, MTCP_EPOLL_CTL_ADD, MemoryNetwork, SOCK_STREAM, mtcp_create_context, mtcp_destroy, mtcp_epoll_create, mtcp_epoll_ctl, mtcp_init, mtcp_socket } from "../mod.ts";
  * mtcp_init({ num_cores: 1 });
  * const ctx = mtcp_create_context(0, { network: new MemoryNetwork(), address: "10.0.0.1/24" })!;
  * const fd = mtcp_socket(ctx, AF_INET, SOCK_STREAM, 0);

@@ -17,7 +17,7 @@ import { FramePool } from "../storage/frame_pool.ts";
  * @example Tuning: how long an answer stays reachable
  * ```ts
  * import assert from "node:assert/strict";
- * import { ArpCache, type ArpConfig } from "../../mod.ts";
+ * import { ArpCache, type ArpConfig } from "../mod.ts";
  * const cache = new ArpCache({ reachableMs: 5000 }, 1514);
  * const config: ArpConfig = cache.config;
  * assert.equal(config.reachableMs, 5000);
@@ -54,7 +54,7 @@ export const ARP_DEFAULTS: Readonly<ArpConfig> = {
  * @example A static entry never ages
  * ```ts
  * import assert from "node:assert/strict";
- * import { ArpCache, type ArpState } from "../../mod.ts";
+ * import { ArpCache, type ArpState } from "../mod.ts";
  * const cache = new ArpCache({}, 1514);
  * cache.addStatic(1, 2);
  * const state: ArpState = cache.get(1)!.state;
@@ -69,7 +69,7 @@ export type ArpState = "INCOMPLETE" | "REACHABLE" | "STALE" | "STATIC";
  * @example The entry a context learned for its peer
  * ```ts
  * import assert from "node:assert/strict";
- * import { AF_INET, type ArpEntry, INADDR_ANY, MTCP_EPOLLOUT, MTCP_EPOLL_CTL_ADD, MemoryNetwork, SOCK_STREAM, mtcp_accept, mtcp_bind, mtcp_connect, mtcp_create_context, mtcp_destroy, mtcp_epoll_create, mtcp_epoll_ctl, mtcp_epoll_wait, mtcp_init, mtcp_listen, mtcp_setsock_nonblock, mtcp_socket, parseIpv4Address } from "../../mod.ts";
+ * import { AF_INET, type ArpEntry, INADDR_ANY, MTCP_EPOLLOUT, MTCP_EPOLL_CTL_ADD, MemoryNetwork, SOCK_STREAM, mtcp_accept, mtcp_bind, mtcp_connect, mtcp_create_context, mtcp_destroy, mtcp_epoll_create, mtcp_epoll_ctl, mtcp_epoll_wait, mtcp_init, mtcp_listen, mtcp_setsock_nonblock, mtcp_socket, parseIpv4Address } from "../mod.ts";
  * // A client context `a` connected to a server context `b`: fd on a, s on b.
  * mtcp_init({ num_cores: 2 });
  * const network = new MemoryNetwork();
@@ -114,7 +114,7 @@ export interface ArpEntry {
  * @example An unknown neighbour: send a request, and queue the frame
  * ```ts
  * import assert from "node:assert/strict";
- * import { type ArpAction, ArpCache, parseIpv4Address } from "../../mod.ts";
+ * import { type ArpAction, ArpCache, parseIpv4Address } from "../mod.ts";
  * const cache = new ArpCache({}, 1514);
  * const action: ArpAction = cache.resolve(0, parseIpv4Address("10.0.0.9")!);
  * assert.equal(action, "request");
@@ -128,7 +128,7 @@ export type ArpAction = "send" | "probe" | "queue" | "request";
  * @example Static entries and resolution
  * ```ts
  * import assert from "node:assert/strict";
- * import { ArpCache, parseIpv4Address } from "../../mod.ts";
+ * import { ArpCache, parseIpv4Address } from "../mod.ts";
  * const cache = new ArpCache({}, 1514);
  * const ip = parseIpv4Address("10.0.0.9")!;
  * cache.addStatic(ip, 0x02_00_00_00_00_09);

@@ -61,7 +61,7 @@ import { type DropReason, InterfaceStats } from "./stats.ts";
  * @example An interface of its own on a memory port
  * ```ts
  * import assert from "node:assert/strict";
- * import { Interface, type InterfaceConfig, MemoryNetwork, formatIpv4, parseIpv4Address } from "../../mod.ts";
+ * import { Interface, type InterfaceConfig, MemoryNetwork, formatIpv4, parseIpv4Address } from "../mod.ts";
  * const network = new MemoryNetwork();
  * const config: InterfaceConfig = { mac: 0x02_00_00_00_00_01, address: parseIpv4Address("10.1.0.1")!, prefixLength: 16 };
  * const iface = new Interface(network.attach({ name: "h" }), config);
@@ -107,7 +107,7 @@ export interface InterfaceConfig {
  * @example Seeing the SYNs that reach a bare interface
  * ```ts
  * import assert from "node:assert/strict";
- * import { AF_INET, Interface, MemoryNetwork, SOCK_STREAM, type TcpHandler, mtcp_connect, mtcp_create_context, mtcp_destroy, mtcp_init, mtcp_socket, parseIpv4Address } from "../../mod.ts";
+ * import { AF_INET, Interface, MemoryNetwork, SOCK_STREAM, type TcpHandler, mtcp_connect, mtcp_create_context, mtcp_destroy, mtcp_init, mtcp_socket, parseIpv4Address } from "../mod.ts";
  * mtcp_init({ num_cores: 1 });
  * const network = new MemoryNetwork();
  * const bare = new Interface(network.attach({ name: "bare" }), {
@@ -146,7 +146,7 @@ export interface TcpHandler {
  * @example Ping from a context's interface
  * ```ts
  * import assert from "node:assert/strict";
- * import { type EchoReplyFn, MemoryNetwork, mtcp_create_context, mtcp_destroy, mtcp_init, parseIpv4Address } from "../../mod.ts";
+ * import { type EchoReplyFn, MemoryNetwork, mtcp_create_context, mtcp_destroy, mtcp_init, parseIpv4Address } from "../mod.ts";
  * mtcp_init({ num_cores: 2 });
  * const network = new MemoryNetwork({ latencyMs: 1 });
  * const a = mtcp_create_context(0, { network, address: "10.0.0.1/24" })!;
@@ -212,7 +212,7 @@ const BROADCAST_NEIGHBOUR: ArpEntry = {
  * @example A context's interface: addresses, MTU, and what it dropped
  * ```ts
  * import assert from "node:assert/strict";
- * import { MemoryNetwork, formatIpv4, mtcp_create_context, mtcp_destroy, mtcp_init } from "../../mod.ts";
+ * import { MemoryNetwork, formatIpv4, mtcp_create_context, mtcp_destroy, mtcp_init } from "../mod.ts";
  * mtcp_init({ num_cores: 1 });
  * const ctx = mtcp_create_context(0, { network: new MemoryNetwork(), address: "10.0.0.1/24" })!;
  * assert.equal(formatIpv4(ctx.iface.address), "10.0.0.1");

@@ -19,7 +19,7 @@ import { IPV4_MAX_DATAGRAM, type Ipv4Packet } from "../wire/ipv4.ts";
  * @example Limits, partly given: the rest are defaults
  * ```ts
  * import assert from "node:assert/strict";
- * import { Reassembler, type ReassemblyConfig } from "../../mod.ts";
+ * import { Reassembler, type ReassemblyConfig } from "../mod.ts";
  * const config: ReassemblyConfig = new Reassembler({ maxDatagrams: 16 }).config;
  * assert.equal(config.maxDatagrams, 16);
  * assert.ok(config.timeoutMs > 0 && config.maxBytes > 0);
@@ -50,7 +50,7 @@ export const REASSEMBLY_DEFAULTS: Readonly<ReassemblyConfig> = {
  * @example A first fragment alone leaves the datagram incomplete
  * ```ts
  * import assert from "node:assert/strict";
- * import { type FragmentOutcome, Ipv4Packet, Reassembler } from "../../mod.ts";
+ * import { type FragmentOutcome, Ipv4Packet, Reassembler } from "../mod.ts";
  * // 20 bytes of header (more fragments set) and 8 of payload
  * const bytes = new Uint8Array([0x45, 0, 0, 28, 0x12, 0x34, 0x20, 0, 64, 1, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2, 1, 2, 3, 4, 5, 6, 7, 8]);
  * const outcome: FragmentOutcome = new Reassembler({}).add(0, new Ipv4Packet().wrap(bytes, 0, 28));
@@ -72,7 +72,7 @@ export type FragmentOutcome =
  * @example An incomplete datagram expires after the timeout
  * ```ts
  * import assert from "node:assert/strict";
- * import { Ipv4Packet, type PartialDatagram, Reassembler } from "../../mod.ts";
+ * import { Ipv4Packet, type PartialDatagram, Reassembler } from "../mod.ts";
  * const bytes = new Uint8Array([0x45, 0, 0, 28, 0x12, 0x34, 0x20, 0, 64, 1, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2, 1, 2, 3, 4, 5, 6, 7, 8]);
  * const reassembler = new Reassembler({ timeoutMs: 1000 });
  * reassembler.add(0, new Ipv4Packet().wrap(bytes, 0, 28));
@@ -104,7 +104,7 @@ export interface PartialDatagram {
  * @example A ping too big for the MTU is fragmented, and reassembled on the other side
  * ```ts
  * import assert from "node:assert/strict";
- * import { MemoryNetwork, mtcp_create_context, mtcp_destroy, mtcp_init, parseIpv4Address } from "../../mod.ts";
+ * import { MemoryNetwork, mtcp_create_context, mtcp_destroy, mtcp_init, parseIpv4Address } from "../mod.ts";
  * mtcp_init({ num_cores: 2 });
  * const network = new MemoryNetwork();
  * const a = mtcp_create_context(0, { network, address: "10.0.0.1/24" })!;

@@ -12,7 +12,7 @@
  * @example Every drop reason, for a report
  * ```ts
  * import assert from "node:assert/strict";
- * import { DROP_REASONS, InterfaceStats } from "../../mod.ts";
+ * import { DROP_REASONS, InterfaceStats } from "../mod.ts";
  * assert.ok(DROP_REASONS.includes("ethNotForUs"));
  * const stats = new InterfaceStats();
  * assert.deepEqual(Object.keys(stats.drops), [...DROP_REASONS]);
@@ -70,7 +70,7 @@ export const DROP_REASONS = [
  * @example A frame too short for Ethernet, counted by its reason
  * ```ts
  * import assert from "node:assert/strict";
- * import { type DropReason, MemoryDevice, MemoryNetwork, mtcp_create_context, mtcp_destroy, mtcp_init } from "../../mod.ts";
+ * import { type DropReason, MemoryDevice, MemoryNetwork, mtcp_create_context, mtcp_destroy, mtcp_init } from "../mod.ts";
  * mtcp_init({ num_cores: 1 });
  * const ctx = mtcp_create_context(0, { network: new MemoryNetwork(), address: "10.0.0.1/24" })!;
  * const device = ctx.iface.device as MemoryDevice;
@@ -89,7 +89,7 @@ export type DropReason = typeof DROP_REASONS[number];
  * @example Frames of each protocol sent
  * ```ts
  * import assert from "node:assert/strict";
- * import { AF_INET, INADDR_ANY, MTCP_EPOLLOUT, MTCP_EPOLL_CTL_ADD, MemoryNetwork, SOCK_STREAM, type TrafficCounters, mtcp_accept, mtcp_bind, mtcp_connect, mtcp_create_context, mtcp_destroy, mtcp_epoll_create, mtcp_epoll_ctl, mtcp_epoll_wait, mtcp_init, mtcp_listen, mtcp_setsock_nonblock, mtcp_socket, parseIpv4Address } from "../../mod.ts";
+ * import { AF_INET, INADDR_ANY, MTCP_EPOLLOUT, MTCP_EPOLL_CTL_ADD, MemoryNetwork, SOCK_STREAM, type TrafficCounters, mtcp_accept, mtcp_bind, mtcp_connect, mtcp_create_context, mtcp_destroy, mtcp_epoll_create, mtcp_epoll_ctl, mtcp_epoll_wait, mtcp_init, mtcp_listen, mtcp_setsock_nonblock, mtcp_socket, parseIpv4Address } from "../mod.ts";
  * // A client context `a` connected to a server context `b`: fd on a, s on b.
  * mtcp_init({ num_cores: 2 });
  * const network = new MemoryNetwork();
@@ -138,7 +138,7 @@ function traffic(): TrafficCounters {
  * @example Counting a drop
  * ```ts
  * import assert from "node:assert/strict";
- * import { InterfaceStats } from "../../mod.ts";
+ * import { InterfaceStats } from "../mod.ts";
  * const stats = new InterfaceStats();
  * stats.drops.ethTruncated++;
  * assert.equal(stats.totalDrops, 1);

@@ -34,11 +34,34 @@ function macrotask(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
 
-/** A network of one host on one ring device. */
+/**
+ * A network of one host on one ring device: the context's clock is the
+ * system's, and its loop waits on the ring (poll, or a spin with
+ * `busyPoll`).
+ *
+ * @example A context on a TAP (root), or the reason it cannot be made here
+ * ```ts
+ * import { DeviceNetwork, mtcp_create_context, mtcp_destroy, mtcp_init, RingDevice } from "../../mod.ts";
+ * mtcp_init({ num_cores: 1 });
+ * try {
+ *   const device = RingDevice.open("tap:mtcpdoc0");
+ *   const ctx = mtcp_create_context(0, { network: new DeviceNetwork(device), address: "10.9.0.2/24" });
+ *   console.log(ctx !== null); // true
+ *   mtcp_destroy();
+ *   await device.closeAsync(); // the TAP it created is gone
+ * } catch (err) {
+ *   console.log((err as Error).message); // one line: a missing capability or the shim
+ * }
+ * ```
+ */
 export class DeviceNetwork implements Network {
   /** The system clock. */
   readonly clock: Clock = new SystemClock();
-  /** Memory for the host's socket buffers. */
+  /**
+   * Memory for the host's socket buffers.
+   *
+   * @internal
+   */
   readonly arena: Arena;
   /** The ring device. */
   readonly device: RingDevice;

@@ -101,6 +101,8 @@ export class MemoryDevice implements Device {
    * Frames this port has sent. A frame stays in its slot until every port it
    * was switched to has received it: the receivers lend it straight from here,
    * so the link copies nothing. A full pool is a full transmit ring.
+   *
+   * @internal
    */
   readonly txPool: FramePool;
   readonly #refs: Uint16Array;
@@ -336,6 +338,8 @@ export class MemoryNetwork implements Network {
   /**
    * Memory the ports' frame slots come from, and the sockets' buffers of
    * contexts on this network: copies between them are `copyWithin`.
+   *
+   * @internal
    */
   readonly arena: Arena = new Arena();
   /** Frames the switch flooded because the destination was unknown or a group address. */

@@ -60,7 +60,11 @@ export interface Pollable {
 export interface Network {
   /** The clock every host reads. */
   readonly clock: Clock;
-  /** Memory for frame slots and socket buffers. */
+  /**
+   * Memory for frame slots and socket buffers.
+   *
+   * @internal
+   */
   readonly arena: Arena;
   /** The device's own MAC, for a host that is not given one (a NIC's, a veth's). */
   readonly hardwareMac?: number | undefined;

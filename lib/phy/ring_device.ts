@@ -77,7 +77,20 @@ const CHECKSUM_FLAGS = DESC_CSUM_PARTIAL | DESC_CSUM_VALID;
 /** VIRTIO_NET_HDR_GSO_TCPV4. */
 const GSO_TCPV4 = 1;
 
-/** A device on one shim ring. */
+/**
+ * A device on one shim ring: `tap:NAME`, `packet:IFNAME`, `xdp:IFNAME` or
+ * `netmap:IFNAME`. Put it in a {@linkcode DeviceNetwork} to attach a context.
+ * Opening fails with one line that names what is missing.
+ *
+ * @example Opening, and the one-line error when the device is not there
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { RingDevice } from "../../mod.ts";
+ * // As root: `using tap = RingDevice.open("tap:mtcp0")`, then
+ * // `tap.ring.configureTap(addr, 24)` gives the kernel's side an address.
+ * assert.throws(() => RingDevice.open("packet:nosuchif0"), /no such interface|shim/);
+ * ```
+ */
 export class RingDevice implements Device {
   /** The spec, as `tap:mtcp0`. */
   readonly name: string;
@@ -89,7 +102,11 @@ export class RingDevice implements Device {
   readonly ring: ShimRing;
   /** Spin instead of sleeping. */
   readonly busyPoll: boolean;
-  /** Buffer memory in the ring's own mapping, for the host's sockets. */
+  /**
+   * Buffer memory in the ring's own mapping, for the host's sockets.
+   *
+   * @internal
+   */
   readonly arena: Arena | undefined;
   /** Frames received whose checksum the kernel vouched for (partial or verified). */
   rxChecksumTrusted = 0;

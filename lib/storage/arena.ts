@@ -17,7 +17,7 @@
  * @example Carving buffers out of one region
  * ```ts
  * import assert from "node:assert/strict";
- * import { Arena } from "../../mod.ts";
+ * import { Arena } from "../mod.ts";
  * const arena = new Arena(1 << 16);
  * const a = arena.alloc(1000)!;
  * assert.equal(a.length, 1000);

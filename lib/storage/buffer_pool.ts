@@ -16,7 +16,7 @@ import { RingBuffer } from "./ring_buffer.ts";
  * @example At most `max` buffers out at once
  * ```ts
  * import assert from "node:assert/strict";
- * import { BufferPool } from "../../mod.ts";
+ * import { BufferPool } from "../mod.ts";
  * const pool = new BufferPool(4096, 2);
  * const a = pool.acquire()!;
  * pool.acquire();
@@ -28,7 +28,7 @@ import { RingBuffer } from "./ring_buffer.ts";
  * @example Rings from a pool: the ring object comes back with its buffer
  * ```ts
  * import assert from "node:assert/strict";
- * import { BufferPool } from "../../mod.ts";
+ * import { BufferPool } from "../mod.ts";
  * const pool = new BufferPool(4096, 1);
  * const ring = pool.acquireRing()!;
  * assert.equal(pool.acquireRing(), undefined); // max 1 out

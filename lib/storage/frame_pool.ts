@@ -19,7 +19,7 @@ import { DueHeap } from "./due_heap.ts";
  * @example Frame slots by number
  * ```ts
  * import assert from "node:assert/strict";
- * import { FramePool } from "../../mod.ts";
+ * import { FramePool } from "../mod.ts";
  * const pool = new FramePool(8, 2048);
  * const slot = pool.acquire();
  * assert.ok(slot >= 0);

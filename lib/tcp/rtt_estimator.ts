@@ -19,7 +19,7 @@ export const CLOCK_GRANULARITY_MS = 1;
  * @example RFC 6298: the first sample, then a backoff
  * ```ts
  * import assert from "node:assert/strict";
- * import { RttEstimator } from "../../mod.ts";
+ * import { RttEstimator } from "../mod.ts";
  * const rtt = new RttEstimator(200, 120_000, 1000);
  * assert.equal(rtt.rto, 1000);
  * rtt.sample(100);

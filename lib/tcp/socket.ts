@@ -43,7 +43,7 @@ import { isSynchronized, type TcpState } from "./state.ts";
  * @example The defaults a context gives new sockets
  * ```ts
  * import assert from "node:assert/strict";
- * import { MemoryNetwork, type TcpConfig, mtcp_create_context, mtcp_destroy, mtcp_init } from "../../mod.ts";
+ * import { MemoryNetwork, type TcpConfig, mtcp_create_context, mtcp_destroy, mtcp_init } from "../mod.ts";
  * mtcp_init({ num_cores: 1 });
  * const ctx = mtcp_create_context(0, { network: new MemoryNetwork(), address: "10.0.0.1/24" })!;
  * const config: TcpConfig = ctx.tcpConfig;
@@ -172,7 +172,7 @@ export const TCP_DEFAULTS: Readonly<TcpConfig> = {
  * @example A connection reset by its peer
  * ```ts
  * import assert from "node:assert/strict";
- * import { AF_INET, INADDR_ANY, MTCP_EPOLLIN, MTCP_EPOLLOUT, MTCP_EPOLL_CTL_ADD, MTCP_EPOLL_CTL_MOD, MemoryNetwork, SOCK_STREAM, type TcpError, mtcp_abort, mtcp_accept, mtcp_bind, mtcp_connect, mtcp_create_context, mtcp_destroy, mtcp_epoll_create, mtcp_epoll_ctl, mtcp_epoll_wait, mtcp_init, mtcp_listen, mtcp_setsock_nonblock, mtcp_socket, parseIpv4Address } from "../../mod.ts";
+ * import { AF_INET, INADDR_ANY, MTCP_EPOLLIN, MTCP_EPOLLOUT, MTCP_EPOLL_CTL_ADD, MTCP_EPOLL_CTL_MOD, MemoryNetwork, SOCK_STREAM, type TcpError, mtcp_abort, mtcp_accept, mtcp_bind, mtcp_connect, mtcp_create_context, mtcp_destroy, mtcp_epoll_create, mtcp_epoll_ctl, mtcp_epoll_wait, mtcp_init, mtcp_listen, mtcp_setsock_nonblock, mtcp_socket, parseIpv4Address } from "../mod.ts";
  * // A client context `a` connected to a server context `b`: fd on a, s on b.
  * mtcp_init({ num_cores: 2 });
  * const network = new MemoryNetwork();
@@ -220,7 +220,7 @@ export const TCP_EV_CLOSED = 0x20000;
  * @example A context owns its sockets: it hears their events
  * ```ts
  * import assert from "node:assert/strict";
- * import { MemoryNetwork, type TcpSocketOwner, mtcp_create_context, mtcp_destroy, mtcp_init } from "../../mod.ts";
+ * import { MemoryNetwork, type TcpSocketOwner, mtcp_create_context, mtcp_destroy, mtcp_init } from "../mod.ts";
  * mtcp_init({ num_cores: 1 });
  * const ctx = mtcp_create_context(0, { network: new MemoryNetwork(), address: "10.0.0.1/24" })!;
  * const owner: TcpSocketOwner = ctx;
@@ -244,7 +244,7 @@ export interface TcpSocketOwner {
  * @example A context sends its sockets' segments through its interface
  * ```ts
  * import assert from "node:assert/strict";
- * import { MemoryNetwork, type TcpTransmit, mtcp_create_context, mtcp_destroy, mtcp_init } from "../../mod.ts";
+ * import { MemoryNetwork, type TcpTransmit, mtcp_create_context, mtcp_destroy, mtcp_init } from "../mod.ts";
  * mtcp_init({ num_cores: 1 });
  * const ctx = mtcp_create_context(0, { network: new MemoryNetwork(), address: "10.0.0.1/24" })!;
  * const transmit: TcpTransmit = ctx;
@@ -273,7 +273,7 @@ export interface TcpTransmit {
  * @example Segments and bytes of one connection
  * ```ts
  * import assert from "node:assert/strict";
- * import { AF_INET, INADDR_ANY, MTCP_EPOLLOUT, MTCP_EPOLL_CTL_ADD, MemoryNetwork, SOCK_STREAM, type TcpSocketStats, mtcp_accept, mtcp_bind, mtcp_connect, mtcp_create_context, mtcp_destroy, mtcp_epoll_create, mtcp_epoll_ctl, mtcp_epoll_wait, mtcp_init, mtcp_listen, mtcp_setsock_nonblock, mtcp_socket, mtcp_write, parseIpv4Address } from "../../mod.ts";
+ * import { AF_INET, INADDR_ANY, MTCP_EPOLLOUT, MTCP_EPOLL_CTL_ADD, MemoryNetwork, SOCK_STREAM, type TcpSocketStats, mtcp_accept, mtcp_bind, mtcp_connect, mtcp_create_context, mtcp_destroy, mtcp_epoll_create, mtcp_epoll_ctl, mtcp_epoll_wait, mtcp_init, mtcp_listen, mtcp_setsock_nonblock, mtcp_socket, mtcp_write, parseIpv4Address } from "../mod.ts";
  * // A client context `a` connected to a server context `b`: fd on a, s on b.
  * mtcp_init({ num_cores: 2 });
  * const network = new MemoryNetwork();
@@ -340,7 +340,7 @@ const TX_RETRY_MS = 10;
  * @example The TCP connection behind a socket id, open to inspection
  * ```ts
  * import assert from "node:assert/strict";
- * import { AF_INET, INADDR_ANY, MTCP_EPOLLOUT, MTCP_EPOLL_CTL_ADD, MemoryNetwork, SOCK_STREAM, TcpSocket, mtcp_accept, mtcp_bind, mtcp_connect, mtcp_create_context, mtcp_destroy, mtcp_epoll_create, mtcp_epoll_ctl, mtcp_epoll_wait, mtcp_init, mtcp_listen, mtcp_setsock_nonblock, mtcp_socket, parseIpv4Address } from "../../mod.ts";
+ * import { AF_INET, INADDR_ANY, MTCP_EPOLLOUT, MTCP_EPOLL_CTL_ADD, MemoryNetwork, SOCK_STREAM, TcpSocket, mtcp_accept, mtcp_bind, mtcp_connect, mtcp_create_context, mtcp_destroy, mtcp_epoll_create, mtcp_epoll_ctl, mtcp_epoll_wait, mtcp_init, mtcp_listen, mtcp_setsock_nonblock, mtcp_socket, parseIpv4Address } from "../mod.ts";
  * // A client context `a` connected to a server context `b`: fd on a, s on b.
  * mtcp_init({ num_cores: 2 });
  * const network = new MemoryNetwork();

@@ -11,7 +11,7 @@
  * @example The states a half-close walks through
  * ```ts
  * import assert from "node:assert/strict";
- * import { AF_INET, INADDR_ANY, MTCP_EPOLLOUT, MTCP_EPOLL_CTL_ADD, MemoryNetwork, SHUT_WR, SOCK_STREAM, type TcpState, mtcp_accept, mtcp_bind, mtcp_connect, mtcp_create_context, mtcp_destroy, mtcp_epoll_create, mtcp_epoll_ctl, mtcp_epoll_wait, mtcp_init, mtcp_listen, mtcp_setsock_nonblock, mtcp_shutdown, mtcp_socket, parseIpv4Address } from "../../mod.ts";
+ * import { AF_INET, INADDR_ANY, MTCP_EPOLLOUT, MTCP_EPOLL_CTL_ADD, MemoryNetwork, SHUT_WR, SOCK_STREAM, type TcpState, mtcp_accept, mtcp_bind, mtcp_connect, mtcp_create_context, mtcp_destroy, mtcp_epoll_create, mtcp_epoll_ctl, mtcp_epoll_wait, mtcp_init, mtcp_listen, mtcp_setsock_nonblock, mtcp_shutdown, mtcp_socket, parseIpv4Address } from "../mod.ts";
  * // A client context `a` connected to a server context `b`: fd on a, s on b.
  * mtcp_init({ num_cores: 2 });
  * const network = new MemoryNetwork();

@@ -38,7 +38,7 @@ export const IPOPT_SSRR = 137;
  * @example A header with a wrong checksum is refused with a reason
  * ```ts
  * import assert from "node:assert/strict";
- * import { type Ipv4Check, Ipv4Packet } from "../../mod.ts";
+ * import { type Ipv4Check, Ipv4Packet } from "../mod.ts";
  * const bytes = new Uint8Array([0x45, 0, 0, 20, 0, 1, 0x40, 0, 64, 6, 0xde, 0xad, 10, 0, 0, 1, 10, 0, 0, 2]);
  * const check: Ipv4Check = new Ipv4Packet().wrap(bytes, 0, 20).check(true);
  * assert.equal(check, "badChecksum");
@@ -60,7 +60,7 @@ export type Ipv4Check =
  * @example Reading an IPv4 header in place
  * ```ts
  * import assert from "node:assert/strict";
- * import { Ipv4Packet, formatIpv4 } from "../../mod.ts";
+ * import { Ipv4Packet, formatIpv4 } from "../mod.ts";
  * const bytes = new Uint8Array([0x45, 0, 0, 20, 0, 1, 0x40, 0, 64, 6, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2]);
  * const ip = new Ipv4Packet().wrap(bytes, 0, bytes.length);
  * assert.equal(ip.ttl, 64);

@@ -151,7 +151,7 @@ export class TcpPacket {
  * @example A SYN occupies one sequence number
  * ```ts
  * import assert from "node:assert/strict";
- * import { TcpRepr } from "../../mod.ts";
+ * import { TcpRepr } from "../mod.ts";
  * const syn = new TcpRepr();
  * syn.flags = 0x02; // SYN
  * syn.payloadLength = 0;

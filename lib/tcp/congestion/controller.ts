@@ -12,7 +12,7 @@
  * @example NewReno for one socket, CUBIC for the rest
  * ```ts
  * import assert from "node:assert/strict";
- * import { AF_INET, type CongestionAlgorithm, INADDR_ANY, IPPROTO_TCP, MTCP_EPOLLOUT, MTCP_EPOLL_CTL_ADD, MemoryNetwork, SOCK_STREAM, TCP_CONGESTION, mtcp_accept, mtcp_bind, mtcp_connect, mtcp_create_context, mtcp_destroy, mtcp_epoll_create, mtcp_epoll_ctl, mtcp_epoll_wait, mtcp_init, mtcp_listen, mtcp_setsock_nonblock, mtcp_setsockopt, mtcp_socket, parseIpv4Address } from "../../../mod.ts";
+ * import { AF_INET, type CongestionAlgorithm, INADDR_ANY, IPPROTO_TCP, MTCP_EPOLLOUT, MTCP_EPOLL_CTL_ADD, MemoryNetwork, SOCK_STREAM, TCP_CONGESTION, mtcp_accept, mtcp_bind, mtcp_connect, mtcp_create_context, mtcp_destroy, mtcp_epoll_create, mtcp_epoll_ctl, mtcp_epoll_wait, mtcp_init, mtcp_listen, mtcp_setsock_nonblock, mtcp_setsockopt, mtcp_socket, parseIpv4Address } from "../../mod.ts";
  * // A client context `a` connected to a server context `b`: fd on a, s on b.
  * mtcp_init({ num_cores: 2 });
  * const network = new MemoryNetwork();
@@ -50,7 +50,7 @@ export const INITIAL_SSTHRESH = 0x7fffffff;
  * @example The initial window: ten segments (RFC 6928)
  * ```ts
  * import assert from "node:assert/strict";
- * import { AF_INET, type CongestionController, INADDR_ANY, MTCP_EPOLLOUT, MTCP_EPOLL_CTL_ADD, MemoryNetwork, SOCK_STREAM, mtcp_accept, mtcp_bind, mtcp_connect, mtcp_create_context, mtcp_destroy, mtcp_epoll_create, mtcp_epoll_ctl, mtcp_epoll_wait, mtcp_init, mtcp_listen, mtcp_setsock_nonblock, mtcp_socket, parseIpv4Address } from "../../../mod.ts";
+ * import { AF_INET, type CongestionController, INADDR_ANY, MTCP_EPOLLOUT, MTCP_EPOLL_CTL_ADD, MemoryNetwork, SOCK_STREAM, mtcp_accept, mtcp_bind, mtcp_connect, mtcp_create_context, mtcp_destroy, mtcp_epoll_create, mtcp_epoll_ctl, mtcp_epoll_wait, mtcp_init, mtcp_listen, mtcp_setsock_nonblock, mtcp_socket, parseIpv4Address } from "../../mod.ts";
  * // A client context `a` connected to a server context `b`: fd on a, s on b.
  * mtcp_init({ num_cores: 2 });
  * const network = new MemoryNetwork();
