@@ -1,9 +1,11 @@
 /**
  * Which HTTP entry point is faster on the stack: the CLI's `serve --http`
- * (a parser and writer on the mtcp_* epoll loop) or `serveHttp` (standard
- * Request/Response handlers on the Deno-shaped Conn). Both serve the same
- * built-in page over a TAP into a namespace made for the run; the kernel's
- * `ab` drives them, with and without keep-alive, alternating, three rounds.
+ * (the static server on the mtcp_* epoll loop: the built-in page, and the
+ * same page as `index.html` of a directory, answered from its ready-made
+ * response) or `serveHttp` (standard Request/Response handlers on the
+ * Deno-shaped Conn). All serve the same page over a TAP into a namespace
+ * made for the run; the kernel's `ab` drives them, with and without
+ * keep-alive, alternating, three rounds.
  *
  * Usage (root): deno run -A scripts/bench/http_entry.ts
  *
@@ -29,15 +31,18 @@ async function ab(link: Awaited<ReturnType<typeof tapLink>>, keepalive: boolean)
 }
 
 const results: Record<string, number[]> = {};
+const dir = await Deno.makeTempDir();
+await Deno.writeFile(`${dir}/index.html`, page);
 const link = await tapLink();
 try {
   for (let round = 0; round < ROUNDS; round++) {
-    for (const entry of ["serve --http", "serveHttp"]) {
+    for (const entry of ["serve --http", "serve --http DIR", "serveHttp"]) {
       const stop = new AbortController();
       let done: Promise<unknown>;
-      if (entry === "serve --http") {
+      if (entry.startsWith("serve --http")) {
         const builtin = new Map([["/", page]]);
-        done = M.runTcpServer(link.ctx, 8080, M.staticHandler(undefined, { builtin }), {
+        const root = entry.endsWith("DIR") ? dir : undefined;
+        done = M.runTcpServer(link.ctx, 8080, M.staticHandler(root, { builtin }), {
           signal: stop.signal,
         });
       } else {
@@ -61,6 +66,7 @@ try {
   }
 } finally {
   await link.close();
+  await Deno.remove(dir, { recursive: true });
 }
 console.log("| entry point | requests/s (median of 3) | rounds |");
 console.log("|---|---|---|");
