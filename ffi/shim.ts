@@ -302,7 +302,7 @@ export class ShimRing {
   }
 
   /**
-   * Opens `spec` (`tap:NAME`, `packet:IFNAME`, `netmap:IFNAME`). Throws an
+   * Opens `spec` (`tap:NAME`, `packet:IFNAME`, `xdp:IFNAME`, `netmap:IFNAME`). Throws an
    * `Error` of one line (missing capability, no such interface, netmap
    * absent, shim not found).
    */

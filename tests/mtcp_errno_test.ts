@@ -1,6 +1,6 @@
 /**
  * mTCP's errno contract, one condition at a time, for every call
- * (shared/reference: the man pages and MTCP_API.md §1.5).
+ * (mTCP's man pages, and mTCP's code where they are silent).
  */
 import assert from "node:assert/strict";
 import * as M from "../lib/mod.ts";

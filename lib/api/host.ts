@@ -1,8 +1,8 @@
 /**
  * A host on the in-memory network: a memory device, the middleware asked for
  * (fault injection, capture, tracing) and an interface, driven by the
- * network's scheduler. Later issues put a full context (sockets, epoll) on the
- * same footing.
+ * network's scheduler. A whole context (sockets, epoll, mTCP's API) stands
+ * on the same footing: `mtcp_create_context` in `lib/api/mtcp.ts`.
  *
  * @module
  */

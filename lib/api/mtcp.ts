@@ -1,7 +1,7 @@
 /**
  * mTCP's API: `mtcp_init`, `mtcp_create_context`, the socket calls and epoll,
- * with mTCP's spelling and its errno contract (shared/reference: the man
- * pages, and MTCP_API.md for what mTCP's code really does). A failed call
+ * with mTCP's spelling and its errno contract (mTCP's man pages, and what
+ * mTCP's code really does where they are silent). A failed call
  * returns -1 and sets `mctx.errno`; `mtcp_epoll_wait` returns a Promise (one
  * JavaScript thread drives the context while it waits); every other call is
  * synchronous.

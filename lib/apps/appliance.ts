@@ -1,8 +1,8 @@
 /**
  * The appliance's commands on one context: `serve` (HTTP static files, echo,
  * discard), and the loop that prints statistics and shuts a context down
- * gracefully. The command line (cli.ts) runs these in the main thread for
- * one core, or in one worker per core.
+ * gracefully. `runner.ts` runs these in the main thread for one core, or in
+ * one worker per core.
  *
  * @module
  */

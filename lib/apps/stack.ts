@@ -1,9 +1,11 @@
 /**
  * One context of the appliance, built from the command line's common
- * options: the device (`tap:NAME`, `packet:IFNAME`, `netmap:IFNAME` or
- * `memory`), our address, gateway and MAC, the kernel side of a TAP, config
- * files (mtcp.conf, arp.conf, route.conf), capture and impairment; and the
- * per-second statistics of a context, in the spirit of mTCP's.
+ * options through `createStack` (the one way to build a stack): the device
+ * (`tap:NAME`, `packet:IFNAME`, `xdp:IFNAME`, `netmap:IFNAME` or `memory`),
+ * our address, gateway and MAC, the kernel side of a TAP, config files
+ * (mtcp.conf, arp.conf, route.conf), capture and impairment; the one
+ * usage-error class; and the per-second statistics of a context, in the
+ * spirit of mTCP's.
  *
  * @module
  */

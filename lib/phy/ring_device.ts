@@ -1,6 +1,6 @@
 /**
  * A packet device on the Rust shim's rings (`tap:NAME`, `packet:IFNAME`,
- * `netmap:IFNAME`). Received frames are lent as ranges of the one view of
+ * `xdp:IFNAME`, `netmap:IFNAME`). Received frames are lent as ranges of the one view of
  * ring memory mapped at open; frames to send are built straight into
  * transmit slots of the same memory. A receive burst is one FFI call, a
  * transmit burst (at `flush`, or when the slots run out) another: nothing is
