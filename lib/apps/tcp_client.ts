@@ -10,10 +10,10 @@
 import { parseResponseHead } from "../http/response.ts";
 import {
   AF_INET,
+  describeErrno,
   EAGAIN,
   EINPROGRESS,
   ENOTCONN,
-  errnoName,
   MTCP_EPOLL_CTL_ADD,
   MTCP_EPOLL_CTL_MOD,
   MTCP_EPOLLIN,
@@ -45,7 +45,7 @@ export interface ExchangeOptions {
 }
 
 function fail(mctx: MtcpContext, what: string): never {
-  throw new Error(`${what}: ${errnoName(mctx.errno)}`);
+  throw new Error(`${what}: ${describeErrno(mctx.errno)}`);
 }
 
 /**
