@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import * as M from "../lib/mod.ts";
 import {
   acceptOne,
+  advance,
   connected,
   connectTo,
   listenOn,
@@ -23,9 +24,14 @@ function fails(ctx: M.MtcpContext, rc: number, errno: number, what: string): voi
 const addr = (a: number, port: number): M.SockAddr => ({ family: M.AF_INET, addr: a, port });
 
 Deno.test(pairTest(
-  "mtcp_socket: EAFNOSUPPORT, EINVAL for other types (SOCK_NONBLOCK too), ENFILE when the pool is full",
+  "mtcp_socket: EAFNOSUPPORT, EINVAL for other types (SOCK_NONBLOCK too), EPROTONOSUPPORT for a protocol other than 0 or TCP, ENFILE when the pool is full",
   ({ server: c }) => {
     fails(c, M.mtcp_socket(c, 10, M.SOCK_STREAM, 0), M.EAFNOSUPPORT, "AF_INET6");
+    fails(c, M.mtcp_socket(c, M.AF_INET, M.SOCK_STREAM, 17), M.EPROTONOSUPPORT, "UDP");
+    fails(c, M.mtcp_socket(c, M.AF_INET, M.SOCK_STREAM, -1), M.EPROTONOSUPPORT, "-1");
+    const tcp = M.mtcp_socket(c, M.AF_INET, M.SOCK_STREAM, M.IPPROTO_TCP);
+    assert.ok(tcp >= 0, "IPPROTO_TCP is TCP");
+    assert.equal(M.mtcp_close(c, tcp), 0);
     fails(c, M.mtcp_socket(c, M.AF_INET, 2, 0), M.EINVAL, "SOCK_DGRAM");
     fails(
       c,
@@ -86,14 +92,14 @@ Deno.test(pairTest(
 ));
 
 Deno.test(pairTest(
-  "mtcp_listen: EBADF, ENOTSOCK, EINVAL for backlog <= 0 or above max_concurrency, EADDRINUSE",
+  "mtcp_listen: EBADF, ENOTSOCK, EINVAL for a backlog that is not an integer or a second listen, EADDRINUSE",
   ({ server: c }) => {
     fails(c, M.mtcp_listen(c, 99999, 4), M.EBADF, "bad id");
     fails(c, M.mtcp_listen(c, M.mtcp_epoll_create(c, 1), 4), M.ENOTSOCK, "epoll");
     const s = M.mtcp_socket(c, M.AF_INET, M.SOCK_STREAM, 0);
     M.mtcp_bind(c, s, addr(0, 80));
-    fails(c, M.mtcp_listen(c, s, 0), M.EINVAL, "backlog 0");
-    fails(c, M.mtcp_listen(c, s, 257), M.EINVAL, "backlog above max_concurrency");
+    fails(c, M.mtcp_listen(c, s, 1.5), M.EINVAL, "backlog 1.5");
+    fails(c, M.mtcp_listen(c, s, NaN), M.EINVAL, "backlog NaN");
     assert.equal(M.mtcp_listen(c, s, 4), 0);
     fails(c, M.mtcp_listen(c, s, 4), M.EINVAL, "listening already");
     const t = M.mtcp_socket(c, M.AF_INET, M.SOCK_STREAM, 0);
@@ -258,10 +264,12 @@ Deno.test(
   pairTest("mtcp_write and mtcp_write_from: ENOMEM when the buffer pool is exhausted", (pair) => {
     const [cfd] = connected(pair);
     const c = pair.client;
-    // max_num_buffers 2: one receive and one send buffer in all.
+    // max_num_buffers 2: one receive and one send buffer in all. The first
+    // write takes the send buffer until its data is acknowledged (the peer
+    // acknowledges at once, so nothing runs in between).
+    const s2 = connected(pair, 81)[0];
     const data = new Uint8Array(10);
     assert.equal(M.mtcp_write(c, cfd, data, 10), 10);
-    const s2 = connected(pair, 81)[0];
     fails(c, M.mtcp_write(c, s2, data, 10), M.ENOMEM, "no send buffer left");
     fails(c, M.mtcp_write_from(c, s2, () => 10, 10), M.ENOMEM, "none for write_from either");
   }, { max_num_buffers: 2 }),
@@ -551,5 +559,34 @@ Deno.test(pairTest(
     // A fresh socket still has the context's defaults.
     const fresh = M.mtcp_socket(s, M.AF_INET, M.SOCK_STREAM, 0);
     assert.equal(nodelay(fresh), 0);
+  },
+));
+
+Deno.test(pairTest(
+  "mtcp_listen: as Linux's listen(2), a backlog of 0 admits one connection, and one above max_concurrency or negative is clamped to it",
+  async (pair) => {
+    const { server: s, client: c } = pair;
+    const l0 = M.mtcp_socket(s, M.AF_INET, M.SOCK_STREAM, 0);
+    M.mtcp_bind(s, l0, addr(0, 81));
+    assert.equal(M.mtcp_listen(s, l0, 0), 0, "backlog 0");
+    const lBig = M.mtcp_socket(s, M.AF_INET, M.SOCK_STREAM, 0);
+    M.mtcp_bind(s, lBig, addr(0, 82));
+    assert.equal(M.mtcp_listen(s, lBig, 1 << 20), 0, "backlog above max_concurrency");
+    const lNeg = M.mtcp_socket(s, M.AF_INET, M.SOCK_STREAM, 0);
+    M.mtcp_bind(s, lNeg, addr(0, 83));
+    assert.equal(M.mtcp_listen(s, lNeg, -1), 0, "negative backlog");
+    // Backlog 0: the first connection is queued, the second is not admitted.
+    const first = M.mtcp_socket(c, M.AF_INET, M.SOCK_STREAM, 0);
+    M.mtcp_setsock_nonblock(c, first);
+    M.mtcp_connect(c, first, addr(s.iface.address, 81));
+    run(pair, () => s.stats.passiveOpens > 0, 2000);
+    advance(pair, 100); // established, waiting in the accept queue
+    const second = M.mtcp_socket(c, M.AF_INET, M.SOCK_STREAM, 0);
+    M.mtcp_setsock_nonblock(c, second);
+    M.mtcp_connect(c, second, addr(s.iface.address, 81));
+    advance(pair, 500);
+    assert.equal(s.stats.passiveOpens, 1, "one connection admitted with backlog 0");
+    assert.ok(s.stats.listenOverflows >= 1, "the second SYN overflowed");
+    assert.ok(M.mtcp_accept(s, l0) >= 0, "the first is there to accept");
   },
 ));

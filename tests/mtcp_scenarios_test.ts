@@ -518,3 +518,33 @@ Deno.test(
     assert.equal(s.buffersInUse, 0, "idle connections hold no buffers once read");
   }, { max_concurrency: 12_000, max_num_buffers: 24_000, tcp_delayed_ack_ms: 0 }),
 );
+
+Deno.test(pairTest(
+  "TCP_QUICKACK: getsockopt says whether the connection is in quick-ACK mode; 0 makes it interactive (ACKs wait for replies), 1 sends a due ACK at once",
+  (pair) => {
+    const [cfd, sfd] = connected(pair);
+    const s = pair.server;
+    const c = pair.client;
+    const get = (ctx: M.MtcpContext, fd: number) => {
+      const v: { value: M.SockOptValue } = { value: -1 };
+      assert.equal(M.mtcp_getsockopt(ctx, fd, M.IPPROTO_TCP, M.TCP_QUICKACK, v), 0);
+      return v.value;
+    };
+    assert.equal(get(s, sfd), 1);
+    assert.equal(M.mtcp_setsockopt(s, sfd, M.IPPROTO_TCP, M.TCP_QUICKACK, 0), 0);
+    assert.equal(get(s, sfd), 0);
+    // Interactive: the client's small write is not acknowledged on its own.
+    assert.equal(writeText(c, cfd, "ping"), 4);
+    advance(pair, 5);
+    const unacked = c.connection(c.slotOf(cfd))!.sendQueued;
+    assert.equal(unacked, 4, "the ACK waits (for a reply or the 40 ms timer)");
+    assert.equal(M.mtcp_setsockopt(s, sfd, M.IPPROTO_TCP, M.TCP_QUICKACK, 1), 0);
+    advance(pair, 1);
+    assert.equal(c.connection(c.slotOf(cfd))!.sendQueued, 0, "acknowledged at once");
+    assert.equal(get(s, sfd), 1);
+    const fresh = M.mtcp_socket(s, M.AF_INET, M.SOCK_STREAM, 0);
+    assert.equal(get(s, fresh), 1, "a socket with no connection yet");
+    assert.equal(M.mtcp_setsockopt(s, sfd, M.IPPROTO_TCP, M.TCP_QUICKACK, "x"), -1);
+    assert.equal(s.errno, M.EINVAL);
+  },
+));

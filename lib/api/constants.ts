@@ -176,6 +176,8 @@ export const TCP_KEEPIDLE = 4;
 export const TCP_KEEPINTVL = 5;
 /** TCP_KEEPCNT. */
 export const TCP_KEEPCNT = 6;
+/** TCP_QUICKACK: 1 leaves interactive (pingpong) mode and ACKs at once, 0 enters it. */
+export const TCP_QUICKACK = 12;
 /** TCP_CONGESTION ("newreno" or "cubic"). */
 export const TCP_CONGESTION = 13;
 /** TCP_USER_TIMEOUT (milliseconds). */

@@ -102,6 +102,7 @@ import {
   ENOTSOCK,
   EPERM,
   EPIPE,
+  EPROTONOSUPPORT,
   FIONBIO,
   FIONREAD,
   IPPROTO_TCP,
@@ -130,6 +131,7 @@ import {
   TCP_KEEPINTVL,
   TCP_MAXSEG,
   TCP_NODELAY,
+  TCP_QUICKACK,
   TCP_USER_TIMEOUT,
 } from "./constants.ts";
 import { type ContextAttachment, MtcpContext } from "./context.ts";
@@ -364,7 +366,10 @@ export function mtcp_destroy(): void {
 // --- Sockets ----------------------------------------------------------------------
 
 /**
- * A socket id: AF_INET and SOCK_STREAM only (EAFNOSUPPORT, EINVAL); ENFILE when the pool is full.
+ * A socket id: AF_INET and SOCK_STREAM only (EAFNOSUPPORT, EINVAL); ENFILE
+ * when the pool is full. `protocol` is 0 or IPPROTO_TCP; any other is
+ * EPROTONOSUPPORT, as POSIX's socket() says (mTCP ignores it, and its man
+ * page says it must be 0).
  *
  * @example A TCP socket id
  * ```ts
@@ -378,11 +383,13 @@ export function mtcp_destroy(): void {
  * mtcp_destroy();
  * ```
  */
-export function mtcp_socket(mctx: mctx_t, domain: number, type: number, _protocol: number): number {
+export function mtcp_socket(mctx: mctx_t, domain: number, type: number, protocol: number): number {
   if (!usable(mctx)) return -1;
   if (domain !== AF_INET) return fail(mctx, EAFNOSUPPORT);
   // mTCP: type must be exactly SOCK_STREAM (so SOCK_NONBLOCK is refused).
   if (type !== SOCK_STREAM) return fail(mctx, EINVAL);
+  // POSIX socket(): a protocol the type does not support is EPROTONOSUPPORT.
+  if (protocol !== 0 && protocol !== IPPROTO_TCP) return fail(mctx, EPROTONOSUPPORT);
   const id = mctx.allocSocket("stream");
   if (id < 0) return fail(mctx, ENFILE);
   return id;
@@ -440,8 +447,11 @@ export function mtcp_bind(
 
 /**
  * Listens with `backlog` (SYN-RECEIVED plus unaccepted connections). EBADF,
- * ENOTSOCK, EINVAL (backlog <= 0 or above max_concurrency, or a socket already
- * connecting), EADDRINUSE (another listener has the port).
+ * ENOTSOCK, EINVAL (a backlog that is not an integer, or a socket already
+ * listening or connecting), EADDRINUSE (another listener has the port).
+ * As Linux's listen(2) (mTCP refuses them with EINVAL): a backlog of 0 admits
+ * one connection, and a negative one or one above `max_concurrency` (this
+ * stack's somaxconn) is clamped to `max_concurrency`.
  *
  * @example A listener with a backlog of 128
  * ```ts
@@ -459,9 +469,11 @@ export function mtcp_listen(mctx: mctx_t, sockid: number, backlog: number): numb
   if (!usable(mctx)) return -1;
   const slot = streamOrListener(mctx, sockid);
   if (slot < 0) return -1;
-  if (!Number.isInteger(backlog) || backlog <= 0 || backlog > mctx.config.max_concurrency) {
-    return fail(mctx, EINVAL);
-  }
+  if (!Number.isInteger(backlog)) return fail(mctx, EINVAL);
+  const somaxconn = mctx.config.max_concurrency;
+  // Linux: (unsigned) backlog above somaxconn is clamped, and the accept
+  // queue counts as full only past its length, so a backlog of 0 admits one.
+  const effective = backlog < 0 || backlog > somaxconn ? somaxconn : Math.max(1, backlog);
   if (mctx.kindOf(slot) === "listener" || mctx.connection(slot) !== undefined) {
     return fail(mctx, EINVAL);
   }
@@ -472,7 +484,7 @@ export function mtcp_listen(mctx: mctx_t, sockid: number, backlog: number): numb
     while (port <= 60999 && mctx.portInUse(port, slot)) port++;
   }
   if (mctx.isListening(port)) return fail(mctx, EADDRINUSE);
-  mctx.listen(slot, port, backlog);
+  mctx.listen(slot, port, effective);
   return 0;
 }
 
@@ -1282,7 +1294,7 @@ export type SockOptValue = number | boolean | string | Linger;
 
 /**
  * Reads an option into `optval.value`: SO_ERROR (clears it), SO_KEEPALIVE,
- * SO_LINGER, SO_RCVBUF, SO_SNDBUF, TCP_NODELAY, TCP_MAXSEG, TCP_KEEPIDLE,
+ * SO_LINGER, SO_RCVBUF, SO_SNDBUF, TCP_NODELAY, TCP_QUICKACK, TCP_MAXSEG, TCP_KEEPIDLE,
  * TCP_KEEPINTVL, TCP_KEEPCNT, TCP_CONGESTION, TCP_USER_TIMEOUT. EBADF,
  * ENOTSOCK, EFAULT (no `optval`), ENOPROTOOPT (other options). (mTCP knows
  * only SO_ERROR.)
@@ -1352,6 +1364,10 @@ export function mtcp_getsockopt(
         return 0;
       case TCP_KEEPCNT:
         optval.value = cfg.keepCnt;
+        return 0;
+      case TCP_QUICKACK:
+        // Linux: whether the socket is in quick-ACK (not pingpong) mode.
+        optval.value = sock === undefined || !sock.pingpong ? 1 : 0;
         return 0;
       case TCP_CONGESTION:
         optval.value = cfg.congestion;
@@ -1454,6 +1470,15 @@ export function mtcp_setsockopt(
         if (!positive(1)) return fail(mctx, EINVAL);
         cfg.keepCnt = Math.floor(num);
         break;
+      case TCP_QUICKACK:
+        // Per connection, not inherited (Linux: not a permanent setting).
+        if (!Number.isFinite(num)) return fail(mctx, EINVAL);
+        if (sock !== undefined) {
+          sock.setQuickAck(num !== 0);
+          mctx.markDirty(sock.id);
+          mctx.driver.kick();
+        }
+        return 0;
       case TCP_CONGESTION:
         if (typeof optval !== "string" || !isCongestionAlgorithm(optval)) return fail(mctx, EINVAL);
         cfg.congestion = optval;

@@ -9,6 +9,8 @@
  */
 
 const NO_RANGES = new Float64Array(0);
+/** `reported` before its first use: a count of zero. */
+export const NO_REPORTED: Int32Array = new Int32Array(1);
 
 /** Out-of-order ranges, at most `maxRanges`. */
 export class Assembler {
@@ -21,6 +23,12 @@ export class Assembler {
   #count = 0;
   /** Index of the range last grown, for SACK's "most recent first" (RFC 2018 §4). */
   #recent = -1;
+  /**
+   * Scratch for the owner: the TCP socket keeps the left edges of the SACK
+   * blocks it last reported here ([count, edge, ...]), so that a connection
+   * that never reorders pays nothing for them. Made at first use.
+   */
+  reported: Int32Array = NO_REPORTED;
 
   /** Tracks at most `maxRanges` ranges (default 8). */
   constructor(maxRanges = 8) {

@@ -16,7 +16,7 @@
  * @module
  */
 
-import { Assembler } from "../storage/assembler.ts";
+import { Assembler, NO_REPORTED } from "../storage/assembler.ts";
 import type { BufferPool } from "../storage/buffer_pool.ts";
 import { RingBuffer } from "../storage/ring_buffer.ts";
 import { seqAdd, seqGe, seqGt, seqLe, seqLt, seqMax, seqSub } from "../wire/seq_number.ts";
@@ -528,6 +528,31 @@ export class TcpSocket {
   private set synPending(v: boolean) {
     this.#flags = v ? this.#flags | 0x100 : this.#flags & ~0x100;
   }
+  /**
+   * Linux's pingpong (interactive) mode: the application answers within the
+   * delayed-ACK time of the data it received, so ACKs wait to ride on the
+   * replies (inet_csk_enter_pingpong_mode, from tcp_event_data_sent).
+   */
+  get pingpong(): boolean {
+    return (this.#flags & 0x200) !== 0;
+  }
+  private set pingpong(v: boolean) {
+    this.#flags = v ? this.#flags | 0x200 : this.#flags & ~0x200;
+  }
+  /** The first data segment has been received (Linux: icsk_ack.ato set). */
+  private get dataSeen(): boolean {
+    return (this.#flags & 0x400) !== 0;
+  }
+  private set dataSeen(v: boolean) {
+    this.#flags = v ? this.#flags | 0x400 : this.#flags & ~0x400;
+  }
+  /** Quick ACKs left (Linux's icsk_ack.quick, at most 16), bits 12 to 16. */
+  private get quickAcks(): number {
+    return (this.#flags >>> 12) & 0x1f;
+  }
+  private set quickAcks(n: number) {
+    this.#flags = (this.#flags & ~0x1f000) | (n << 12);
+  }
 
   // Times (ms) are stored as whole milliseconds from the owner's time epoch,
   // rounded up, with Infinity, -Infinity and -1 as reserved small integers: a
@@ -550,6 +575,7 @@ export class TcpSocket {
   #timedAtMs = T_NONE; // when the timed segment went out; T_NONE: nothing is timed
   #rtoAtMs = T_INF;
   #delayedAckAtMs = T_INF;
+  #lastDataInMs = 0; // when data last arrived (Linux's icsk_ack.lrcvtime)
   #persistAtMs = T_INF;
   #keepaliveAtMs = T_INF;
   #keepaliveProbeAtMs = 0;
@@ -920,7 +946,7 @@ export class TcpSocket {
 
   /**
    * close() (RFC 9293 §3.10.4). Unread data makes it an abort with a RST, as
-   * Linux does (RFC 2525 §2.17). Returns false if the socket is already gone.
+   * Linux does (RFC 2525 §2.17). A socket already closed is left as it is.
    */
   close(now: number): void {
     this.orphaned = true;
@@ -1166,11 +1192,19 @@ export class TcpSocket {
         if (this.#finAcked()) return this.#enterClosed();
         return;
       case "TIME-WAIT":
-        // Only a retransmitted FIN can come: acknowledge it, restart 2 MSL.
+        // A retransmitted FIN: acknowledge it and restart 2 MSL (RFC 9293
+        // §3.10.7.4, eighth step).
         if ((flags & TCP_FIN) !== 0) {
           this.#ackNow = true;
           this.#ackPending = true;
           this.#enterTimeWait(now);
+        } else if (len > 0) {
+          // Text cannot be taken after the peer's FIN, but RFC 5681 §4.2 has
+          // an out-of-order segment acknowledged at once, and Linux answers
+          // any in-window data in TIME-WAIT with <SEQ=SND.NXT><ACK=RCV.NXT>
+          // (TCP_TW_ACK); 2 MSL is not restarted.
+          this.#ackNow = true;
+          this.#ackPending = true;
         }
         return;
       default:
@@ -1447,6 +1481,8 @@ export class TcpSocket {
     this.#ackPending = true;
     if (offset > 0 || hadHoles || this.config.delayedAckMs === 0) {
       this.#ackNow = true;
+    } else if (len > 0 && this.#quickAck(now)) {
+      this.#ackNow = true;
     } else if (len > 0) {
       this.#unackedSegments += len >= this.mss ? 1 : 0.5;
       if (this.#unackedSegments >= 2) this.#ackNow = true;
@@ -1670,6 +1706,14 @@ export class TcpSocket {
     const flags = TCP_ACK | (last ? TCP_PSH : 0) | (fin && last ? TCP_FIN : 0);
     if (!this.#sendSegment(now, tx, offset, len, flags)) return false;
     if (retransmit) this.stats.retransmits++;
+    // Linux tcp_event_data_sent: data sent within the delayed-ACK time of
+    // data received is a reply: the connection is interactive (pingpong).
+    else if (
+      (this.#flags & 0x600) === 0x400 && // data seen, not yet pingpong
+      this.nowMs(now) - this.#lastDataInMs < this.config.delayedAckMs
+    ) {
+      this.pingpong = true;
+    }
     return true;
   }
 
@@ -1803,24 +1847,105 @@ export class TcpSocket {
     this.lastAckSent = this.rcvNxt;
   }
 
+  // RFC 2018 §4: "The first SACK block ... MUST specify the contiguous block
+  // of data containing the segment which triggered this ACK", and the rest
+  // "SHOULD ... repeat the most recently reported SACK blocks", most recent
+  // first, so each block is reported in several ACKs and one lost ACK loses
+  // nothing. As Linux's selective_acks (tcp_sack_new_ofo_skb): the blocks of
+  // the last ACK, moved along; a block merged into another is reported as
+  // the block that holds it. Ranges never reported yet fill what is left,
+  // highest first (they are the latest in a run of arrivals).
+  // Linux's quick-ACK mode for in-order data (tcp_event_data_recv and
+  // tcp_in_quickack_mode): the first data of a connection, and data after an
+  // idle gap longer than the RTO, earn up to 16 immediate ACKs (rcv_wnd / (2
+  // * MSS) of them), so a sender in slow start or with Nagle on does not wait
+  // out the delayed-ACK timer; but not while the connection is interactive
+  // (pingpong), where the ACK rides on the reply. True: ACK this one now.
+  #quickAck(now: number): boolean {
+    const t = this.nowMs(now);
+    const gap = t - this.#lastDataInMs;
+    this.#lastDataInMs = t;
+    // The common case of a request/response connection: interactive, no gap
+    // (0x600: the pingpong and dataSeen bits).
+    const flags = this.#flags;
+    if ((flags & 0x600) === 0x600 && gap <= this.rtt.rto) return false;
+    if (!this.dataSeen) {
+      this.dataSeen = true;
+      this.#enterQuickAck();
+    } else if (gap > this.rtt.rto) {
+      // An idle gap longer than the RTO: quick again (Linux), and, our
+      // choice, no longer interactive either, so the first segment after
+      // the gap is acknowledged at once even where replies came quickly
+      // before it (Linux would wait for the delayed-ACK timer to end
+      // pingpong mode).
+      this.#enterQuickAck();
+      this.pingpong = false;
+    }
+    const quick = this.quickAcks;
+    if (quick === 0 || this.pingpong) return false;
+    this.quickAcks = quick - 1;
+    return true;
+  }
+
+  // Linux tcp_incr_quickack(sk, TCP_MAX_QUICKACKS).
+  #enterQuickAck(): void {
+    const byWindow = Math.floor(this.#receiveWindow() / (2 * this.mss)) || 2;
+    this.quickAcks = Math.max(this.quickAcks, Math.min(16, byWindow));
+  }
+
+  /**
+   * TCP_QUICKACK: on leaves pingpong mode and grants quick ACKs (an ACK
+   * that is due goes at once); off enters pingpong mode (Linux
+   * __tcp_sock_set_quickack).
+   */
+  setQuickAck(on: boolean): void {
+    if (!on) {
+      this.pingpong = true;
+      return;
+    }
+    this.pingpong = false;
+    this.#enterQuickAck();
+    if (this.#ackPending) this.#ackNow = true;
+  }
+
   #fillSackBlocks(r: TcpRepr): void {
     const max = this.tsEnabled ? SACK_BLOCKS_WITH_TS : SACK_BLOCKS_NO_TS;
     const ooo = this.#ooo;
+    // The SACK blocks of the last ACK, most recent first, by left edge (as
+    // int32 sequence numbers), kept with the out-of-order ranges.
+    if (ooo.reported === NO_REPORTED) ooo.reported = new Int32Array(1 + SACK_BLOCKS_NO_TS);
+    const sent = ooo.reported;
     let n = 0;
-    // RFC 2018 §4: the first block holds the most recently received data.
     const recent = ooo.recent;
-    if (recent >= 0) {
-      r.sackBlocks[0] = seqAdd(this.rcvNxt, ooo.startOf(recent));
-      r.sackBlocks[1] = seqAdd(this.rcvNxt, ooo.endOf(recent));
-      n = 1;
+    if (recent >= 0) n = this.#putSackBlock(r, n, recent);
+    for (let k = 1; k <= sent[0]! && n < max; k++) {
+      const i = this.#oooRangeAt(seqSub(sent[k]!, this.rcvNxt));
+      if (i >= 0) n = this.#putSackBlock(r, n, i);
     }
-    for (let i = 0; i < ooo.count && n < max; i++) {
-      if (i === recent) continue;
-      r.sackBlocks[2 * n] = seqAdd(this.rcvNxt, ooo.startOf(i));
-      r.sackBlocks[2 * n + 1] = seqAdd(this.rcvNxt, ooo.endOf(i));
-      n++;
-    }
+    for (let i = ooo.count - 1; i >= 0 && n < max; i--) n = this.#putSackBlock(r, n, i);
     r.sackCount = n;
+    sent[0] = n;
+    for (let k = 0; k < n; k++) sent[1 + k] = r.sackBlocks[2 * k]! | 0;
+  }
+
+  // Appends out-of-order range `i` as SACK block `n` unless it is there
+  // already; the new count.
+  #putSackBlock(r: TcpRepr, n: number, i: number): number {
+    const left = seqAdd(this.rcvNxt, this.#ooo.startOf(i));
+    for (let k = 0; k < n; k++) if (r.sackBlocks[2 * k] === left) return n;
+    r.sackBlocks[2 * n] = left;
+    r.sackBlocks[2 * n + 1] = seqAdd(this.rcvNxt, this.#ooo.endOf(i));
+    return n + 1;
+  }
+
+  // The out-of-order range holding byte `offset` (from RCV.NXT), or -1.
+  #oooRangeAt(offset: number): number {
+    const ooo = this.#ooo;
+    if (offset < 0) return -1;
+    for (let i = 0; i < ooo.count; i++) {
+      if (offset >= ooo.startOf(i) && offset < ooo.endOf(i)) return i;
+    }
+    return -1;
   }
 
   #sendReset(now: number, tx: TcpTransmit): boolean {
@@ -1988,7 +2113,12 @@ export class TcpSocket {
     }
     if (now >= this.delayedAckAt) {
       this.#delayedAckAtMs = T_INF;
-      if (this.#ackPending) this.#ackNow = true;
+      if (this.#ackPending) {
+        this.#ackNow = true;
+        // Linux tcp_delack_timer_handler: no reply came to carry the ACK,
+        // so the connection is not interactive after all.
+        this.pingpong = false;
+      }
     }
     if (now >= this.persistAt) {
       this.#persistAtMs = T_INF;

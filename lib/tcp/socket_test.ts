@@ -241,13 +241,15 @@ Deno.test("PAWS (RFC 7323): a segment with an older timestamp is dropped and ack
   assert.equal(sock.stats.dropped, 1);
 });
 
-Deno.test("delayed ACK: one segment waits for the timer, every second full segment is acknowledged at once", () => {
+Deno.test("delayed ACK: once out of quick-ACK mode, one segment waits for the timer, every second full segment is acknowledged at once", () => {
   const { sock, peer } = established();
+  sock.setQuickAck(false); // interactive: no quick ACKs
   const full = "x".repeat(1460);
   send(sock, 20, { seq: R1, ack: L1, payload: full });
   assert.equal(recv(sock, peer, 20).length, 0, "held");
   assert.equal(sock.pollAt(), 60, "for 40 ms");
   assert.equal(recv(sock, peer, 60).length, 1, "the timer sends it");
+  sock.setQuickAck(false); // the timer ended pingpong mode: back in it
   send(sock, 70, { seq: seqAdd(R1, 1460), ack: L1, payload: full });
   send(sock, 71, { seq: seqAdd(R1, 2920), ack: L1, payload: full });
   const acks = recv(sock, peer, 71);
@@ -404,4 +406,190 @@ Deno.test("the retransmission timer fires on time whatever the clock's origin: 0
     recv(sock, peer, at + 5);
     assert.equal(sock.pollAt(), Infinity, "acknowledged: the timer is off");
   }
+});
+
+// --- RFC 2018 §4: which SACK blocks an ACK carries, in which order ---------------
+
+/** ESTABLISHED after an active open that negotiated SACK (and timestamps when `ts`). */
+function establishedSack(ts: boolean): { sock: TcpSocket; peer: Peer } {
+  const peer = new Peer();
+  const sock = new TcpSocket(0, peer, config({ timestamps: ts }));
+  sock.connect(0, LOCAL, 40000, REMOTE, 80, LOCAL_ISS);
+  const [syn] = recv(sock, peer, 0);
+  send(sock, 10, {
+    seq: REMOTE_ISS,
+    ack: L1,
+    flags: TCP_SYN | TCP_ACK,
+    mss: 1460,
+    sackPermitted: true,
+    ts,
+    tsVal: 100,
+    tsEcr: syn!.tsVal,
+  });
+  recv(sock, peer, 10);
+  assert.ok(sock.sackEnabled);
+  assert.equal(sock.tsEnabled, ts);
+  return { sock, peer };
+}
+
+/** The peer's stream: byte `i` is a letter from `i`, so overlapping segments agree. */
+function stream(from: number, len: number): string {
+  let text = "";
+  for (let i = from; i < from + len; i++) text += String.fromCharCode(97 + (i % 26));
+  return text;
+}
+
+/** The peer's data at R1 + `from`, `len` bytes of its stream; the ACK it draws. */
+function dataAt(sock: TcpSocket, peer: Peer, at: number, from: number, len: number): Seg {
+  const payload = stream(from, len);
+  send(sock, at, { seq: seqAdd(R1, from), ack: L1, payload, ts: sock.tsEnabled, tsVal: 100 + at });
+  const out = recv(sock, peer, at);
+  assert.equal(out.length, 1, `one ACK for the segment at ${from}`);
+  return out[0]!;
+}
+
+/** SACK blocks as offsets from R1, for reading. */
+function blocks(seg: Seg): number[] {
+  return seg.sack.map((s) => (s - R1) >>> 0);
+}
+
+Deno.test("RFC 2018 §4: after 200:300, 400:500, 600:700 the ACK reads <sack 600:700 400:500 200:300>", () => {
+  const { sock, peer } = establishedSack(false);
+  assert.deepEqual(blocks(dataAt(sock, peer, 20, 200, 100)), [200, 300]);
+  assert.deepEqual(blocks(dataAt(sock, peer, 21, 400, 100)), [400, 500, 200, 300]);
+  const ack = dataAt(sock, peer, 22, 600, 100);
+  assert.equal(ack.ack, R1, "the hole at RCV.NXT remains");
+  assert.deepEqual(blocks(ack), [600, 700, 400, 500, 200, 300]);
+});
+
+Deno.test("RFC 2018 §4: with more holes than fit beside timestamps, each block is repeated in three ACKs, most recent first", () => {
+  const { sock, peer } = establishedSack(true);
+  const acks: number[][] = [];
+  for (let k = 0; k < 6; k++) acks.push(blocks(dataAt(sock, peer, 20 + k, 200 + 200 * k, 100)));
+  // At most three blocks: the newest, then the two most recently reported.
+  assert.deepEqual(acks[3], [800, 900, 600, 700, 400, 500]);
+  assert.deepEqual(acks[4], [1000, 1100, 800, 900, 600, 700]);
+  assert.deepEqual(acks[5], [1200, 1300, 1000, 1100, 800, 900]);
+  // Each range was reported in three consecutive ACKs (the first ones in fewer only
+  // because there were fewer holes then), never lost behind lower ranges.
+  for (const left of [600, 800]) {
+    assert.equal(acks.filter((b) => b.includes(left)).length, 3, `block at ${left}`);
+  }
+});
+
+Deno.test("RFC 2018 §4 with overlaps and duplicates: a segment spanning two blocks merges them, a duplicate is reported first, the data is whole", () => {
+  const { sock, peer } = establishedSack(false);
+  dataAt(sock, peer, 20, 100, 100);
+  dataAt(sock, peer, 21, 300, 100);
+  dataAt(sock, peer, 22, 500, 100);
+  // 150:350 overlaps both 100:200 and 300:400: one block 100:400, reported first.
+  assert.deepEqual(blocks(dataAt(sock, peer, 23, 150, 200)), [100, 400, 500, 600]);
+  // A duplicate of 500:600: its block first, then the others.
+  assert.deepEqual(blocks(dataAt(sock, peer, 24, 500, 100)), [500, 600, 100, 400]);
+  // The first hole fills: RCV.NXT moves to 400, one block left.
+  const ack = dataAt(sock, peer, 25, 0, 100);
+  assert.equal(ack.ack, seqAdd(R1, 400));
+  assert.deepEqual(blocks(ack), [500, 600]);
+  const got = new Uint8Array(400);
+  assert.equal(sock.recv(got, 0, 400), 400);
+  assert.equal(new TextDecoder().decode(got), stream(0, 400));
+});
+
+// --- RFC 9293 §3.10.7.4 and RFC 5681 §4.2 in TIME-WAIT -----------------------------
+
+Deno.test("TIME-WAIT: a segment at RCV.NXT+1 draws <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>, and 2 MSL is not restarted", () => {
+  const { sock, peer } = established({ timeWaitMs: 60_000 });
+  sock.close(20);
+  const [fin] = recv(sock, peer, 20);
+  assert.equal(fin!.flags, TCP_ACK | TCP_FIN);
+  // The peer acknowledges our FIN and sends its own: TIME-WAIT.
+  send(sock, 30, { seq: R1, ack: seqAdd(L1, 1), flags: TCP_ACK | TCP_FIN });
+  const [ackOfFin] = recv(sock, peer, 30);
+  assert.equal(sock.state, "TIME-WAIT");
+  assert.equal(ackOfFin!.ack, seqAdd(R1, 1));
+  const until = sock.pollAt();
+  // Out of order, one past RCV.NXT.
+  send(sock, 40, { seq: seqAdd(R1, 2), ack: seqAdd(L1, 1), payload: "z" });
+  const out = recv(sock, peer, 40);
+  assert.equal(out.length, 1, "one ACK");
+  assert.deepEqual(
+    [out[0]!.seq, out[0]!.ack, out[0]!.flags, out[0]!.payload],
+    [seqAdd(L1, 1), seqAdd(R1, 1), TCP_ACK, ""],
+  );
+  assert.equal(sock.state, "TIME-WAIT");
+  assert.equal(sock.pollAt(), until, "2 MSL not restarted by data");
+  // A pure ACK in TIME-WAIT draws nothing (no ACK loop).
+  send(sock, 41, { seq: seqAdd(R1, 1), ack: seqAdd(L1, 1) });
+  assert.equal(recv(sock, peer, 41).length, 0);
+});
+
+// --- Quick ACKs and pingpong (Linux tcp_in_quickack_mode, inet_csk_enter_pingpong_mode)
+
+Deno.test("quick ACK: the first small segments of a connection are acknowledged at once, not after the 40 ms timer", () => {
+  const { sock, peer } = established();
+  // Before: the first small segment waited for the delayed-ACK timer.
+  for (let k = 0; k < 3; k++) {
+    const out = dataAt(sock, peer, 20 + k, k * 10, 10);
+    assert.equal(out.ack, seqAdd(R1, 10 * (k + 1)));
+  }
+  assert.equal(sock.pingpong, false);
+});
+
+Deno.test("quick ACK: request/response turns the connection interactive (pingpong): ACKs ride on the replies; a reply that does not come ends it", () => {
+  const { sock, peer } = established();
+  dataAt(sock, peer, 20, 0, 10); // quick ACK
+  // We answer within the delayed-ACK time of the request: interactive.
+  sock.send(new TextEncoder().encode("reply"), 0, 5);
+  const [reply] = recv(sock, peer, 21);
+  assert.equal(reply!.payload, "reply");
+  assert.equal(sock.pingpong, true);
+  // The next request is not acknowledged alone: the ACK waits for the reply.
+  send(sock, 30, { seq: seqAdd(R1, 10), ack: seqAdd(L1, 5), payload: "q".repeat(10) });
+  assert.equal(recv(sock, peer, 30).length, 0, "no pure ACK in pingpong mode");
+  sock.send(new TextEncoder().encode("again"), 0, 5);
+  const [second] = recv(sock, peer, 31);
+  assert.deepEqual([second!.payload, second!.ack], ["again", seqAdd(R1, 20)]);
+  // A request with no reply: the delayed-ACK timer sends the ACK and ends pingpong.
+  send(sock, 40, { seq: seqAdd(R1, 20), ack: seqAdd(L1, 10), payload: "q".repeat(10) });
+  assert.equal(recv(sock, peer, 40).length, 0);
+  const [late] = recv(sock, peer, 80);
+  assert.equal(late!.ack, seqAdd(R1, 30));
+  assert.equal(sock.pingpong, false);
+  // So the next request is acknowledged at once again.
+  assert.equal(dataAt(sock, peer, 90, 30, 10).ack, seqAdd(R1, 40));
+});
+
+Deno.test("quick ACK: used up, small segments wait for the timer again; after an idle gap longer than the RTO they are quick again", () => {
+  const { sock, peer } = established({ rcvBufSize: 4096 });
+  // rcv_wnd / (2 * MSS) = 4096 / 2920 -> 1 quick ACK (Linux tcp_incr_quickack).
+  dataAt(sock, peer, 20, 0, 10);
+  send(sock, 21, { seq: seqAdd(R1, 10), ack: L1, payload: "y".repeat(10) });
+  assert.equal(recv(sock, peer, 21).length, 0, "delayed: the quick ACKs are used up");
+  const [delayed] = recv(sock, peer, 61);
+  assert.equal(delayed!.ack, seqAdd(R1, 20));
+  // Idle for longer than the RTO (1 s initially): quick again.
+  assert.equal(dataAt(sock, peer, 3000, 20, 10).ack, seqAdd(R1, 30));
+});
+
+Deno.test("TCP_QUICKACK: off enters pingpong mode (ACKs delayed), on leaves it and sends a due ACK at once", () => {
+  const { sock, peer } = established();
+  sock.setQuickAck(false);
+  assert.equal(sock.pingpong, true);
+  send(sock, 20, { seq: R1, ack: L1, payload: "x".repeat(10) });
+  assert.equal(recv(sock, peer, 20).length, 0, "delayed in pingpong mode");
+  sock.setQuickAck(true);
+  assert.equal(sock.pingpong, false);
+  const [ack] = recv(sock, peer, 21);
+  assert.equal(ack!.ack, seqAdd(R1, 10));
+});
+
+Deno.test("quick ACK: an idle gap longer than the RTO ends pingpong mode, so the first segment after it is acknowledged at once", () => {
+  const { sock, peer } = established();
+  dataAt(sock, peer, 20, 0, 10);
+  sock.send(new TextEncoder().encode("reply"), 0, 5);
+  recv(sock, peer, 21);
+  assert.equal(sock.pingpong, true);
+  // 2 s later (the RTO is 1 s before any sample): quick, not interactive.
+  assert.equal(dataAt(sock, peer, 2021, 10, 10).ack, seqAdd(R1, 20));
+  assert.equal(sock.pingpong, false);
 });
