@@ -564,7 +564,7 @@ Deno.test(pairTest(
 
 Deno.test(pairTest(
   "mtcp_listen: as Linux's listen(2), a backlog of 0 admits one connection, and one above max_concurrency or negative is clamped to it",
-  async (pair) => {
+  (pair) => {
     const { server: s, client: c } = pair;
     const l0 = M.mtcp_socket(s, M.AF_INET, M.SOCK_STREAM, 0);
     M.mtcp_bind(s, l0, addr(0, 81));
