@@ -12,6 +12,7 @@ import {
   connected,
   connectTo,
   listenOn,
+  makePair,
   pairTest,
   readAll,
   run,
@@ -19,6 +20,7 @@ import {
   stateOf,
   writeText,
 } from "./_support/mtcp_pair.ts";
+import { inject, synFlood } from "./_support/inject.ts";
 
 // --- epoll ------------------------------------------------------------------------
 
@@ -430,7 +432,7 @@ Deno.test(pairTest(
 ));
 
 Deno.test(pairTest(
-  "a full backlog drops SYNs by default; the clients retry and get in once there is room",
+  "with SYN cookies off, a full backlog drops SYNs; the clients retry and get in once there is room",
   (pair) => {
     const lfd = listenOn(pair.server, 80, 2);
     const fds = [0, 1, 2, 3].map(() => connectTo(pair.client, SERVER, 80));
@@ -449,6 +451,7 @@ Deno.test(pairTest(
     assert.equal(accepted.length, 4, "SYN retransmission got the dropped ones in");
     assert.ok(fds.every((fd) => stateOf(pair.client, fd) === "ESTABLISHED"));
   },
+  { tcp_syncookies: 0 },
 ));
 
 Deno.test(pairTest("with listen_overflow = reset, SYNs beyond the backlog are refused", (pair) => {
@@ -459,7 +462,7 @@ Deno.test(pairTest("with listen_overflow = reset, SYNs beyond the backlog are re
     pair.client.connection(pair.client.slotOf(fd))!.error === "refused"
   );
   assert.equal(refused.length, 2);
-}, { listen_overflow: "reset" }));
+}, { listen_overflow: "reset", tcp_syncookies: 0 }));
 
 Deno.test(
   pairTest("RFC 6191: a new SYN with newer timestamps takes over a TIME-WAIT pair", (pair) => {
@@ -547,4 +550,156 @@ Deno.test(pairTest(
     assert.equal(M.mtcp_setsockopt(s, sfd, M.IPPROTO_TCP, M.TCP_QUICKACK, "x"), -1);
     assert.equal(s.errno, M.EINVAL);
   },
+));
+
+// --- SYN cookies (RFC 4987 §3.6) and half-open connections -------------------------
+
+Deno.test(pairTest(
+  "SYN cookies always (tcp_syncookies 2): no state until the ACK, and the connection keeps MSS, window scale, SACK and timestamps",
+  (pair) => {
+    const s = pair.server;
+    const c = pair.client;
+    const lfd = listenOn(s, 80);
+    const cfd = connectTo(c, SERVER, 80);
+    const sfd = acceptOne(pair, s, lfd);
+    assert.equal(s.stats.syncookiesSent, 1);
+    assert.equal(s.stats.syncookiesRecv, 1);
+    const server = s.connection(s.slotOf(sfd))!;
+    const client = c.connection(c.slotOf(cfd))!;
+    assert.equal(server.state, "ESTABLISHED");
+    assert.ok(server.sackEnabled && server.tsEnabled, "SACK and timestamps kept");
+    assert.equal(server.sndScale, client.rcvScale, "the client's window scale kept");
+    assert.equal(client.sndScale, server.rcvScale);
+    assert.equal(server.mss, 1460 - 12, "MSS from the cookie's table, less the timestamps");
+    // Data both ways.
+    assert.equal(writeText(c, cfd, "hello"), 5);
+    run(pair, () => readAll(s, sfd).text === "hello" || false, 2000);
+    assert.equal(writeText(s, sfd, "world"), 5);
+    let got = "";
+    run(pair, () => (got += readAll(c, cfd).text) === "world", 2000);
+    assert.equal(got, "world");
+  },
+  { tcp_syncookies: 2 },
+));
+
+Deno.test(pairTest(
+  "SYN cookies when the SYN queue is full (the default): a spoofed flood does not keep a real client out, and the flood's end needs no recovery",
+  (pair) => {
+    const s = pair.server;
+    const c = pair.client;
+    const lfd = listenOn(s, 80, 8);
+    synFlood(s, pair.network.clock.now(), 80, 200); // 8 half-open, 192 cookies, none answered
+    assert.equal(s.stats.syncookiesSent, 192);
+    const start = pair.network.clock.now();
+    const cfd = connectTo(c, SERVER, 80);
+    const sfd = acceptOne(pair, s, lfd);
+    assert.ok(pair.network.clock.now() - start < 50, "served at once, not after SYN retries");
+    assert.equal(s.stats.syncookiesRecv, 1);
+    assert.equal(writeText(c, cfd, "x"), 1);
+    run(pair, () => readAll(s, sfd).text === "x", 2000);
+    // More of the flood, then a second client right after it.
+    synFlood(s, pair.network.clock.now(), 80, 200, 1000);
+    const c2 = connectTo(c, SERVER, 80);
+    acceptOne(pair, s, lfd);
+    assert.equal(stateOf(c, c2), "ESTABLISHED");
+    assert.equal(s.stats.listenOverflows, 0);
+  },
+));
+
+/** A third host, 10.0.0.3, on the pair's network: what it receives, as TCP headers. */
+function spyHost(pair: ReturnType<typeof makePair>) {
+  const got: { flags: number; seq: number; ack: number; dstPort: number }[] = [];
+  const host = M.attachHost(pair.network, {
+    name: "spy",
+    address: "10.0.0.3/24",
+    trace: (dir, _now, bytes, off, len) => {
+      if (dir !== "rx" || len < 54 || bytes[off + 23] !== M.IP_PROTO_TCP) return;
+      const t = off + 14 + (bytes[off + 14]! & 0xf) * 4;
+      const dv = new DataView(bytes.buffer, bytes.byteOffset + t, 14);
+      got.push({
+        dstPort: dv.getUint16(2),
+        seq: dv.getUint32(4),
+        ack: dv.getUint32(8),
+        flags: bytes[t + 13]!,
+      });
+    },
+  });
+  return { address: host.iface.address, got };
+}
+
+Deno.test(pairTest(
+  "SYN cookies: a good cookie is taken a minute later, a forged one and one two minutes old draw a RST and count as failed",
+  (pair) => {
+    const s = pair.server;
+    const lfd = listenOn(s, 80, 1);
+    const spy = spyHost(pair);
+    synFlood(s, pair.network.clock.now(), 80, 2); // the queue is full: cookies from here on
+    const syn = (port: number) => {
+      inject(s, pair.network.clock.now(), {
+        src: spy.address,
+        srcPort: port,
+        dstPort: 80,
+        seq: 5000,
+        flags: M.TCP_SYN,
+        mss: 1460,
+      });
+      advance(pair, 5);
+      const synAck = spy.got.find((g) => g.dstPort === port && g.flags === 0x12);
+      assert.ok(synAck !== undefined, "a SYN-ACK came back");
+      return synAck.seq;
+    };
+    const ackWith = (port: number, cookie: number) =>
+      inject(s, pair.network.clock.now(), {
+        src: spy.address,
+        srcPort: port,
+        dstPort: 80,
+        seq: 5001,
+        ack: (cookie + 1) >>> 0,
+        flags: M.TCP_ACK,
+      });
+    const fresh = syn(6001);
+    const old = syn(6002);
+    // Forged: a cookie nobody sent.
+    ackWith(6003, 0x12345678);
+    assert.equal(s.stats.syncookiesFailed, 1);
+    advance(pair, 5);
+    assert.ok(spy.got.some((g) => g.dstPort === 6003 && (g.flags & 0x04) !== 0), "a RST");
+    // A minute later the fresh cookie is still good.
+    advance(pair, 60_000);
+    synFlood(s, pair.network.clock.now(), 80, 1, 100); // keeps cookies being checked
+    ackWith(6001, fresh);
+    assert.equal(s.stats.syncookiesRecv, 1);
+    assert.ok(M.mtcp_accept(s, lfd) >= 0, "the cookie's connection is there to accept");
+    // Two minutes after it was made, the other is not.
+    advance(pair, 61_000);
+    synFlood(s, pair.network.clock.now(), 80, 3, 200);
+    ackWith(6002, old);
+    assert.equal(s.stats.syncookiesFailed, 2);
+    assert.equal(s.stats.syncookiesRecv, 1);
+  },
+));
+
+Deno.test(pairTest(
+  "with SYN cookies off, half-open connections whose SYN-ACK went unanswered give way to new SYNs, and tcp_synack_retries bounds how long they last",
+  (pair) => {
+    const s = pair.server;
+    const c = pair.client;
+    const lfd = listenOn(s, 80, 8);
+    synFlood(s, pair.network.clock.now(), 80, 8); // the SYN queue is full of hosts that never answer
+    assert.equal(s.connectionsInUse, 8);
+    // Young half-open entries do not give way (a burst of real clients keeps its place).
+    const early = connectTo(c, SERVER, 80);
+    advance(pair, 10);
+    assert.equal(s.stats.synQueueEvictions, 0);
+    assert.equal(stateOf(c, early), "SYN-SENT");
+    // After their first SYN-ACK retransmission (1 s), the oldest gives way.
+    advance(pair, 1500);
+    acceptOne(pair, s, lfd);
+    assert.ok(s.stats.synQueueEvictions >= 1);
+    assert.equal(stateOf(c, early), "ESTABLISHED");
+    // tcp_synack_retries 2: the rest are gone after 1 + 2 + 4 s of retries.
+    advance(pair, 8000);
+    assert.equal(s.connectionsInUse, 1, "only the real connection is left");
+  },
+  { tcp_syncookies: 0, tcp_synack_retries: 2 },
 ));

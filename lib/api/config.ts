@@ -73,8 +73,15 @@ export interface MtcpConfig {
   tcp_user_timeout_ms: number;
   /** Data retransmissions before giving up. */
   tcp_retries: number;
-  /** SYN and SYN-ACK retransmissions before giving up. */
+  /** SYN retransmissions of an active open before giving up (Linux tcp_syn_retries). */
   tcp_syn_retries: number;
+  /** SYN-ACK retransmissions of a passive open before giving up (Linux tcp_synack_retries, 5). */
+  tcp_synack_retries: number;
+  /**
+   * SYN cookies (RFC 4987 §3.6): 0 never, 1 when a listener's SYN queue is
+   * full (default, as Linux), 2 always.
+   */
+  tcp_syncookies: number;
   /** Seconds an orphaned FIN-WAIT-2 waits. */
   tcp_fin_timeout: number;
   /** A full listen backlog: `drop` the SYN (default, as Linux) or `reset` it. */
@@ -110,6 +117,8 @@ export function defaultConfig(): MtcpConfig {
     tcp_user_timeout_ms: 0,
     tcp_retries: TCP_DEFAULTS.maxRetries,
     tcp_syn_retries: TCP_DEFAULTS.synRetries,
+    tcp_synack_retries: TCP_DEFAULTS.synAckRetries,
+    tcp_syncookies: 1,
     tcp_fin_timeout: TCP_DEFAULTS.finWait2TimeoutMs / 1000,
     listen_overflow: "drop",
     seed: 0,
@@ -148,6 +157,8 @@ const RULES: Record<keyof MtcpConfig, Rule> = {
   tcp_user_timeout_ms: { kind: "number", min: 0, max: 1e9 },
   tcp_retries: { kind: "int", min: 1, max: 100 },
   tcp_syn_retries: { kind: "int", min: 1, max: 100 },
+  tcp_synack_retries: { kind: "int", min: 0, max: 100 },
+  tcp_syncookies: { kind: "int", min: 0, max: 2 },
   tcp_fin_timeout: { kind: "number", min: 0, max: 3600 },
   listen_overflow: { kind: "enum", values: ["drop", "reset"] },
   seed: { kind: "int", min: 0, max: 2 ** 32 - 1 },

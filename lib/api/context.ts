@@ -24,6 +24,15 @@ import { BufferPool } from "../storage/buffer_pool.ts";
 import { TimerWheel } from "../storage/timer_wheel.ts";
 import { IsnGenerator } from "../tcp/isn.ts";
 import {
+  COOKIE_MSS_TABLE,
+  cookieMssIndex,
+  cookieTsVal,
+  decodeCookieOptions,
+  encodeCookieOptions,
+  SynCookies,
+} from "../tcp/syncookie.ts";
+import {
+  fillSynAck,
   TCP_DEFAULTS,
   TCP_EV_CLOSED,
   TCP_EV_ERROR,
@@ -33,11 +42,12 @@ import {
   TcpSocket,
   type TcpSocketOwner,
   type TcpTransmit,
+  tsOffsetFor,
 } from "../tcp/socket.ts";
 import { canSend, isSynchronized } from "../tcp/state.ts";
 import { IP_PROTO_TCP } from "../wire/ipv4.ts";
 import { seqGt } from "../wire/seq_number.ts";
-import { emitTcp, TCP_ACK, TCP_RST, TCP_SYN, tcpHeaderLen, type TcpRepr } from "../wire/tcp.ts";
+import { emitTcp, TCP_ACK, TCP_RST, TCP_SYN, tcpHeaderLen, TcpRepr } from "../wire/tcp.ts";
 import type { MtcpConfig } from "./config.ts";
 import {
   ECONNREFUSED,
@@ -134,8 +144,16 @@ export interface ContextStats {
   passiveOpens: number;
   /** Connections started by connect. */
   activeOpens: number;
-  /** SYNs dropped (or reset) because a listener's backlog was full. */
+  /** SYNs dropped (or reset) because a listener's accept queue was full (Linux ListenOverflows). */
   listenOverflows: number;
+  /** SYN-ACKs sent with a cookie instead of a half-open connection (Linux SyncookiesSent). */
+  syncookiesSent: number;
+  /** Connections made from a valid returning cookie (Linux SyncookiesRecv). */
+  syncookiesRecv: number;
+  /** ACKs to a listener whose cookie was forged or stale (Linux SyncookiesFailed). */
+  syncookiesFailed: number;
+  /** Half-open connections that gave way to a new SYN with cookies off (a full SYN queue). */
+  synQueueEvictions: number;
   /** SYNs dropped because the connection pool was full. */
   connectionPoolFull: number;
   /** Connections reset by the peer. */
@@ -217,6 +235,10 @@ export class MtcpContext implements Pollable {
     passiveOpens: 0,
     activeOpens: 0,
     listenOverflows: 0,
+    syncookiesSent: 0,
+    syncookiesRecv: 0,
+    syncookiesFailed: 0,
+    synQueueEvictions: 0,
     connectionPoolFull: 0,
     resets: 0,
     timeouts: 0,
@@ -278,6 +300,15 @@ export class MtcpContext implements Pollable {
   readonly #rxPool: BufferPool;
   readonly #txPool: BufferPool;
   readonly #isn: IsnGenerator;
+  readonly #cookies: SynCookies;
+  // When each listener last sent a cookie (ms): its cookies are checked for
+  // two minutes after (Linux tcp_synq_no_recent_overflow).
+  readonly #cookieSentAt: Float64Array;
+  // Each listener's half-open connections, oldest first (conn ids; stale
+  // entries are skipped), so the oldest can give way with cookies off.
+  readonly #embryos: (number[] | undefined)[];
+  readonly #cookieSyn = new TcpRepr();
+  readonly #cookieOut = new TcpRepr();
   #nextEphemeral = 32768;
   #now = 0;
 
@@ -310,6 +341,7 @@ export class MtcpContext implements Pollable {
       userTimeoutMs: config.tcp_user_timeout_ms,
       maxRetries: config.tcp_retries,
       synRetries: config.tcp_syn_retries,
+      synAckRetries: config.tcp_synack_retries,
       idleTimeoutMs: config.tcp_timeout > 0 ? config.tcp_timeout * 1000 : 0,
       congestion: config.tcp_congestion,
       sack: config.tcp_sack === 1,
@@ -353,6 +385,9 @@ export class MtcpContext implements Pollable {
     this.#rxPool = new BufferPool(config.rcvbuf, half, attachment.network.arena);
     this.#txPool = new BufferPool(config.sndbuf, half, attachment.network.arena);
     this.#isn = new IsnGenerator(config.seed === 0 ? undefined : config.seed + cpu);
+    this.#cookies = new SynCookies(config.seed === 0 ? undefined : config.seed + cpu);
+    this.#cookieSentAt = new Float64Array(cap).fill(-Infinity);
+    this.#embryos = new Array<number[] | undefined>(cap).fill(undefined);
     this.#now = attachment.network.clock.now();
     this.timeEpoch = Math.floor(this.#now);
     attachment.network.add(this);
@@ -850,16 +885,47 @@ export class MtcpContext implements Pollable {
     }
     const listener = this.#listeners.get(seg.dstPort);
     if (listener === undefined) return false;
+    return this.#toListener(now, listener, src, seg, bytes);
+  }
+
+  // RFC 9293 §3.10.7.2, a segment for a LISTEN socket, with SYN cookies
+  // (RFC 4987 §3.6) as Linux's tcp_conn_request and cookie_v4_check. False:
+  // answer with a RST.
+  #toListener(
+    now: number,
+    listener: number,
+    src: number,
+    seg: TcpRepr,
+    bytes: Uint8Array,
+  ): boolean {
     const flags = seg.flags;
     if ((flags & TCP_RST) !== 0) return true; // RFC 9293: a RST to a LISTEN socket is ignored
-    if ((flags & TCP_ACK) !== 0) return false; // an ACK to a LISTEN socket gets a RST
+    if ((flags & TCP_ACK) !== 0) {
+      // An ACK to a LISTEN socket gets a RST, unless it returns a cookie.
+      if ((flags & TCP_SYN) !== 0 || !this.#checkingCookies(now, listener)) return false;
+      return this.#cookieAck(now, listener, src, seg, bytes);
+    }
     if ((flags & TCP_SYN) === 0) return true; // neither: drop
-    if (
-      this.#synCount[listener]! + this.#acceptQueue[listener]!.length >= this.#backlog[listener]!
-    ) {
+    const queued = this.#acceptQueue[listener]!.length;
+    const backlog = this.#backlog[listener]!;
+    // A full accept queue drops the SYN, cookies or not (Linux: the
+    // application is not keeping up; ListenOverflows).
+    if (queued >= backlog) {
       this.stats.listenOverflows++;
       return this.config.listen_overflow === "drop";
     }
+    const mode = this.config.tcp_syncookies;
+    const synFull = this.#synCount[listener]! + queued >= backlog;
+    if (mode === 2 || (mode === 1 && synFull)) return this.#sendCookie(now, listener, src, seg);
+    if (synFull && !this.#evictOldestEmbryo(listener)) {
+      this.stats.listenOverflows++;
+      return this.config.listen_overflow === "drop";
+    }
+    return this.#openEmbryo(now, listener, src, seg);
+  }
+
+  // A half-open connection for a SYN: a socket in SYN-RECEIVED.
+  #openEmbryo(now: number, listener: number, src: number, seg: TcpRepr): boolean {
     const c = this.#allocConn();
     if (c < 0) {
       this.stats.connectionPoolFull++;
@@ -877,6 +943,140 @@ export class MtcpContext implements Pollable {
     );
     this.#flows.set(src, seg.srcPort, seg.dstPort, c);
     this.stats.passiveOpens++;
+    this.markDirty(c);
+    const embryos = this.#embryos[listener] ??= [];
+    if (embryos.length >= 2 * this.#backlog[listener]! + 16) this.#pruneEmbryos(listener);
+    embryos.push(c);
+    return true;
+  }
+
+  // Drops entries that are no longer half-open connections of `listener`.
+  #pruneEmbryos(listener: number): void {
+    const embryos = this.#embryos[listener];
+    if (embryos === undefined) return;
+    let w = 0;
+    for (const c of embryos) if (this.#isEmbryoOf(c, listener)) embryos[w++] = c;
+    embryos.length = w;
+  }
+
+  #isEmbryoOf(c: number, listener: number): boolean {
+    return this.#connListener[c] === listener && this.#conns[c]?.state === "SYN-RECEIVED" &&
+      this.#connSock[c] === -1;
+  }
+
+  // With cookies off and the SYN queue full, the oldest half-open connection
+  // whose SYN-ACK already went unanswered gives way to the new SYN, silently,
+  // so a flood of spoofed SYNs cannot pin the listener for the minute its
+  // SYN-ACK retries last, while a burst of real clients (whose SYN-ACKs are
+  // answered within an RTO) loses no one. False: none to evict.
+  #evictOldestEmbryo(listener: number): boolean {
+    const embryos = this.#embryos[listener];
+    if (embryos === undefined) return false;
+    for (let i = 0; i < embryos.length; i++) {
+      const c = embryos[i]!;
+      if (!this.#isEmbryoOf(c, listener)) continue;
+      if (!this.#conns[c]!.dropHalfOpen()) return false; // the oldest is young: all are
+      embryos.splice(0, i + 1);
+      this.stats.synQueueEvictions++;
+      this.markDirty(c);
+      return true;
+    }
+    return false;
+  }
+
+  #checkingCookies(now: number, listener: number): boolean {
+    const mode = this.config.tcp_syncookies;
+    return mode === 2 || (mode === 1 && now - this.#cookieSentAt[listener]! < 120_000);
+  }
+
+  // The cookie's minute counter (Linux tcp_cookie_time).
+  #cookieMinute(now: number): number {
+    return Math.floor((now - this.timeEpoch) / 60_000) >>> 0;
+  }
+
+  // A SYN-ACK whose ISN is a cookie, and no state (RFC 4987 §3.6).
+  #sendCookie(now: number, listener: number, src: number, syn: TcpRepr): boolean {
+    const config = this.#options[listener] ?? this.tcpConfig;
+    const local = this.iface.address;
+    const data = cookieMssIndex(syn.mss > 0 ? syn.mss : 536);
+    const iss = this.#cookies.make(
+      src,
+      local,
+      syn.srcPort,
+      syn.dstPort,
+      syn.seqNumber,
+      data,
+      this.#cookieMinute(now),
+    );
+    // The options the connection keeps ride in the low bits of our TSval.
+    const ws = config.windowScaling ? syn.windowScale : -1;
+    const sack = config.sack && syn.sackPermitted;
+    const tsNow = (Math.floor(now) + tsOffsetFor(iss)) >>> 0;
+    const r = this.#cookieOut;
+    fillSynAck(r, config, syn, iss, cookieTsVal(tsNow, encodeCookieOptions(ws, sack)));
+    this.#cookieSentAt[listener] = now;
+    this.stats.syncookiesSent++;
+    const slot = this.iface.beginIpv4(now, src, IP_PROTO_TCP, tcpHeaderLen(r), true, 0);
+    if (slot === undefined) return true; // no slot: as if lost, the peer retries
+    emitTcp(r, slot.bytes, slot.offset, local, src, 0, false);
+    this.iface.commitIpv4(now);
+    return true;
+  }
+
+  // An ACK to a listener that may return a cookie: a valid one makes the
+  // connection (from the SYN the cookie remembers), anything else is
+  // answered with a RST.
+  #cookieAck(now: number, listener: number, src: number, ack: TcpRepr, bytes: Uint8Array): boolean {
+    const sseq = (ack.seqNumber - 1) >>> 0;
+    const cookie = (ack.ackNumber - 1) >>> 0;
+    const local = this.iface.address;
+    const data = this.#cookies.check(
+      src,
+      local,
+      ack.srcPort,
+      ack.dstPort,
+      sseq,
+      cookie,
+      this.#cookieMinute(now),
+    );
+    if (data < 0) {
+      this.stats.syncookiesFailed++;
+      return false;
+    }
+    if (this.#acceptQueue[listener]!.length >= this.#backlog[listener]!) {
+      this.stats.listenOverflows++;
+      return true; // the peer retransmits its ACK or data; maybe room then
+    }
+    const c = this.#allocConn();
+    if (c < 0) {
+      this.stats.connectionPoolFull++;
+      return true;
+    }
+    this.stats.syncookiesRecv++;
+    const syn = this.#cookieSyn.clearOptions();
+    syn.srcPort = ack.srcPort;
+    syn.dstPort = ack.dstPort;
+    syn.seqNumber = sseq;
+    syn.flags = TCP_SYN;
+    syn.window = ack.window;
+    syn.mss = COOKIE_MSS_TABLE[data]!;
+    if (ack.hasTimestamps) {
+      // Our TSval echoed: the options the cookie's SYN-ACK agreed to.
+      const o = decodeCookieOptions(ack.tsEcr & 0x3f);
+      syn.windowScale = o.windowScale;
+      syn.sackPermitted = o.sackPermitted;
+      syn.hasTimestamps = true;
+      syn.tsVal = ack.tsVal;
+    }
+    const sock = this.#newSocket(c, this.#options[listener] ?? this.tcpConfig);
+    this.#connListener[c] = listener;
+    this.#synCount[listener]!++;
+    this.#flows.set(src, ack.srcPort, ack.dstPort, c);
+    this.stats.passiveOpens++;
+    sock.acceptCookie(now, local, src, syn, cookie);
+    // The ACK itself (and any data on it) completes the handshake.
+    sock.process(now, ack, bytes);
+    if (sock.ackDue) sock.dispatch(now, this);
     this.markDirty(c);
     return true;
   }

@@ -89,8 +89,13 @@ export interface TcpConfig {
   userTimeoutMs: number;
   /** Retransmissions of data before giving up (Linux tcp_retries2). */
   maxRetries: number;
-  /** Retransmissions of a SYN or SYN-ACK before giving up (Linux tcp_syn_retries). */
+  /** Retransmissions of a SYN before giving up (Linux tcp_syn_retries). */
   synRetries: number;
+  /**
+   * Retransmissions of a SYN-ACK before a half-open connection is given up
+   * (Linux tcp_synack_retries): 1+2+4+8+16+32 s with the default 5.
+   */
+  synAckRetries: number;
   /** mTCP's tcp_timeout: no segment for this long aborts; 0 disables. */
   idleTimeoutMs: number;
   /** TCP_CONGESTION. */
@@ -156,6 +161,7 @@ export const TCP_DEFAULTS: Readonly<TcpConfig> = {
   userTimeoutMs: 0,
   maxRetries: 15,
   synRetries: 6,
+  synAckRetries: 5,
   idleTimeoutMs: 0,
   congestion: "cubic",
   sack: true,
@@ -855,6 +861,31 @@ export class TcpSocket {
     this.#setState("SYN-RECEIVED");
   }
 
+  /**
+   * A passive open rebuilt from a SYN cookie (RFC 4987 §3.6): `syn` is the
+   * SYN as the cookie remembers it (the peer's ISN, its MSS from the cookie's
+   * table, and its window scale and SACK-permitted from the echoed
+   * timestamp), and our SYN-ACK with ISN `iss` counts as sent. The ACK that
+   * returned the cookie is processed next, as for any SYN-RECEIVED.
+   */
+  acceptCookie(
+    now: number,
+    localAddr: number,
+    remoteAddr: number,
+    syn: TcpRepr,
+    iss: number,
+  ): void {
+    this.acceptSyn(now, localAddr, remoteAddr, syn, iss);
+    this.synPending = false;
+    this.sndNxt = seqAdd(iss, 1);
+    this.sndMax = this.sndNxt;
+    this.#afterAckSent(now);
+    this.rcvRight = seqMax(
+      this.rcvRight,
+      seqAdd(this.rcvNxt, Math.min(this.config.rcvBufSize, 65535)),
+    );
+  }
+
   /** Marks the socket as a listener (state LISTEN); the demux makes the connections. */
   listen(localAddr: number, localPort: number): void {
     this.localAddr = localAddr;
@@ -978,6 +1009,18 @@ export class TcpSocket {
         );
         return;
     }
+  }
+
+  /**
+   * Gives up a passive open in SYN-RECEIVED without a word, once its SYN-ACK
+   * has gone unanswered at least once (Linux's "old" request socks, pruned
+   * under pressure): a peer that has not answered in an RTO is likely
+   * spoofed. False (and nothing done) for any other socket.
+   */
+  dropHalfOpen(): boolean {
+    if (this.state !== "SYN-RECEIVED" || !this.passive || this.stats.timeouts === 0) return false;
+    this.#enterClosed();
+    return true;
   }
 
   /** Abort (RFC 9293 §3.10.5): a RST if synchronized, then CLOSED. */
@@ -2138,8 +2181,14 @@ export class TcpSocket {
   #retransmitTimeout(now: number): void {
     this.#retries++;
     this.stats.timeouts++;
+    // A passive open's SYN-ACK has its own limit (Linux tcp_synack_retries), so
+    // a half-open connection from a spoofed source gives way sooner.
     const handshake = this.state === "SYN-SENT" || this.state === "SYN-RECEIVED";
-    const limit = handshake ? this.config.synRetries : this.config.maxRetries;
+    const limit = this.state === "SYN-SENT"
+      ? this.config.synRetries
+      : this.state === "SYN-RECEIVED"
+      ? (this.passive ? this.config.synAckRetries : this.config.synRetries)
+      : this.config.maxRetries;
     const userTimedOut = this.config.userTimeoutMs > 0 && this.firstUnackedAt >= 0 &&
       now - this.firstUnackedAt >= this.config.userTimeoutMs;
     if (this.#retries > limit || userTimedOut) {
@@ -2219,7 +2268,7 @@ export class TcpSocket {
     this.recover = iss;
     this.highRxt = iss;
     // RFC 7323 §5.4: a random offset per connection for TSval.
-    this.tsOffset = (iss * 2654435761) >>> 0;
+    this.tsOffset = tsOffsetFor(iss);
     this.#lastSegmentAtMs = relMs(this.nowMs(now));
     if (this.config.idleTimeoutMs > 0) {
       this.#idleAtMs = relMs(
@@ -2362,6 +2411,46 @@ function giveBack(pool: BufferPool | undefined, ring: RingBuffer): void {
 }
 
 /** The smallest window shift that lets a 16-bit field cover `bufferSize` (RFC 7323 §2.3, at most 14). */
+/**
+ * The per-connection offset of our TSval for ISN `iss` (RFC 7323 §5.4): a
+ * cookie SYN-ACK uses it before its connection exists.
+ */
+export function tsOffsetFor(iss: number): number {
+  return (iss * 2654435761) >>> 0;
+}
+
+/**
+ * Fills `r` with the SYN-ACK a socket with `config` would answer `syn` with
+ * (RFC 7323 §2.2: an unscaled window; only the options the SYN offered), for
+ * ISN `iss` and the TSval `tsVal`: the stateless SYN-ACK of a SYN cookie.
+ */
+export function fillSynAck(
+  r: TcpRepr,
+  config: TcpConfig,
+  syn: TcpRepr,
+  iss: number,
+  tsVal: number,
+): void {
+  r.clearOptions();
+  r.srcPort = syn.dstPort;
+  r.dstPort = syn.srcPort;
+  r.seqNumber = iss;
+  r.ackNumber = seqAdd(syn.seqNumber, 1);
+  r.flags = TCP_SYN | TCP_ACK;
+  r.urgentPointer = 0;
+  r.window = Math.min(config.rcvBufSize, 65535);
+  r.mss = config.mss;
+  if (config.windowScaling && syn.windowScale >= 0) {
+    r.windowScale = windowShiftFor(config.rcvBufSize);
+  }
+  r.sackPermitted = config.sack && syn.sackPermitted;
+  if (config.timestamps && syn.hasTimestamps) {
+    r.hasTimestamps = true;
+    r.tsVal = tsVal;
+    r.tsEcr = syn.tsVal;
+  }
+}
+
 export function windowShiftFor(bufferSize: number): number {
   let shift = 0;
   while (shift < 14 && bufferSize > 65535 << shift) shift++;
