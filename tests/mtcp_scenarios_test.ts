@@ -703,3 +703,26 @@ Deno.test(pairTest(
   },
   { tcp_syncookies: 0, tcp_synack_retries: 2 },
 ));
+
+Deno.test(pairTest(
+  "RFC 1122 §4.2.2.13: the peer of a socket its owner closed gets ECONNRESET at once when it sends, not after its retries",
+  (pair) => {
+    const [cfd, sfd] = connected(pair);
+    const c = pair.client;
+    const s = pair.server;
+    assert.equal(M.mtcp_close(s, sfd), 0); // FIN; the client half-closes nothing
+    run(pair, () => stateOf(c, cfd) === "CLOSE-WAIT", 2000);
+    const start = pair.network.clock.now();
+    const data = new Uint8Array(128 << 10);
+    let wrote = 0;
+    let rc = 0;
+    run(pair, () => {
+      rc = M.mtcp_write(c, cfd, data, data.length - wrote);
+      if (rc > 0) wrote += rc;
+      return rc < 0 && c.errno !== M.EAGAIN;
+    }, 5000);
+    assert.equal(M.errnoName(c.errno), "ECONNRESET");
+    assert.ok(pair.network.clock.now() - start < 100, "within a round trip or two");
+    assert.ok(wrote < data.length, "not all 128 KB taken and lost");
+  },
+));

@@ -322,6 +322,8 @@ export interface TcpSocketStats {
   dropped: number;
   /** Challenge ACKs sent (RFC 5961). */
   challengeAcks: number;
+  /** Resets for data that came after the application closed (Linux TCPAbortOnData). */
+  abortsOnData: number;
 }
 
 // RFC 5681 §3.2: the duplicate-ACK threshold.
@@ -389,6 +391,7 @@ export class TcpSocket {
     fastRetransmits: 0,
     dropped: 0,
     challengeAcks: 0,
+    abortsOnData: 0,
   };
   /** Current state. */
   state: TcpState = "CLOSED";
@@ -1260,8 +1263,26 @@ export class TcpSocket {
         dataOffset = Math.min(seqSub(this.rcvNxt, seq), len);
         len -= dataOffset;
       }
+      if (len > 0 && this.#closedForData()) return this.#abortOnData();
       this.#acceptTextAt(now, seg, bytes, dataOffset, dataOffset, len);
     }
+  }
+
+  // The application closed this socket (or shut reading), and the state is
+  // one where data may still come: FIN-WAIT-1 and FIN-WAIT-2.
+  #closedForData(): boolean {
+    return (this.orphaned || this.readShut) &&
+      (this.state === "FIN-WAIT-1" || this.state === "FIN-WAIT-2");
+  }
+
+  // RFC 1122 §4.2.2.13 (and RFC 2525 §2.17): new data for a socket whose
+  // application closed it cannot be delivered, so the connection is reset at
+  // once and the sender learns it, as Linux does (TCPAbortOnData), instead
+  // of taking data nobody will read until the peer gives up.
+  #abortOnData(): void {
+    this.stats.abortsOnData++;
+    this.error = "reset";
+    this.#queueReset(this.sndNxt, 0, TCP_RST, true);
   }
 
   // The ACK of a synchronized state: new data acknowledged, window update,

@@ -593,3 +593,20 @@ Deno.test("quick ACK: an idle gap longer than the RTO ends pingpong mode, so the
   assert.equal(dataAt(sock, peer, 2021, 10, 10).ack, seqAdd(R1, 20));
   assert.equal(sock.pingpong, false);
 });
+
+Deno.test("RFC 1122 §4.2.2.13: data for a socket the application closed resets the connection at once; a bare ACK does not", () => {
+  const { sock, peer } = established();
+  sock.close(20);
+  const [fin] = recv(sock, peer, 20);
+  assert.equal(fin!.flags, TCP_ACK | TCP_FIN);
+  send(sock, 30, { seq: R1, ack: seqAdd(L1, 1) }); // our FIN acknowledged
+  assert.equal(sock.state, "FIN-WAIT-2");
+  send(sock, 31, { seq: R1, ack: seqAdd(L1, 1) });
+  assert.equal(recv(sock, peer, 31).length, 0, "a bare ACK: nothing");
+  send(sock, 40, { seq: R1, ack: seqAdd(L1, 1), payload: "more data" });
+  const [rst] = recv(sock, peer, 40);
+  assert.deepEqual([rst!.flags, rst!.seq], [TCP_RST, seqAdd(L1, 1)]);
+  assert.equal(sock.state, "CLOSED");
+  assert.equal(sock.stats.abortsOnData, 1);
+  assert.equal(sock.readable, 0, "nothing taken");
+});
