@@ -726,3 +726,29 @@ Deno.test(pairTest(
     assert.ok(wrote < data.length, "not all 128 KB taken and lost");
   },
 ));
+
+Deno.test(pairTest(
+  "RFC 6056: active opens take ports in the ephemeral range by a keyed hash, never one of the client's own pairs still in TIME-WAIT",
+  (pair) => {
+    const c = pair.client;
+    const s = pair.server;
+    const lfd = listenOn(s, 80);
+    const used: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const cfd = connectTo(c, SERVER, 80);
+      const sfd = acceptOne(pair, s, lfd);
+      const name: M.SockAddr = { family: 0, addr: 0, port: 0 };
+      M.mtcp_getsockname(c, cfd, name);
+      used.push(name.port);
+      M.mtcp_close(c, cfd); // the client closes first: its pair waits in TIME-WAIT
+      run(pair, () => stateOf(c, cfd) === undefined || stateOf(c, cfd) === "TIME-WAIT", 2000);
+      M.mtcp_close(s, sfd);
+      advance(pair, 10);
+    }
+    assert.equal(new Set(used).size, 5, `ports ${used.join(", ")}`);
+    assert.ok(used.every((p) => p >= 32768 && p <= 60999));
+    assert.ok(used[0] !== 32768 || used[1] !== 32769, "not the fixed walk from 32768");
+    const timeWaits = [...c.connections()].filter((k) => k.state === "TIME-WAIT").length;
+    assert.equal(timeWaits, 5, "all five pairs still in TIME-WAIT, and none was reused");
+  },
+));

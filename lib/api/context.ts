@@ -23,6 +23,7 @@ import type { Network, Pollable } from "../phy/network.ts";
 import { BufferPool } from "../storage/buffer_pool.ts";
 import { TimerWheel } from "../storage/timer_wheel.ts";
 import { IsnGenerator } from "../tcp/isn.ts";
+import { EphemeralPorts } from "../tcp/ephemeral.ts";
 import {
   COOKIE_MSS_TABLE,
   cookieMssIndex,
@@ -309,7 +310,7 @@ export class MtcpContext implements Pollable {
   readonly #embryos: (number[] | undefined)[];
   readonly #cookieSyn = new TcpRepr();
   readonly #cookieOut = new TcpRepr();
-  #nextEphemeral = 32768;
+  readonly #ports: EphemeralPorts;
   #now = 0;
 
   /** Use `mtcp_create_context`. */
@@ -386,6 +387,7 @@ export class MtcpContext implements Pollable {
     this.#txPool = new BufferPool(config.sndbuf, half, attachment.network.arena);
     this.#isn = new IsnGenerator(config.seed === 0 ? undefined : config.seed + cpu);
     this.#cookies = new SynCookies(config.seed === 0 ? undefined : config.seed + cpu);
+    this.#ports = new EphemeralPorts(config.seed === 0 ? undefined : config.seed + cpu);
     this.#cookieSentAt = new Float64Array(cap).fill(-Infinity);
     this.#embryos = new Array<number[] | undefined>(cap).fill(undefined);
     this.#now = attachment.network.clock.now();
@@ -618,16 +620,16 @@ export class MtcpContext implements Pollable {
     return 0;
   }
 
+  // RFC 6056 §3.3.3 over Linux's ip_local_port_range (32768-60999): not a
+  // listener's port, and no flow (TIME-WAIT included) to the same
+  // destination.
   #ephemeralPort(remoteAddr: number, remotePort: number): number {
-    // Linux's ip_local_port_range: 32768-60999.
-    for (let tries = 0; tries < 28232; tries++) {
-      const port = this.#nextEphemeral;
-      this.#nextEphemeral = port >= 60999 ? 32768 : port + 1;
-      if (this.#listeners.has(port)) continue;
-      if (this.#flows.get(remoteAddr, remotePort, port) >= 0) continue;
-      return port;
-    }
-    return -1;
+    return this.#ports.pick(
+      this.iface.address,
+      remoteAddr,
+      remotePort,
+      (port) => !this.#listeners.has(port) && this.#flows.get(remoteAddr, remotePort, port) < 0,
+    );
   }
 
   /** Closes a socket id; the connection, if any, finishes on its own. */

@@ -12,3 +12,5 @@ export * from "./isn.ts";
 export * from "./rtt_estimator.ts";
 export * from "./socket.ts";
 export * from "./state.ts";
+export * from "./syncookie.ts";
+export * from "./ephemeral.ts";
