@@ -62,7 +62,13 @@ Options of serve, proxy and bench:
   --tso            tap: checksum offload and TSO/GRO super-frames both ways
 
 serve:   --port N (default 8080) and one of --http DIR | --echo | --discard
+         --backlog N (4096) --max-connections N (the pool; full: oldest idle
+         closed, else 503) --header-timeout S (60) --keepalive-timeout S (75)
+         --max-pipelined N (32) --max-open-files N (1024) --idle-timeout S
+         (echo, discard; 0: none)
 proxy:   --listen PORT --upstream IP:PORT[,IP:PORT...] [--balance rr|hash]
+         --backlog N (4096) --max-connections N (full: RST) --connect-timeout
+         S (3) --idle-timeout S (600)
 bench:   bench URL -n TOTAL -c CONCURRENCY [--keepalive] [--duration S]
 demo:    [--mode auto|tap|memory]
 ping:    --count N --interval MS --size N --latency MS --loss P --seed N
@@ -82,6 +88,30 @@ const STACK_FLAGS = {
   "busy-poll": { type: "boolean" },
   tso: { type: "boolean" },
 } as const;
+
+// Flags every listening command has: the backlog and the connection limit.
+const LIMIT_FLAGS = {
+  backlog: { type: "string" },
+  "max-connections": { type: "string" },
+  "idle-timeout": { type: "string" },
+} as const;
+
+function optional(value: string | undefined, name: string, min: number, max: number) {
+  return value === undefined ? undefined : number(value, name, min, min, max);
+}
+
+function defined<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
+  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
+}
+
+function limits(
+  v: { backlog?: string | undefined; "max-connections"?: string | undefined },
+): { backlog?: number; maxConnections?: number } {
+  return {
+    ...defined("backlog", optional(v.backlog, "backlog", 0, 1 << 20)),
+    ...defined("maxConnections", optional(v["max-connections"], "max-connections", 1, 10_000_000)),
+  };
+}
 
 function number(
   value: string | undefined,
@@ -142,16 +172,29 @@ async function serveCommand(args: string[]): Promise<number> {
       http: { type: "string" },
       echo: { type: "boolean" },
       discard: { type: "boolean" },
+      ...LIMIT_FLAGS,
+      "header-timeout": { type: "string" },
+      "keepalive-timeout": { type: "string" },
+      "max-pipelined": { type: "string" },
+      "max-open-files": { type: "string" },
     },
   });
   const modes = [values.http !== undefined, values.echo === true, values.discard === true].filter(
     Boolean,
   );
   if (modes.length > 1) throw new UsageError("Choose one of --http DIR, --echo, --discard");
+  const ms = (v: string | undefined, name: string) =>
+    v === undefined ? undefined : number(v, name, 0, 0, 86_400) * 1000;
   const serve: ServeOptions = {
     port: number(values.port, "port", 8080, 1, 65535),
     mode: values.echo ? "echo" : values.discard ? "discard" : "http",
     ...(values.http !== undefined ? { dir: values.http } : {}),
+    ...limits(values),
+    ...defined("headerTimeoutMs", ms(values["header-timeout"], "header-timeout")),
+    ...defined("keepaliveTimeoutMs", ms(values["keepalive-timeout"], "keepalive-timeout")),
+    ...defined("idleTimeoutMs", ms(values["idle-timeout"], "idle-timeout")),
+    ...defined("maxPipelined", optional(values["max-pipelined"], "max-pipelined", 1, 100_000)),
+    ...defined("maxOpenFiles", optional(values["max-open-files"], "max-open-files", 1, 1 << 20)),
   };
   if (serve.dir !== undefined) {
     // A missing directory is one line before any device is opened.
@@ -180,6 +223,8 @@ async function proxyCommand(args: string[]): Promise<number> {
       listen: { type: "string" },
       upstream: { type: "string" },
       balance: { type: "string" },
+      ...LIMIT_FLAGS,
+      "connect-timeout": { type: "string" },
     },
   });
   if (values.upstream === undefined) {
@@ -193,10 +238,15 @@ async function proxyCommand(args: string[]): Promise<number> {
   if (upstreams === undefined) {
     throw new UsageError(`Invalid --upstream: ${values.upstream} (IP:PORT[,IP:PORT...])`);
   }
+  const ms = (v: string | undefined, name: string) =>
+    v === undefined ? undefined : number(v, name, 0, 0, 86_400) * 1000;
   const proxy: ProxyOptions = {
     port: number(values.listen, "listen", 8080, 1, 65535),
     upstreams,
     balance,
+    ...limits(values),
+    ...defined("connectTimeoutMs", ms(values["connect-timeout"], "connect-timeout")),
+    ...defined("idleTimeoutMs", ms(values["idle-timeout"], "idle-timeout")),
   };
   return await runStackCommand(
     stackOptions(values),

@@ -7,8 +7,14 @@
  * @module
  */
 
-import { discardHandler, echoHandler, runTcpServer, type ServerStats } from "./tcp_server.ts";
-import { staticHandler } from "./http_static.ts";
+import {
+  discardHandler,
+  echoHandler,
+  runTcpServer,
+  type ServerHandler,
+  type ServerStats,
+} from "./tcp_server.ts";
+import { staticHandler, type StaticOptions } from "./http_static.ts";
 import { Driver } from "../api/driver.ts";
 import { hostOf, type Stack, type StackOptions } from "./stack.ts";
 
@@ -20,6 +26,20 @@ export interface ServeOptions {
   mode: "http" | "echo" | "discard";
   /** Root directory for `http`; undefined serves the built-in page. */
   dir?: string;
+  /** Listen backlog (default 4096). */
+  backlog?: number;
+  /** Most connections at once (default: the pool's size); full: the oldest idle goes, else 503. */
+  maxConnections?: number;
+  /** `http`: time to receive a request head, ms (default 60000). */
+  headerTimeoutMs?: number;
+  /** `http`: keep-alive idle time, ms (default 75000). */
+  keepaliveTimeoutMs?: number;
+  /** `http`: responses queued per connection before it is not read (default 32). */
+  maxPipelined?: number;
+  /** `http`: files open at once for streaming (default 1024). */
+  maxOpenFiles?: number;
+  /** `echo`, `discard`: idle time before a connection is closed, ms (default 0: none). */
+  idleTimeoutMs?: number;
 }
 
 /** The built-in page, served by `serve` without `--http DIR`. */
@@ -53,24 +73,79 @@ export async function runServe(
   onListening: (line: string) => void,
 ): Promise<CommandSummary> {
   const builtin = new Map([["/", BUILTIN_PAGE], ["/index.html", BUILTIN_PAGE]]);
-  const files = serve.mode === "http" ? staticHandler(serve.dir, { builtin }) : undefined;
-  const handler = files ?? (serve.mode === "echo" ? echoHandler() : discardHandler());
+  const files = serve.mode === "http"
+    ? staticHandler(serve.dir, staticOptions(serve, builtin))
+    : undefined;
+  const handler = files ??
+    withIdleTimeout(serve.mode === "echo" ? echoHandler() : discardHandler(), serve.idleTimeoutMs);
   const what = serve.mode === "http" ? `http ${serve.dir ?? "(built-in page)"}` : serve.mode;
   const stats: ServerStats = await runTcpServer(stack.ctx, serve.port, handler, {
     signal,
+    ...(serve.backlog !== undefined ? { backlog: serve.backlog } : {}),
+    ...(serve.maxConnections !== undefined ? { maxConnections: serve.maxConnections } : {}),
     onListening: (port) =>
       onListening(`listening on ${hostOf(options.ip)}:${port} (${what}) via ${stack.where}`),
   });
   await settle(stack);
   const lines = [
-    `connections: ${stats.accepted} accepted, ${stats.closed} closed; bytes: ${stats.bytesIn} in, ${stats.bytesOut} out`,
+    `connections: ${stats.accepted} accepted, ${stats.closed} closed, ${stats.refused} refused (full), ` +
+    `${stats.evicted} idle closed for room, ${stats.timedOut} timed out; bytes: ${stats.bytesIn} in, ${stats.bytesOut} out`,
   ];
   if (files !== undefined) {
-    const byStatus = [...files.stats.responses].sort(([a], [b]) => a - b)
+    const f = files.stats;
+    const byStatus = [...f.responses].sort(([a], [b]) => a - b)
       .map(([k, v]) => `${k}=${v}`).join(" ");
-    lines.push(`responses: ${byStatus || "none"}; cache hits: ${files.stats.cacheHits}`);
+    lines.push(
+      `responses: ${
+        byStatus || "none"
+      }; cache hits: ${f.cacheHits}; limits: header timeouts ${f.headerTimeouts}, ` +
+        `keep-alive timeouts ${f.keepaliveTimeouts}, pipelining pauses ${f.pipelinePauses}, file limit ${f.fileLimit}`,
+    );
   }
   return { lines };
+}
+
+function staticOptions(serve: ServeOptions, builtin: Map<string, Uint8Array>): StaticOptions {
+  return {
+    builtin,
+    ...(serve.headerTimeoutMs !== undefined ? { headerTimeoutMs: serve.headerTimeoutMs } : {}),
+    ...(serve.keepaliveTimeoutMs !== undefined
+      ? { keepaliveTimeoutMs: serve.keepaliveTimeoutMs }
+      : {}),
+    ...(serve.maxPipelined !== undefined ? { maxPipelined: serve.maxPipelined } : {}),
+    ...(serve.maxOpenFiles !== undefined ? { maxOpenFiles: serve.maxOpenFiles } : {}),
+  };
+}
+
+/**
+ * `handler` with an idle timer: a connection that sends nothing for `ms` is
+ * closed (no timer when `ms` is 0 or undefined).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { withIdleTimeout } from "./appliance.ts";
+ * import { echoHandler, ServerConnection } from "./tcp_server.ts";
+ * const h = withIdleTimeout(echoHandler(), 5000);
+ * const c = new ServerConnection(3, () => 1000);
+ * h.onOpen?.(c);
+ * assert.equal(c.deadline, 6000);
+ * ```
+ */
+export function withIdleTimeout(handler: ServerHandler, ms: number | undefined): ServerHandler {
+  if (ms === undefined || ms <= 0) return handler;
+  return {
+    onOpen: (c) => {
+      handler.onOpen?.(c);
+      c.idle = true;
+      c.armTimeout(ms);
+    },
+    onData: (c, data) => {
+      handler.onData(c, data);
+      c.armTimeout(ms);
+    },
+    ...(handler.onEnd !== undefined ? { onEnd: (c) => handler.onEnd!(c) } : {}),
+  };
 }
 
 /**

@@ -57,14 +57,44 @@ export interface StaticOptions {
   statCacheMs?: number;
   /** The parser's limits (default `DEFAULT_HTTP_LIMITS`). */
   limits?: HttpLimits;
+  /**
+   * Time to receive a whole request head, from its first byte or from the
+   * connection's start, in ms (default 60000, nginx's client_header_timeout):
+   * a head still incomplete is answered 408 and closed; a connection that
+   * sent nothing is closed.
+   */
+  headerTimeoutMs?: number;
+  /** How long a kept-alive connection may wait for its next request, in ms (default 75000, nginx's keepalive_timeout). */
+  keepaliveTimeoutMs?: number;
+  /**
+   * Most response parts queued on one connection (default 32; a small file's
+   * response is one part, a streamed one two): a client that pipelines
+   * faster than it reads is not read until they are sent.
+   */
+  maxPipelined?: number;
+  /**
+   * Most files open at once for streaming, shared by every connection
+   * (default 1024, like a bounded open_file_cache): past it, or when the
+   * system has no descriptor left (EMFILE, ENFILE), a request is answered
+   * 503, never 404.
+   */
+  maxOpenFiles?: number;
 }
 
-/** Counters of a static server, by status code. */
+/** Counters of a static server, by status code and by limit hit. */
 export interface StaticStats {
   /** Responses by status code. */
   responses: Map<number, number>;
   /** Cache hits. */
   cacheHits: number;
+  /** Connections closed (with a 408 when a head was under way) at the header timeout. */
+  headerTimeouts: number;
+  /** Kept-alive connections closed at the keep-alive timeout. */
+  keepaliveTimeouts: number;
+  /** Times a connection was not read because it had `maxPipelined` responses queued. */
+  pipelinePauses: number;
+  /** Requests answered 503 because no file could be opened (the limit, or EMFILE/ENFILE). */
+  fileLimit: number;
 }
 
 interface CacheEntry {
@@ -91,28 +121,118 @@ function connectionVariant(close: boolean, http10: boolean): number {
   return close ? 1 : http10 ? 2 : 0;
 }
 
+interface OpenFile {
+  file: Deno.FsFile;
+  mtime: number;
+  size: number;
+  refs: number;
+  /** In the cache's map (else it closes when its last source is done). */
+  cached: boolean;
+}
+
+/**
+ * Files open for streaming, shared: every response of one file reads it
+ * through one descriptor (each source seeks to its own position first), and
+ * at most `max` are open at once, so no client can run the process out of
+ * descriptors. An idle one is closed to make room.
+ */
+class OpenFiles {
+  readonly #map = new Map<string, OpenFile>();
+  #count = 0;
+  readonly max: number;
+
+  constructor(max: number) {
+    this.max = max;
+  }
+
+  /** A handle on `real` as it is now, "limit" when none can be had, or undefined when it is gone. */
+  acquire(real: string, mtime: number, size: number): OpenFile | "limit" | undefined {
+    const hit = this.#map.get(real);
+    if (hit !== undefined && hit.mtime === mtime && hit.size === size) {
+      hit.refs++;
+      return hit;
+    }
+    if (hit !== undefined) this.#uncache(real, hit); // changed: new requests get a new handle
+    if (this.#count >= this.max && !this.#closeIdle()) return "limit";
+    let file: Deno.FsFile;
+    try {
+      file = Deno.openSync(real, { read: true });
+    } catch (err) {
+      const code = (err as { code?: string }).code;
+      return code === "EMFILE" || code === "ENFILE" ? "limit" : undefined;
+    }
+    this.#count++;
+    const entry: OpenFile = { file, mtime, size, refs: 1, cached: true };
+    this.#map.set(real, entry);
+    return entry;
+  }
+
+  release(entry: OpenFile): void {
+    if (--entry.refs === 0 && !entry.cached) this.#close(entry);
+  }
+
+  /** Closes every idle handle (a reload drops the cache this way). */
+  clear(): void {
+    for (const [real, entry] of this.#map) this.#uncache(real, entry);
+  }
+
+  get open(): number {
+    return this.#count;
+  }
+
+  #uncache(real: string, entry: OpenFile): void {
+    this.#map.delete(real);
+    entry.cached = false;
+    if (entry.refs === 0) this.#close(entry);
+  }
+
+  #closeIdle(): boolean {
+    for (const [real, entry] of this.#map) {
+      if (entry.refs > 0) continue;
+      this.#uncache(real, entry);
+      return true;
+    }
+    return false;
+  }
+
+  #close(entry: OpenFile): void {
+    entry.file.close();
+    this.#count--;
+  }
+}
+
 class FileSource implements ChunkSource {
-  #file: Deno.FsFile | undefined;
-  #left: number = 0;
-  constructor(file: Deno.FsFile, start: number, length: number) {
-    this.#file = file;
+  #entry: OpenFile | undefined;
+  readonly #files: OpenFiles;
+  #pos: number;
+  #left: number;
+  constructor(files: OpenFiles, entry: OpenFile, start: number, length: number) {
+    this.#files = files;
+    this.#entry = entry;
+    this.#pos = start;
     this.#left = length;
-    if (start > 0) file.seekSync(start, Deno.SeekMode.Start);
   }
   read(into: Uint8Array): number {
-    if (this.#file === undefined || this.#left <= 0) return 0;
+    const entry = this.#entry;
+    if (entry === undefined || this.#left <= 0) return 0;
     const want = Math.min(into.length, this.#left);
-    const n = this.#file.readSync(want === into.length ? into : into.subarray(0, want));
+    entry.file.seekSync(this.#pos, Deno.SeekMode.Start); // the descriptor is shared
+    const n = entry.file.readSync(want === into.length ? into : into.subarray(0, want));
     // Shorter than when it was opened: the promised length cannot be sent.
     if (n === null || n <= 0) throw new Error("the file shrank while it was sent");
+    this.#pos += n;
     this.#left -= n;
     return n;
   }
   close(): void {
-    this.#file?.close();
-    this.#file = undefined;
+    if (this.#entry !== undefined) this.#files.release(this.#entry);
+    this.#entry = undefined;
   }
 }
+
+// ServerConnection.timerKind of a static server's connections.
+const TIMER_HEADER = 1;
+const TIMER_KEEPALIVE = 2;
 
 const encoder = new TextEncoder();
 
@@ -150,7 +270,14 @@ function realRootOf(root: string): string {
  */
 export class StaticFiles implements ServerHandler {
   /** Responses by status, and cache hits. */
-  readonly stats: StaticStats = { responses: new Map(), cacheHits: 0 };
+  readonly stats: StaticStats = {
+    responses: new Map(),
+    cacheHits: 0,
+    headerTimeouts: 0,
+    keepaliveTimeouts: 0,
+    pipelinePauses: 0,
+    fileLimit: 0,
+  };
   readonly #realRoot: string | undefined;
   readonly #options: StaticOptions;
   readonly #cacheFile: number;
@@ -160,6 +287,10 @@ export class StaticFiles implements ServerHandler {
   #cached = 0;
   readonly #resolved = new Map<string, { found: Resolved | undefined; at: number }>();
   readonly #paths = new Map<string, string | undefined>();
+  readonly #files: OpenFiles;
+  readonly #headerTimeoutMs: number;
+  readonly #keepaliveTimeoutMs: number;
+  readonly #maxPipelined: number;
 
   /** Serves `root` (a directory), or in-memory bodies when undefined. */
   constructor(root: string | undefined, options: StaticOptions = {}) {
@@ -168,11 +299,32 @@ export class StaticFiles implements ServerHandler {
     this.#cacheFile = options.cacheFileBytes ?? 65536;
     this.#cacheTotal = options.cacheTotalBytes ?? 64 << 20;
     this.#statCacheMs = options.statCacheMs ?? 1000;
+    this.#files = new OpenFiles(options.maxOpenFiles ?? 1024);
+    this.#headerTimeoutMs = options.headerTimeoutMs ?? 60_000;
+    this.#keepaliveTimeoutMs = options.keepaliveTimeoutMs ?? 75_000;
+    this.#maxPipelined = options.maxPipelined ?? 32;
   }
 
-  /** A new connection gets its request parser. */
+  /** Files open for streaming now (at most `maxOpenFiles`). */
+  get openFiles(): number {
+    return this.#files.open;
+  }
+
+  /** Forgets cached files, resolutions and idle open files (a reload). */
+  dropCaches(): void {
+    this.#cache.clear();
+    this.#cached = 0;
+    this.#resolved.clear();
+    this.#paths.clear();
+    this.#files.clear();
+  }
+
+  /** A new connection gets its request parser, and the header timer. */
   onOpen(c: ServerConnection): void {
     c.state = new RequestParser(this.#options.limits);
+    c.idle = true;
+    c.timerKind = TIMER_HEADER;
+    c.armTimeout(this.#headerTimeoutMs);
   }
 
   /** Parses what arrived and answers every complete request, in order. */
@@ -180,11 +332,60 @@ export class StaticFiles implements ServerHandler {
     if (c.closing) return;
     const parser = c.state as RequestParser;
     parser.feed(data);
+    this.#answerAll(c, parser);
+  }
+
+  /** A paused connection's responses went out: the requests it holds come next. */
+  onDrain(c: ServerConnection): void {
+    if (!c.closing) this.#answerAll(c, c.state as RequestParser);
+  }
+
+  /**
+   * The timer ran out: a head under way is answered 408 (nginx's
+   * client_header_timeout), an idle connection just closed.
+   */
+  onTimeout(c: ServerConnection): void {
+    const parser = c.state as RequestParser;
+    if (c.timerKind === TIMER_KEEPALIVE) this.stats.keepaliveTimeouts++;
+    else this.stats.headerTimeouts++;
+    if (c.timerKind === TIMER_HEADER && parser.buffered > 0) this.#error(c, 408, true, false);
+    else c.end();
+  }
+
+  /** The server is full: 503 and close. */
+  onRefuse(c: ServerConnection): void {
+    this.#error(c, 503, true, false, "Retry-After: 1\r\n");
+  }
+
+  #answerAll(c: ServerConnection, parser: RequestParser): void {
+    c.idle = false;
     for (;;) {
+      if (c.out.length >= this.#maxPipelined) {
+        // RFC 9112 §9.3.2 lets a server process pipelined requests as it
+        // can: these wait until the responses before them are sent.
+        this.stats.pipelinePauses++;
+        c.pause();
+        break;
+      }
       const head = parser.next();
-      if (head === undefined) return;
+      if (head === undefined) break;
       if (head instanceof HttpError) return this.#error(c, head.status, true, false);
       if (!this.#answer(c, head)) return;
+    }
+    this.#armTimer(c, parser);
+  }
+
+  // Between requests, the keep-alive timer; a head under way keeps the
+  // header timer it started with.
+  #armTimer(c: ServerConnection, parser: RequestParser): void {
+    if (c.paused || c.closing) return;
+    if (parser.buffered === 0) {
+      c.idle = true;
+      c.timerKind = TIMER_KEEPALIVE;
+      c.armTimeout(this.#keepaliveTimeoutMs);
+    } else if (c.timerKind !== TIMER_HEADER) {
+      c.timerKind = TIMER_HEADER;
+      c.armTimeout(this.#headerTimeoutMs);
     }
   }
 
@@ -321,16 +522,18 @@ export class StaticFiles implements ServerHandler {
       if (entry === undefined) return this.#error(c, 404, close, head.http10);
       this.#respond(c, status, fields, length, close, head.http10);
       if (!bodyless) c.send(entry.bytes.subarray(start, start + length));
+    } else if (bodyless) {
+      this.#respond(c, status, fields, length, close, head.http10);
     } else {
-      let file: Deno.FsFile;
-      try {
-        file = Deno.openSync(found.real, { read: true });
-      } catch {
-        return this.#error(c, 404, close, head.http10);
+      const mtime = found.info.mtime?.getTime() ?? 0;
+      const entry = this.#files.acquire(found.real, mtime, size);
+      if (entry === undefined) return this.#error(c, 404, close, head.http10);
+      if (entry === "limit") {
+        this.stats.fileLimit++;
+        return this.#error(c, 503, close, head.http10, "Retry-After: 1\r\n");
       }
       this.#respond(c, status, fields, length, close, head.http10);
-      if (bodyless) file.close();
-      else c.stream(new FileSource(file, start, length));
+      c.stream(new FileSource(this.#files, entry, start, length));
     }
     if (close) c.end();
   }

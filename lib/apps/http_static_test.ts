@@ -99,3 +99,102 @@ Deno.test("static files: a small file's whole response is kept per connection ki
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("static files: the header timer runs from the connection's start (408 for a head under way), the keep-alive timer between requests", () => {
+  let now = 1000;
+  const h = staticHandler(undefined, {
+    builtin: new Map([["/", enc.encode("page")]]),
+    headerTimeoutMs: 20_000,
+    keepaliveTimeoutMs: 30_000,
+  });
+  // Slowloris: a byte at a time never moves the header timer.
+  const slow = new ServerConnection(3, () => now);
+  h.onOpen?.(slow);
+  assert.equal(slow.deadline, 21_000);
+  for (const ch of "GET / HT") {
+    now += 5000;
+    h.onData(slow, enc.encode(ch));
+    assert.equal(slow.deadline, 21_000, "still the first deadline");
+  }
+  h.onTimeout?.(slow);
+  assert.match(dec.decode(slow.out[0] as Uint8Array), /^HTTP\/1\.1 408 Request Timeout\r\n/);
+  assert.equal(slow.closing, true);
+  assert.equal(h.stats.headerTimeouts, 1);
+  // A kept-alive connection between requests gets the keep-alive timer, and
+  // goes without a word when it runs out.
+  const kept = new ServerConnection(4, () => now);
+  h.onOpen?.(kept);
+  h.onData(kept, enc.encode("GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
+  assert.equal(kept.idle, true);
+  assert.equal(kept.deadline, now + 30_000);
+  kept.out.length = 0;
+  h.onTimeout?.(kept);
+  assert.equal(kept.out.length, 0, "no response to an idle connection");
+  assert.equal(kept.closing, true);
+  assert.equal(h.stats.keepaliveTimeouts, 1);
+  // A connection that never sent a byte is closed at the header timeout, no 408.
+  const silent = new ServerConnection(5, () => now);
+  h.onOpen?.(silent);
+  h.onTimeout?.(silent);
+  assert.equal(silent.out.length, 0);
+  assert.equal(silent.closing, true);
+});
+
+Deno.test("static files: a pipelining client is paused at maxPipelined queued responses, and one descriptor serves every stream of a file", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeFile(`${dir}/big.bin`, new Uint8Array(200_000).fill(7));
+    const h = staticHandler(dir, { maxPipelined: 8, statCacheMs: 0 });
+    const c = new ServerConnection(3);
+    h.onOpen?.(c);
+    h.onData(c, enc.encode("GET /big.bin HTTP/1.1\r\nHost: x\r\n\r\n".repeat(100)));
+    assert.equal(c.paused, true);
+    assert.equal(c.out.length, 8, "8 parts queued: 4 responses of a head and a stream each");
+    assert.equal(h.openFiles, 1, "one descriptor for every stream of the file");
+    assert.equal(h.stats.pipelinePauses, 1);
+    // The loop sends what is queued, then lets the handler go on.
+    let served = 0;
+    while (c.paused || c.out.length > 0) {
+      for (const item of c.out.splice(0)) {
+        if (!(item instanceof Uint8Array)) {
+          item.close();
+          served++;
+        }
+      }
+      c.paused = false;
+      h.onDrain?.(c);
+    }
+    assert.equal(served, 100, "every request answered, 4 at a time");
+    assert.equal(h.stats.responses.get(200), 100);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("static files: past maxOpenFiles a request gets 503, not 404; a descriptor freed is used again", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeFile(`${dir}/a.bin`, new Uint8Array(100_000));
+    await Deno.writeFile(`${dir}/b.bin`, new Uint8Array(100_000));
+    const h = staticHandler(dir, { maxOpenFiles: 1, statCacheMs: 0 });
+    const get = (path: string) => {
+      const c = new ServerConnection(3);
+      h.onOpen?.(c);
+      h.onData(c, enc.encode(`GET ${path} HTTP/1.1\r\nHost: x\r\n\r\n`));
+      return c;
+    };
+    const a = get("/a.bin");
+    assert.match(dec.decode(a.out[0] as Uint8Array), /^HTTP\/1\.1 200 OK/);
+    const b = get("/b.bin");
+    assert.match(dec.decode(b.out[0] as Uint8Array), /^HTTP\/1\.1 503 Service Unavailable\r\n/);
+    assert.match(dec.decode(b.out[0] as Uint8Array), /\r\nRetry-After: 1\r\n/);
+    assert.equal(h.stats.fileLimit, 1);
+    for (const item of a.out) if (!(item instanceof Uint8Array)) item.close();
+    const again = get("/b.bin");
+    assert.match(dec.decode(again.out[0] as Uint8Array), /^HTTP\/1\.1 200 OK/);
+    assert.equal(h.openFiles, 1);
+    for (const item of again.out) if (!(item instanceof Uint8Array)) item.close();
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

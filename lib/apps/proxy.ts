@@ -80,6 +80,26 @@ export interface ProxyOptions {
   downMs?: number;
   /** Queued bytes at which the other side stops being read (default 256 KiB). */
   highWaterBytes?: number;
+  /** Listen backlog (default 4096). */
+  backlog?: number;
+  /** Most client connections at once (default: no limit but the pool); past it a client gets a RST. */
+  maxConnections?: number;
+  /** A pair that moves no byte either way for this long is closed (default 600000 ms, nginx's proxy_timeout). */
+  idleTimeoutMs?: number;
+}
+
+/** Limits of a {@linkcode TcpProxy}. */
+export interface TcpProxyLimits {
+  /** Give up on an upstream's handshake after this long (default 3000 ms). */
+  connectTimeoutMs?: number;
+  /** Queued bytes at which the other side stops being read (default 256 KiB). */
+  highWaterBytes?: number;
+  /** Listen backlog (default 4096). */
+  backlog?: number;
+  /** Most client connections at once (default: no limit). */
+  maxConnections?: number;
+  /** Close a pair idle for this long (default 600000 ms). */
+  idleTimeoutMs?: number;
 }
 
 /** `IP:PORT[,IP:PORT...]`, or undefined when malformed. */
@@ -112,6 +132,7 @@ interface Side {
   client: Side | undefined;
   tried: number; // upstreams tried for this client
   index: number; // which upstream
+  lastActive: number; // when bytes last moved (ms)
 }
 
 function side(fd: number, upstream: boolean): Side {
@@ -131,6 +152,7 @@ function side(fd: number, upstream: boolean): Side {
     client: undefined,
     tried: 0,
     index: -1,
+    lastActive: 0,
   };
 }
 
@@ -205,6 +227,10 @@ export interface ProxyStats {
   upstreamFailures: number;
   /** Bytes written, both directions. */
   bytes: number;
+  /** Clients reset because `maxConnections` were open. */
+  refusedFull: number;
+  /** Pairs closed after `idleTimeoutMs` without a byte. */
+  idleTimeouts: number;
 }
 
 /**
@@ -247,12 +273,16 @@ export class TcpProxy {
     refused: 0,
     upstreamFailures: 0,
     bytes: 0,
+    refusedFull: 0,
+    idleTimeouts: 0,
   };
   readonly #ctx: MtcpContext;
   readonly #port: number;
   readonly #pool: UpstreamPool;
   readonly #connectTimeout: number;
   readonly #high: number;
+  readonly #limits: TcpProxyLimits;
+  #clients = 0;
   readonly #sides = new Map<number, Side>();
   readonly #clientAddr = new Map<number, SockAddr>();
   readonly #events: MtcpEpollEvent[] = [];
@@ -266,13 +296,14 @@ export class TcpProxy {
     ctx: MtcpContext,
     port: number,
     pool: UpstreamPool,
-    options: { connectTimeoutMs?: number; highWaterBytes?: number } = {},
+    options: TcpProxyLimits = {},
   ) {
     this.#ctx = ctx;
     this.#port = port;
     this.#pool = pool;
     this.#connectTimeout = options.connectTimeoutMs ?? 3000;
     this.#high = options.highWaterBytes ?? 256 << 10;
+    this.#limits = options;
   }
 
   /**
@@ -319,7 +350,7 @@ export class TcpProxy {
     if (this.#lfd < 0) fail();
     mtcp_setsock_nonblock(ctx, this.#lfd);
     if (mtcp_bind(ctx, this.#lfd, { family: AF_INET, addr: 0, port: this.#port }) < 0) fail();
-    if (mtcp_listen(ctx, this.#lfd, 1024) < 0) fail();
+    if (mtcp_listen(ctx, this.#lfd, this.#limits.backlog ?? 4096) < 0) fail();
     this.#ep = mtcp_epoll_create(ctx, 8192);
     mtcp_epoll_ctl(ctx, this.#ep, MTCP_EPOLL_CTL_ADD, this.#lfd, {
       events: MTCP_EPOLLIN,
@@ -335,7 +366,15 @@ export class TcpProxy {
       if (fd < 0) return;
       mtcp_setsock_nonblock(ctx, fd);
       this.stats.clients++;
+      if (this.#clients >= (this.#limits.maxConnections ?? Infinity)) {
+        // Full: an explicit refusal, never silence.
+        this.stats.refusedFull++;
+        mtcp_abort(ctx, fd);
+        continue;
+      }
+      this.#clients++;
       const client = side(fd, false);
+      client.lastActive = ctx.now();
       this.#sides.set(fd, client);
       this.#clientAddr.set(fd, addr);
       this.#connectUpstream(client, addr);
@@ -388,6 +427,7 @@ export class TcpProxy {
 
   #drop(s: Side, reset = false): void {
     if (!this.#sides.has(s.fd)) return;
+    if (!s.upstream) this.#clients--;
     if (s.registered >= 0) mtcp_epoll_ctl(this.#ctx, this.#ep, MTCP_EPOLL_CTL_DEL, s.fd, undefined);
     if (reset) mtcp_abort(this.#ctx, s.fd);
     else mtcp_close(this.#ctx, s.fd);
@@ -442,11 +482,18 @@ export class TcpProxy {
     if (this.#sides.has(client.fd) && addr !== undefined) this.#connectUpstream(client, addr);
   }
 
-  // Upstreams that do not finish their handshake in time are given up.
+  // Upstreams that do not finish their handshake in time are given up, and
+  // pairs idle for too long are closed.
   #expireConnects(): void {
     const now = this.#ctx.now();
+    const idle = this.#limits.idleTimeoutMs ?? 600_000;
     for (const s of [...this.#sides.values()]) {
       if (s.connecting && now - s.startedAt > this.#connectTimeout) this.#upstreamFailed(s);
+      else if (!s.upstream && s.peer !== undefined && idle > 0 && this.#sides.has(s.fd)) {
+        if (now - Math.max(s.lastActive, s.peer.lastActive) <= idle) continue;
+        this.stats.idleTimeouts++;
+        this.#dropPair(s);
+      }
     }
   }
 
@@ -506,6 +553,7 @@ export class TcpProxy {
       }
       const r = mtcp_read(ctx, from.fd, buf, buf.length);
       if (r > 0) {
+        from.lastActive = ctx.now();
         if (!this.#pass(from, to, r)) return;
         continue;
       }
@@ -561,10 +609,7 @@ export async function runProxy(
   onListening: (line: string) => void,
 ): Promise<CommandSummary> {
   const pool = new UpstreamPool(o.upstreams, o.balance, o.downMs ?? 10_000);
-  const proxy = new TcpProxy(stack.ctx, o.port, pool, {
-    ...(o.connectTimeoutMs !== undefined ? { connectTimeoutMs: o.connectTimeoutMs } : {}),
-    ...(o.highWaterBytes !== undefined ? { highWaterBytes: o.highWaterBytes } : {}),
-  });
+  const proxy = new TcpProxy(stack.ctx, o.port, pool, o);
   const stats = await proxy.run(signal, () =>
     onListening(
       `listening on ${
@@ -574,7 +619,8 @@ export async function runProxy(
   await settle(stack);
   return {
     lines: [
-      `clients: ${stats.clients}, forwarded ${stats.forwarded}, refused (no upstream) ${stats.refused}; ` +
+      `clients: ${stats.clients}, forwarded ${stats.forwarded}, refused (no upstream) ${stats.refused}, ` +
+      `refused (full) ${stats.refusedFull}, idle timeouts ${stats.idleTimeouts}; ` +
       `upstream failures ${stats.upstreamFailures}; bytes ${stats.bytes}`,
     ],
   };

@@ -25,6 +25,7 @@ import {
 } from "../api/constants.ts";
 import type { MtcpContext } from "../api/context.ts";
 import {
+  mtcp_abort,
   mtcp_accept,
   mtcp_bind,
   mtcp_close,
@@ -73,10 +74,36 @@ export class ServerConnection {
   outOffset = 0;
   /** @internal Close once the queue drains. */
   closing = false;
+  /** When {@linkcode ServerHandler.onTimeout} is due (the server's clock, ms); Infinity: never. */
+  deadline = Infinity;
+  /** Not read until its queued output drains (the handler's back-pressure). */
+  paused = false;
+  /** Waiting for the peer with nothing to do: the first to go when the server is full. */
+  idle = false;
+  /** What the timer is for, as the handler counts it (0: nothing). */
+  timerKind = 0;
+  /** @internal The epoll events registered for it. */
+  interest = MTCP_EPOLLIN;
+  readonly #clock: () => number;
 
   /** @internal */
-  constructor(fd: number) {
+  constructor(fd: number, clock: () => number = performance.now.bind(performance)) {
     this.fd = fd;
+    this.#clock = clock;
+  }
+
+  /**
+   * Arms the connection's one timer: `onTimeout` runs `ms` from now unless
+   * re-armed first (0 or Infinity: disarmed). The server does not fire it
+   * while output is still queued.
+   */
+  armTimeout(ms: number): void {
+    this.deadline = ms > 0 && Number.isFinite(ms) ? this.#clock() + ms : Infinity;
+  }
+
+  /** Stops reading until everything queued is sent; then `onDrain` runs. */
+  pause(): void {
+    this.paused = true;
   }
 
   /** Queues `data` to send; it must not change until sent. */
@@ -122,14 +149,29 @@ export interface ServerHandler {
   onData(conn: ServerConnection, data: Uint8Array): void;
   /** The peer finished sending (default: end the connection). */
   onEnd?(conn: ServerConnection): void;
+  /** The connection's timer ran out (default: close it at once). */
+  onTimeout?(conn: ServerConnection): void;
+  /** A paused connection's output drained: it is read again after this. */
+  onDrain?(conn: ServerConnection): void;
+  /**
+   * The server is full: queue what to say before the connection is closed
+   * (a 503, say). Without it, the connection is reset.
+   */
+  onRefuse?(conn: ServerConnection): void;
 }
 
 /** Options of {@linkcode runTcpServer}. */
 export interface TcpServerOptions {
   /** Stops the server: the listener closes and the loop returns. */
   signal?: AbortSignal;
-  /** Listen backlog (default 128). */
+  /** Listen backlog (default 4096, Linux's somaxconn; the context clamps it to its pool). */
   backlog?: number;
+  /**
+   * Most connections at once (default: no limit but the context's pool).
+   * When full, the oldest idle connection is closed to make room; with none
+   * idle, the new one is refused (`onRefuse`, else a RST).
+   */
+  maxConnections?: number;
   /** Called once listening. */
   onListening?: (port: number) => void;
   /** Read buffer size (default 16 KiB). */
@@ -148,6 +190,12 @@ export interface ServerStats {
   accepted: number;
   /** Connections closed. */
   closed: number;
+  /** Connections refused because the server was full. */
+  refused: number;
+  /** Idle connections closed to make room for a new one. */
+  evicted: number;
+  /** Connections whose timer ran out. */
+  timedOut: number;
   /** Bytes read. */
   bytesIn: number;
   /** Bytes written. */
@@ -181,7 +229,15 @@ export interface ServerStats {
  */
 export class TcpServer {
   /** Counters of this run. */
-  readonly stats: ServerStats = { accepted: 0, closed: 0, bytesIn: 0, bytesOut: 0 };
+  readonly stats: ServerStats = {
+    accepted: 0,
+    closed: 0,
+    refused: 0,
+    evicted: 0,
+    timedOut: 0,
+    bytesIn: 0,
+    bytesOut: 0,
+  };
   readonly #mctx: MtcpContext;
   readonly #port: number;
   readonly #handler: ServerHandler;
@@ -193,6 +249,8 @@ export class TcpServer {
   #ep = -1;
   #draining = false;
   #deadline = Infinity;
+  #nextSweep = 0;
+  readonly #clock: () => number;
 
   /** A server for `port` of `mctx`; {@linkcode run} starts it. */
   constructor(
@@ -206,6 +264,7 @@ export class TcpServer {
     this.#handler = handler;
     this.#options = options;
     this.#buf = new Uint8Array(options.readBufferBytes ?? 16384);
+    this.#clock = () => mctx.now();
   }
 
   /**
@@ -227,6 +286,7 @@ export class TcpServer {
           if (ev.data === this.#lfd) this.#acceptAll();
           else this.#onEvent(ev);
         }
+        if (mctx.now() >= this.#nextSweep) this.#sweep();
       }
     } finally {
       this.#closeAll();
@@ -245,7 +305,7 @@ export class TcpServer {
     this.#lfd = lfd;
     mtcp_setsock_nonblock(mctx, lfd);
     if (mtcp_bind(mctx, lfd, { family: AF_INET, addr: 0, port: this.#port }) < 0) fail();
-    if (mtcp_listen(mctx, lfd, this.#options.backlog ?? 128) < 0) fail();
+    if (mtcp_listen(mctx, lfd, this.#options.backlog ?? 4096) < 0) fail();
     this.#ep = mtcp_epoll_create(mctx, 1024);
     mtcp_epoll_ctl(mctx, this.#ep, MTCP_EPOLL_CTL_ADD, lfd, { events: MTCP_EPOLLIN, data: lfd });
     this.#options.onListening?.(this.#port);
@@ -260,7 +320,7 @@ export class TcpServer {
     mtcp_close(mctx, this.#lfd);
     for (const c of [...this.#conns.values()]) {
       c.end();
-      this.#settle(c, c.out.length > 0);
+      this.#settle(c);
     }
   }
 
@@ -271,20 +331,70 @@ export class TcpServer {
       if (fd < 0) return;
       mtcp_setsock_nonblock(mctx, fd);
       mtcp_epoll_ctl(mctx, this.#ep, MTCP_EPOLL_CTL_ADD, fd, { events: MTCP_EPOLLIN, data: fd });
-      const c = new ServerConnection(fd);
+      const c = new ServerConnection(fd, this.#clock);
       this.#conns.set(fd, c);
       this.stats.accepted++;
+      if (this.#conns.size > (this.#options.maxConnections ?? Infinity) && !this.#evictIdle()) {
+        this.#refuse(c);
+        continue;
+      }
       this.#handler.onOpen?.(c);
-      this.#settle(c, false);
+      this.#settle(c);
+    }
+  }
+
+  // The server is full: the oldest idle connection (the Map keeps accept
+  // order) makes room, as nginx reuses idle keep-alive connections.
+  #evictIdle(): boolean {
+    for (const c of this.#conns.values()) {
+      if (!c.idle || c.out.length > 0 || c.closing) continue;
+      this.stats.evicted++;
+      c.discard();
+      this.#drop(c);
+      return true;
+    }
+    return false;
+  }
+
+  // An explicit refusal, never silence: what the handler says (a 503), or a RST.
+  #refuse(c: ServerConnection): void {
+    this.stats.refused++;
+    if (this.#handler.onRefuse === undefined) {
+      mtcp_epoll_ctl(this.#mctx, this.#ep, MTCP_EPOLL_CTL_DEL, c.fd, undefined);
+      mtcp_abort(this.#mctx, c.fd);
+      this.#conns.delete(c.fd);
+      this.stats.closed++;
+      return;
+    }
+    this.#handler.onRefuse(c);
+    c.end();
+    this.#settle(c);
+  }
+
+  // Fires the timers that ran out, at most every 100 ms. A connection with
+  // output still queued is left alone: it is sending, not idle.
+  #sweep(): void {
+    const now = this.#mctx.now();
+    this.#nextSweep = now + 100;
+    for (const c of [...this.#conns.values()]) {
+      if (c.deadline > now || c.out.length > 0 || c.closing) continue;
+      c.deadline = Infinity;
+      this.stats.timedOut++;
+      if (this.#handler.onTimeout !== undefined) this.#handler.onTimeout(c);
+      else {
+        c.discard();
+        c.end();
+      }
+      if (this.#conns.has(c.fd)) this.#settle(c);
     }
   }
 
   #onEvent(ev: MtcpEpollEvent): void {
     const c = this.#conns.get(ev.data);
     if (c === undefined) return;
-    const hadOut = c.out.length > 0;
-    if ((ev.events & (MTCP_EPOLLIN | MTCP_EPOLLERR | MTCP_EPOLLHUP)) !== 0) this.#readAll(c);
-    if (this.#conns.has(c.fd)) this.#settle(c, hadOut);
+    const readable = (ev.events & (MTCP_EPOLLIN | MTCP_EPOLLERR | MTCP_EPOLLHUP)) !== 0;
+    if (readable && !c.paused) this.#readAll(c);
+    if (this.#conns.has(c.fd)) this.#settle(c);
   }
 
   #readAll(c: ServerConnection): void {
@@ -296,6 +406,7 @@ export class TcpServer {
         c.bytesIn += r;
         this.stats.bytesIn += r;
         this.#handler.onData(c, buf.subarray(0, r));
+        if (c.paused) return; // the handler wants its output sent first
         continue;
       }
       if (r === 0) {
@@ -318,14 +429,25 @@ export class TcpServer {
 
   // Writes what the send buffer takes, then closes a finished connection or
   // asks for EPOLLOUT while output waits.
-  #settle(c: ServerConnection, wantOut: boolean): void {
-    const drained = this.#flush(c);
+  #settle(c: ServerConnection): void {
+    let drained = this.#flush(c);
+    if (drained && c.paused && !c.closing) {
+      // Its output is sent: let the handler go on with what it holds, and
+      // read again (what arrived meanwhile waits in the receive buffer).
+      c.paused = false;
+      this.#handler.onDrain?.(c);
+      drained = this.#flush(c);
+      if (!c.paused) this.#readAll(c);
+      if (!this.#conns.has(c.fd)) return;
+      drained = this.#flush(c);
+    }
     if (drained && c.closing) return this.#drop(c);
-    if (!drained !== wantOut) {
-      mtcp_epoll_ctl(this.#mctx, this.#ep, MTCP_EPOLL_CTL_MOD, c.fd, {
-        events: MTCP_EPOLLIN | (drained ? 0 : MTCP_EPOLLOUT),
-        data: c.fd,
-      });
+    // Readable unless paused (level-triggered: a paused connection must not
+    // be reported again and again), writable while output waits.
+    const want = (c.paused ? 0 : MTCP_EPOLLIN) | (drained ? 0 : MTCP_EPOLLOUT);
+    if (want !== c.interest) {
+      c.interest = want;
+      mtcp_epoll_ctl(this.#mctx, this.#ep, MTCP_EPOLL_CTL_MOD, c.fd, { events: want, data: c.fd });
     }
   }
 

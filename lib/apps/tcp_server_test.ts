@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { mtcp_create_context, mtcp_destroy, mtcp_init } from "../api/mtcp.ts";
 import { MemoryNetwork } from "../phy/memory.ts";
-import { runTcpServer, type ServerHandler } from "./tcp_server.ts";
+import { runTcpServer, type ServerHandler, TcpServer } from "./tcp_server.ts";
 import { tcpExchange } from "./tcp_client.ts";
 
 const enc = new TextEncoder();
@@ -55,4 +55,77 @@ Deno.test("a streamed source goes out through the send buffer, and one that thro
   } finally {
     mtcp_destroy();
   }
+});
+
+Deno.test("TcpServer: full, the oldest idle connection makes room; with none idle a new one is refused with the handler's 503, never silence", async () => {
+  const { createStack } = await import("../api/deno_net.ts");
+  const { staticHandler } = await import("./http_static.ts");
+  const network = new MemoryNetwork({ clock: "system" });
+  await using server = createStack({ network, address: "10.0.0.2/24" });
+  await using client = createStack({ network, address: "10.0.0.1/24" });
+  const files = staticHandler(undefined, { builtin: new Map([["/", enc.encode("hi")]]) });
+  const stop = new AbortController();
+  const loop = new TcpServer(server.ctx, 80, files, { signal: stop.signal, maxConnections: 2 });
+  const running = loop.run();
+  const dec = new TextDecoder();
+  const readSome = async (conn: Awaited<ReturnType<typeof client.connect>>) => {
+    const buf = new Uint8Array(4096);
+    const n = await conn.read(buf);
+    return n === null ? null : dec.decode(buf.subarray(0, n));
+  };
+  const get = enc.encode("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+  // Two kept-alive connections, idle after a request each.
+  const a = await client.connect({ hostname: "10.0.0.2", port: 80 });
+  await a.write(get);
+  assert.match((await readSome(a))!, /^HTTP\/1\.1 200 OK/);
+  const b = await client.connect({ hostname: "10.0.0.2", port: 80 });
+  await b.write(get);
+  assert.match((await readSome(b))!, /^HTTP\/1\.1 200 OK/);
+  // A third: the oldest idle one (a) is closed to make room.
+  const c = await client.connect({ hostname: "10.0.0.2", port: 80 });
+  await c.write(get);
+  assert.match((await readSome(c))!, /^HTTP\/1\.1 200 OK/);
+  assert.equal(await readSome(a), null, "the oldest idle connection was closed");
+  assert.equal(loop.stats.evicted, 1);
+  // b and c busy (a head under way), so a fourth is refused with a 503.
+  await b.write(enc.encode("GET / HT"));
+  await c.write(enc.encode("GET / HT"));
+  await new Promise((r) => setTimeout(r, 20));
+  const d = await client.connect({ hostname: "10.0.0.2", port: 80 });
+  const refused = await new Response(d.readable).text();
+  assert.match(refused, /^HTTP\/1\.1 503 Service Unavailable\r\n[\s\S]*Connection: close\r\n/);
+  assert.equal(loop.stats.refused, 1);
+  for (const x of [a, b, c]) x.close();
+  stop.abort();
+  await running;
+});
+
+Deno.test("TcpServer: a connection whose timer runs out is handled by onTimeout (a slow head gets 408) while others are served", async () => {
+  const { createStack } = await import("../api/deno_net.ts");
+  const { staticHandler } = await import("./http_static.ts");
+  const network = new MemoryNetwork({ clock: "system" });
+  await using server = createStack({ network, address: "10.0.0.2/24" });
+  await using client = createStack({ network, address: "10.0.0.1/24" });
+  const files = staticHandler(undefined, {
+    builtin: new Map([["/", enc.encode("hi")]]),
+    headerTimeoutMs: 300,
+  });
+  const stop = new AbortController();
+  const loop = new TcpServer(server.ctx, 80, files, { signal: stop.signal });
+  const running = loop.run();
+  const slow = await client.connect({ hostname: "10.0.0.2", port: 80 });
+  await slow.write(enc.encode("GET / HTTP/1.1\r\nHo"));
+  const start = performance.now();
+  const answer = new Response(slow.readable).text();
+  // Another client is served meanwhile.
+  const quick = await client.connect({ hostname: "10.0.0.2", port: 80 });
+  await quick.write(enc.encode("GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"));
+  assert.match(await new Response(quick.readable).text(), /^HTTP\/1\.1 200 OK/);
+  assert.match(await answer, /^HTTP\/1\.1 408 Request Timeout\r\n/);
+  const took = performance.now() - start;
+  assert.ok(took >= 250 && took < 2000, `closed after ${took.toFixed(0)} ms`);
+  assert.equal(files.stats.headerTimeouts, 1);
+  assert.equal(loop.stats.timedOut, 1);
+  stop.abort();
+  await running;
 });
