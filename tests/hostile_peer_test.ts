@@ -180,6 +180,18 @@ Deno.test("a hostile host's segments neither throw nor disturb a transfer, and e
     assert.equal(server.iface.arp.pool.inUse, 0);
     const drops = server.iface.stats.nonZeroDrops();
     assert.ok(Object.keys(drops).length > 0, "garbage was counted as drops");
+    // Every frame the server received ended in exactly one counter.
+    const st = server.iface.stats;
+    assert.equal(
+      st.unaccounted,
+      0,
+      `${st.rx.frames} frames, ${st.rx.delivered} delivered, ${st.rxDrops} dropped`,
+    );
+    assert.ok(st.drops.tcpUnacceptable > 0, "segments the connection refused are counted");
+    assert.ok(
+      st.drops.tcpListenIgnored > 0,
+      "RSTs and flagless segments to the listener are counted",
+    );
   } finally {
     M.mtcp_destroy();
   }

@@ -879,7 +879,10 @@ export class MtcpContext implements Pollable {
         this.#flows.delete(src, seg.srcPort, seg.dstPort);
         sock.onTimer(Infinity); // ends TIME-WAIT now
       } else {
+        const dropped = sock.stats.dropped;
         sock.process(now, seg, bytes);
+        // A segment the connection would not take is counted as such.
+        if (sock.stats.dropped !== dropped) this.iface.dropReceived("tcpUnacceptable");
         if (sock.ackDue) sock.dispatch(now, this);
         this.markDirty(conn);
         return true;
@@ -901,38 +904,52 @@ export class MtcpContext implements Pollable {
     bytes: Uint8Array,
   ): boolean {
     const flags = seg.flags;
-    if ((flags & TCP_RST) !== 0) return true; // RFC 9293: a RST to a LISTEN socket is ignored
+    if ((flags & TCP_RST) !== 0) {
+      this.iface.dropReceived("tcpListenIgnored"); // RFC 9293: a RST to a LISTEN socket is ignored
+      return true;
+    }
     if ((flags & TCP_ACK) !== 0) {
       // An ACK to a LISTEN socket gets a RST, unless it returns a cookie.
       if ((flags & TCP_SYN) !== 0 || !this.#checkingCookies(now, listener)) return false;
       return this.#cookieAck(now, listener, src, seg, bytes);
     }
-    if ((flags & TCP_SYN) === 0) return true; // neither: drop
+    if ((flags & TCP_SYN) === 0) {
+      this.iface.dropReceived("tcpListenIgnored"); // neither SYN nor ACK: dropped
+      return true;
+    }
     const queued = this.#acceptQueue[listener]!.length;
     const backlog = this.#backlog[listener]!;
     // A full accept queue drops the SYN, cookies or not (Linux: the
     // application is not keeping up; ListenOverflows).
-    if (queued >= backlog) {
-      this.stats.listenOverflows++;
-      return this.config.listen_overflow === "drop";
-    }
+    if (queued >= backlog) return this.#overflow();
     const mode = this.config.tcp_syncookies;
     const synFull = this.#synCount[listener]! + queued >= backlog;
     if (mode === 2 || (mode === 1 && synFull)) return this.#sendCookie(now, listener, src, seg);
-    if (synFull && !this.#evictOldestEmbryo(listener)) {
-      this.stats.listenOverflows++;
-      return this.config.listen_overflow === "drop";
-    }
+    if (synFull && !this.#evictOldestEmbryo(listener)) return this.#overflow();
     return this.#openEmbryo(now, listener, src, seg);
+  }
+
+  // A SYN the listener has no room for: dropped (the peer retries), or
+  // refused with a RST (listen_overflow = reset: counted as no socket).
+  #overflow(): boolean {
+    this.stats.listenOverflows++;
+    if (this.config.listen_overflow !== "drop") return false;
+    this.iface.dropReceived("tcpListenOverflow");
+    return true;
+  }
+
+  // No connection is free: an explicit refusal (a RST), never silence.
+  #poolFull(now: number, src: number, seg: TcpRepr): boolean {
+    this.stats.connectionPoolFull++;
+    this.iface.dropReceived("tcpPoolFull");
+    this.iface.refuseSegment(now, src, seg);
+    return true;
   }
 
   // A half-open connection for a SYN: a socket in SYN-RECEIVED.
   #openEmbryo(now: number, listener: number, src: number, seg: TcpRepr): boolean {
     const c = this.#allocConn();
-    if (c < 0) {
-      this.stats.connectionPoolFull++;
-      return true; // dropped: the peer retries
-    }
+    if (c < 0) return this.#poolFull(now, src, seg);
     const sock = this.#newSocket(c, this.#options[listener] ?? this.tcpConfig);
     this.#connListener[c] = listener;
     this.#synCount[listener]!++;
@@ -1047,13 +1064,11 @@ export class MtcpContext implements Pollable {
     }
     if (this.#acceptQueue[listener]!.length >= this.#backlog[listener]!) {
       this.stats.listenOverflows++;
+      this.iface.dropReceived("tcpListenOverflow");
       return true; // the peer retransmits its ACK or data; maybe room then
     }
     const c = this.#allocConn();
-    if (c < 0) {
-      this.stats.connectionPoolFull++;
-      return true;
-    }
+    if (c < 0) return this.#poolFull(now, src, ack);
     this.stats.syncookiesRecv++;
     const syn = this.#cookieSyn.clearOptions();
     syn.srcPort = ack.srcPort;

@@ -128,14 +128,17 @@ export function parseFromWorker(data: unknown): FromWorker | undefined {
  * @example
  * ```ts
  * import { totalsLine } from "./runner.ts";
- * const zero = { core: 0, rxPackets: 0, rxBytes: 0, txPackets: 0, txBytes: 0, flows: 0, opened: 0, retransmits: 0, drops: {} };
- * console.log(totalsLine(zero)); // final: RX 0 packets (0 bytes) TX 0 packets (0 bytes) connections 0 retransmits 0 drops -
+ * const zero = { core: 0, rxPackets: 0, rxBytes: 0, txPackets: 0, txBytes: 0, flows: 0, opened: 0, retransmits: 0, drops: {}, tcp: {} };
+ * console.log(totalsLine(zero)); // final: RX 0 packets (0 bytes) TX 0 packets (0 bytes) connections 0 retransmits 0 drops - tcp -
  * ```
  */
 export function totalsLine(s: StatsSample): string {
-  const drops = Object.entries(s.drops).map(([k, v]) => `${k}=${v}`).join(",") || "-";
+  const list = (r: Record<string, number>) =>
+    Object.entries(r).map(([k, v]) => `${k}=${v}`).join(",") || "-";
   return `final: RX ${s.rxPackets} packets (${s.rxBytes} bytes) TX ${s.txPackets} packets (${s.txBytes} bytes) ` +
-    `connections ${s.opened} retransmits ${s.retransmits} drops ${drops}`;
+    `connections ${s.opened} retransmits ${s.retransmits} drops ${list(s.drops)} tcp ${
+      list(s.tcp ?? {})
+    }`;
 }
 
 function onSignals(abort: AbortController): () => void {

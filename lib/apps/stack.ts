@@ -277,7 +277,24 @@ export interface StatsSample {
   retransmits: number;
   /** Frames dropped so far, by reason. */
   drops: Record<string, number>;
+  /**
+   * What the listeners refused or answered statelessly so far, by kind
+   * (listenOverflows, syncookiesSent, syncookiesRecv, syncookiesFailed,
+   * synQueueEvictions, connectionPoolFull, resets, timeouts): non-zero only.
+   */
+  tcp: Record<string, number>;
 }
+
+const TCP_EVENTS = [
+  "listenOverflows",
+  "syncookiesSent",
+  "syncookiesRecv",
+  "syncookiesFailed",
+  "synQueueEvictions",
+  "connectionPoolFull",
+  "resets",
+  "timeouts",
+] as const;
 
 /** A sample of `ctx`'s counters. */
 export function sampleStats(ctx: MtcpContext, core: number): StatsSample {
@@ -298,7 +315,22 @@ export function sampleStats(ctx: MtcpContext, core: number): StatsSample {
     opened: ctx.stats.passiveOpens + ctx.stats.activeOpens,
     retransmits,
     drops: { ...s.nonZeroDrops() } as Record<string, number>,
+    tcp: Object.fromEntries(
+      TCP_EVENTS.filter((k) => ctx.stats[k] > 0).map((k) => [k, ctx.stats[k]]),
+    ),
   };
+}
+
+function addCounts(into: Record<string, number>, from: Record<string, number>): void {
+  for (const [k, v] of Object.entries(from)) into[k] = (into[k] ?? 0) + v;
+}
+
+function deltas(prev: Record<string, number>, cur: Record<string, number>): string {
+  return Object.entries(cur)
+    .map(([k, v]) => [k, v - (prev[k] ?? 0)] as const)
+    .filter(([, v]) => v > 0)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(",");
 }
 
 /** Adds samples together (for the total line). */
@@ -313,6 +345,7 @@ export function sumStats(samples: StatsSample[]): StatsSample {
     opened: 0,
     retransmits: 0,
     drops: {},
+    tcp: {},
   };
   for (const s of samples) {
     out.rxPackets += s.rxPackets;
@@ -322,7 +355,8 @@ export function sumStats(samples: StatsSample[]): StatsSample {
     out.flows += s.flows;
     out.opened += s.opened;
     out.retransmits += s.retransmits;
-    for (const [k, v] of Object.entries(s.drops)) out.drops[k] = (out.drops[k] ?? 0) + v;
+    addCounts(out.drops, s.drops);
+    addCounts(out.tcp, s.tcp ?? {});
   }
   return out;
 }
@@ -334,11 +368,8 @@ export function sumStats(samples: StatsSample[]): StatsSample {
 export function formatStats(prev: StatsSample, cur: StatsSample, seconds: number): string {
   const rate = (a: number, b: number) => Math.round((b - a) / seconds);
   const gbps = (a: number, b: number) => (((b - a) * 8) / seconds / 1e9).toFixed(3);
-  const drops = Object.entries(cur.drops)
-    .map(([k, v]) => [k, v - (prev.drops[k] ?? 0)] as const)
-    .filter(([, v]) => v > 0)
-    .map(([k, v]) => `${k}=${v}`)
-    .join(",");
+  const drops = deltas(prev.drops, cur.drops);
+  const tcp = deltas(prev.tcp ?? {}, cur.tcp ?? {});
   const tag = cur.core < 0 ? "[ ALL ]" : `[CPU ${cur.core}]`;
   return `${tag} RX: ${rate(prev.rxPackets, cur.rxPackets)} pps (${
     gbps(prev.rxBytes, cur.rxBytes)
@@ -347,7 +378,7 @@ export function formatStats(prev: StatsSample, cur: StatsSample, seconds: number
     `flows: ${cur.flows} new: ${rate(prev.opened, cur.opened)}/s retx: ${
       cur.retransmits - prev.retransmits
     } ` +
-    `drops: ${drops === "" ? "-" : drops}`;
+    `drops: ${drops === "" ? "-" : drops}` + (tcp === "" ? "" : ` tcp: ${tcp}`);
 }
 
 /** Our address as text, without the prefix. */

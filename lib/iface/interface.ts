@@ -53,7 +53,7 @@ import { emitTcp, readTcp, TCP_ACK, TCP_RST, TcpPacket, TcpRepr } from "../wire/
 import { ArpCache, type ArpConfig, type ArpEntry } from "./arp_cache.ts";
 import { type Device, type FrameSink, RX_CHECKSUM_TRUSTED, type TxSlot } from "./device.ts";
 import { type PartialDatagram, Reassembler, type ReassemblyConfig } from "./reassembly.ts";
-import { type DropReason, InterfaceStats } from "./stats.ts";
+import { type DropReason, InterfaceStats, TX_DROP_REASONS } from "./stats.ts";
 
 /**
  * Configuration of an {@linkcode Interface}.
@@ -343,6 +343,35 @@ export class Interface implements FrameSink {
 
   /** @internal FrameSink: one received frame. */
   receiveFrame(
+    now: number,
+    bytes: Uint8Array,
+    offset: number,
+    length: number,
+    flags: number,
+  ): void {
+    this.#rxDropped = false;
+    this.#receiveFrame(now, bytes, offset, length, flags);
+    // Every frame ends in exactly one counter: a drop reason, or delivered.
+    if (!this.#rxDropped) this.stats.rx.delivered++;
+  }
+
+  /**
+   * Counts the frame being received as dropped for `reason`: the TCP layer's
+   * way to say what became of a segment it did not take.
+   */
+  dropReceived(reason: DropReason): void {
+    this.#drop(reason);
+  }
+
+  /**
+   * Answers the TCP segment being received with a RST (RFC 9293 §3.10.7.1),
+   * without counting it: the TCP layer's explicit refusal (a full pool).
+   */
+  refuseSegment(now: number, src: number, seg: TcpRepr): void {
+    this.#sendReset(now, src, seg);
+  }
+
+  #receiveFrame(
     now: number,
     bytes: Uint8Array,
     offset: number,
@@ -937,8 +966,11 @@ export class Interface implements FrameSink {
     else if (protocol === IP_PROTO_ICMP) this.stats.tx.icmp++;
   }
 
+  #rxDropped = false;
+
   #drop(reason: DropReason): void {
     this.stats.drops[reason]++;
+    if (!TX_DROP_REASONS.has(reason)) this.#rxDropped = true;
   }
 
   /** A one-line description, like `10.0.0.2/24 on memory:a`. */

@@ -413,6 +413,9 @@ Deno.test("no frame, however mangled, makes the interface throw; all are account
   const drops = DROP_REASONS.reduce((s, r) => s + iface.stats.drops[r], 0);
   assert.ok(drops > n / 2, `${drops} drops counted`);
   assert.equal(iface.reassembler.pending, 0);
+  // Each frame ended in one counter: delivered, or one receive drop reason.
+  assert.equal(iface.stats.unaccounted, 0);
+  assert.equal(iface.stats.rx.delivered + iface.stats.rxDrops, n);
 });
 
 Deno.test("ARP requests for an absent host are rate-limited and give up after three", () => {

@@ -59,6 +59,10 @@ export const DROP_REASONS = [
   "tcpBadOption",
   "tcpToBroadcast",
   "tcpNoSocket",
+  "tcpListenIgnored",
+  "tcpListenOverflow",
+  "tcpPoolFull",
+  "tcpUnacceptable",
   "udpNoSocket",
   "txNoSlot",
   "txTooBig",
@@ -82,6 +86,30 @@ export const DROP_REASONS = [
  * ```
  */
 export type DropReason = typeof DROP_REASONS[number];
+
+/**
+ * The drop reasons that are not the fate of a received frame: what could not
+ * be sent (no transmit slot, too big, no route, no ARP answer, a full ARP
+ * queue, the ICMP error rate) and fragments of a datagram that timed out
+ * (each frame was counted as delivered to the reassembler when it came).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { TX_DROP_REASONS } from "../mod.ts";
+ * assert.ok(TX_DROP_REASONS.has("txNoSlot"));
+ * assert.ok(!TX_DROP_REASONS.has("ipBadChecksum"));
+ * ```
+ */
+export const TX_DROP_REASONS: ReadonlySet<DropReason> = new Set<DropReason>([
+  "arpUnresolved",
+  "arpQueueFull",
+  "ipNoRoute",
+  "fragTimeout",
+  "icmpRateLimited",
+  "txNoSlot",
+  "txTooBig",
+]);
 
 /**
  * Traffic counters of one direction.
@@ -126,10 +154,16 @@ export interface TrafficCounters {
   icmp: number;
   /** TCP segments. */
   tcp: number;
+  /**
+   * Received: frames taken by a consumer (ARP, ICMP, the reassembler, a TCP
+   * socket or listener). Every received frame is counted here or under
+   * exactly one receive drop reason (see {@linkcode InterfaceStats.unaccounted}).
+   */
+  delivered: number;
 }
 
 function traffic(): TrafficCounters {
-  return { frames: 0, bytes: 0, arp: 0, ipv4: 0, fragments: 0, icmp: 0, tcp: 0 };
+  return { frames: 0, bytes: 0, arp: 0, ipv4: 0, fragments: 0, icmp: 0, tcp: 0, delivered: 0 };
 }
 
 /**
@@ -174,6 +208,21 @@ export class InterfaceStats {
     let n = 0;
     for (const r of DROP_REASONS) n += this.drops[r];
     return n;
+  }
+
+  /** Frames received and dropped, by every reason but {@linkcode TX_DROP_REASONS}. */
+  get rxDrops(): number {
+    let n = 0;
+    for (const r of DROP_REASONS) if (!TX_DROP_REASONS.has(r)) n += this.drops[r];
+    return n;
+  }
+
+  /**
+   * Received frames neither delivered nor counted under a drop reason: 0
+   * always (the accounting invariant, tested).
+   */
+  get unaccounted(): number {
+    return this.rx.frames - this.rx.delivered - this.rxDrops;
   }
 
   /** The non-zero drop counters, for reports. */

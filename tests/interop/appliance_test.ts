@@ -133,7 +133,7 @@ Deno.test({
       // --stats: one parsable line a second; with tcp_timewait = 0 from the
       // config file, the server's closed connections leave no TIME-WAIT.
       const stat =
-        /^\[CPU 0\] RX: (\d+) pps \(([\d.]+) Gbps\) TX: (\d+) pps \(([\d.]+) Gbps\) flows: (\d+) new: (\d+)\/s retx: (\d+) drops: (\S+)$/;
+        /^\[CPU 0\] RX: (\d+) pps \(([\d.]+) Gbps\) TX: (\d+) pps \(([\d.]+) Gbps\) flows: (\d+) new: (\d+)\/s retx: (\d+) drops: (\S+)(?: tcp: \S+)?$/;
       await cli.waitFor(/flows: 0 new: 0\/s/, 5000);
       const busy = cli.lines.filter((l) => stat.test(l)).map((l) => l.match(stat)!);
       assert.ok(busy.some((m) => Number(m[6]) > 100), "a line with new connections per second");
