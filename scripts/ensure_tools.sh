@@ -2,7 +2,8 @@
 # Installs the Debian tools the test suite drives when they are missing:
 # tshark reads our captures; the capture script uses tcpdump, ethtool and
 # scapy; the interop tests put curl, ab, socat, ping and python's http.server
-# against our stack; the benchmarks add nginx and wrk.
+# against our stack; the hardening tests flood it with hping3; the benchmarks
+# add nginx and wrk.
 # Needs root and apt; elsewhere it names what is missing and the tests that
 # need a tool report themselves as ignored.
 set -euo pipefail
@@ -19,6 +20,7 @@ command -v socat >/dev/null 2>&1 || need+=(socat)
 command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need+=(nginx)
 [ -e /usr/lib/nginx/modules/ngx_stream_module.so ] || need+=(libnginx-mod-stream)
 command -v wrk >/dev/null 2>&1 || need+=(wrk)
+command -v hping3 >/dev/null 2>&1 || [ -x /usr/sbin/hping3 ] || need+=(hping3)
 command -v python3 >/dev/null 2>&1 || need+=(python3)
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then

@@ -236,6 +236,8 @@ pub const SIOCSIFFLAGS: c_ulong = 0x8914;
 pub const SIOCSIFADDR: c_ulong = 0x8916;
 pub const SIOCSIFNETMASK: c_ulong = 0x891c;
 pub const SIOCGIFMTU: c_ulong = 0x8921;
+pub const SIOCGIFTXQLEN: c_ulong = 0x8942;
+pub const SIOCSIFTXQLEN: c_ulong = 0x8943;
 pub const SIOCGIFHWADDR: c_ulong = 0x8927;
 
 // <linux/if_packet.h>

@@ -13,6 +13,8 @@ use core::ffi::c_void;
 /// Bytes before a frame in its slot.
 const HEADROOM: usize = 18;
 const VNET_LEN: usize = core::mem::size_of::<virtio_net_hdr>();
+/// The kernel side's transmit queue (towards us) when we configure it.
+const TAP_TX_QUEUE_LEN: i32 = 8192;
 
 pub(crate) struct Tap {
     fd: i32,
@@ -269,7 +271,7 @@ impl Tap {
         sent
     }
 
-    /// Address and link state of the TAP's kernel side.
+    /// Address, link state and queue length of the TAP's kernel side.
     pub(crate) fn configure(&self, addr: u32, prefix: u32) -> i32 {
         // SAFETY: ioctls on a socket we own with ifreq buffers we own.
         unsafe {
@@ -299,6 +301,25 @@ impl Tap {
                 req.set_inet(mask);
                 if rc == 0 && ioctl(s, SIOCSIFNETMASK, &mut req as *mut ifreq) < 0 {
                     rc = -errno();
+                }
+            }
+            // A deeper queue towards us (the kernel's default is 1000): a
+            // burst the kernel sends faster than we drain (a SYN flood) then
+            // costs latency, not the real clients' segments.
+            let mut req = ifreq {
+                ifr_name: self.name,
+                ifr_ifru: [0; 24],
+            };
+            if rc == 0 && ioctl(s, SIOCGIFTXQLEN, &mut req as *mut ifreq) == 0 {
+                let qlen = i32::from_ne_bytes([
+                    req.ifr_ifru[0],
+                    req.ifr_ifru[1],
+                    req.ifr_ifru[2],
+                    req.ifr_ifru[3],
+                ]);
+                if qlen < TAP_TX_QUEUE_LEN {
+                    req.ifr_ifru[..4].copy_from_slice(&TAP_TX_QUEUE_LEN.to_ne_bytes());
+                    ioctl(s, SIOCSIFTXQLEN, &mut req as *mut ifreq);
                 }
             }
             let mut req = ifreq {

@@ -1127,7 +1127,9 @@ export class MtcpContext implements Pollable {
       true,
       gso,
     );
-    if (slot === undefined) return false;
+    // No route is a loss, as on a wire: the socket's timers retransmit,
+    // backing off, instead of retrying at every round.
+    if (slot === undefined) return this.iface.txLost;
     if (payloadLength > 0) {
       sock.copyPayload(payloadOffset, payloadLength, slot.bytes, slot.offset + hl);
     }

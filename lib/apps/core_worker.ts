@@ -13,7 +13,7 @@
 
 import { loadConfigFiles, openStack, sampleStats, type Stack } from "./stack.ts";
 import { runCore } from "./commands.ts";
-import { type FromWorker, parseToWorker } from "./runner.ts";
+import { deviceGoneMessage, type FromWorker, parseToWorker, watchDevice } from "./runner.ts";
 
 const abort = new AbortController();
 
@@ -43,6 +43,10 @@ self.onmessage = async (e: MessageEvent<unknown>) => {
   const timer = setInterval(() => {
     post({ type: "stats", core, sample: sampleStats(stack.ctx, core) });
   }, 1000);
+  const unwatch = watchDevice(stack, () => {
+    post({ type: "error", core, message: deviceGoneMessage(options.dev) });
+    abort.abort();
+  });
   try {
     const listening = (line: string) => post({ type: "listening", core, line });
     const live = (line: string) => post({ type: "live", core, line });
@@ -52,6 +56,7 @@ self.onmessage = async (e: MessageEvent<unknown>) => {
     post({ type: "error", core, message: (err as Error).message });
   } finally {
     clearInterval(timer);
+    unwatch();
     await stack.close();
   }
 };

@@ -427,7 +427,12 @@ export class StaticFiles implements ServerHandler {
     const fields = `Content-Type: text/plain; charset=utf-8\r\n${extra}`;
     this.#respond(c, status, fields, body.length, close, http10);
     c.send(body);
-    if (close) c.end();
+    if (close) {
+      // The request may not have been read whole: close lingering, so the
+      // answer is not lost to a RST (RFC 9112 §9.6).
+      c.linger = true;
+      c.end();
+    }
   }
 
   #serve(c: ServerConnection, head: RequestHead, close: boolean): void {

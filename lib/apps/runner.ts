@@ -16,6 +16,7 @@ import {
   loadConfigFiles,
   openStack,
   sampleStats,
+  type Stack,
   type StackOptions,
   type StatsSample,
   sumStats,
@@ -153,6 +154,29 @@ function onSignals(abort: AbortController): () => void {
 /** Where a run's lines go. */
 export type LineSink = (line: string) => void;
 
+/** How often a run looks whether its device went away (ms). */
+const DEVICE_CHECK_MS = 200;
+
+/**
+ * Calls `onGone` once the stack's ring device is gone (deleted, or its
+ * descriptor dead); returns the function that stops watching.
+ */
+export function watchDevice(stack: Stack, onGone: () => void): () => void {
+  const device = stack.device;
+  if (device === undefined) return () => {};
+  const timer = setInterval(() => {
+    if (!device.gone) return;
+    clearInterval(timer);
+    onGone();
+  }, DEVICE_CHECK_MS);
+  return () => clearInterval(timer);
+}
+
+/** The one line a vanished device is reported with. */
+export function deviceGoneMessage(dev: string): string {
+  return `${dev}: the device is gone (deleted, or its queue closed); stopping`;
+}
+
 /** One core in this thread. */
 async function runInProcess(
   o: StackOptions,
@@ -169,6 +193,13 @@ async function runInProcess(
   }
   const abort = new AbortController();
   const unlisten = onSignals(abort);
+  let gone = false;
+  const unwatch = watchDevice(stack, () => {
+    // Reported at once, then the run stops and exits non-zero.
+    console.error(`error: ${deviceGoneMessage(o.dev)}`);
+    gone = true;
+    abort.abort();
+  });
   let prev = sampleStats(stack.ctx, 0);
   let prevAt = performance.now();
   const timer = stats
@@ -184,9 +215,10 @@ async function runInProcess(
     const summary = await runCore(stack, o, command, abort.signal, out, out);
     for (const line of summary.lines) out(line);
     out(totalsLine(sampleStats(stack.ctx, 0)));
-    return summary.ok ?? true;
+    return (summary.ok ?? true) && !gone;
   } finally {
     if (timer !== undefined) clearInterval(timer);
+    unwatch();
     unlisten();
     await stack.close();
   }

@@ -13,6 +13,7 @@ import {
   AF_INET,
   describeErrno,
   EAGAIN,
+  FIONREAD,
   MTCP_EPOLL_CTL_ADD,
   MTCP_EPOLL_CTL_DEL,
   MTCP_EPOLL_CTL_MOD,
@@ -21,6 +22,7 @@ import {
   MTCP_EPOLLIN,
   MTCP_EPOLLOUT,
   type MtcpEpollEvent,
+  SHUT_WR,
   SOCK_STREAM,
 } from "../api/constants.ts";
 import type { MtcpContext } from "../api/context.ts";
@@ -35,7 +37,9 @@ import {
   mtcp_listen,
   mtcp_read,
   mtcp_setsock_nonblock,
+  mtcp_shutdown,
   mtcp_socket,
+  mtcp_socket_ioctl,
   mtcp_write,
   mtcp_write_from,
 } from "../api/mtcp.ts";
@@ -57,6 +61,9 @@ export interface ChunkSource {
 
 // The most a source is asked for at once (it reads into the send buffer).
 const SOURCE_BYTES = 1 << 20;
+// How long a lingering close reads what the peer still sends (nginx's
+// lingering_timeout is 5 s, its lingering_time 30 s).
+const LINGER_MS = 2000;
 
 /** One accepted connection, as a handler sees it. */
 export class ServerConnection {
@@ -82,6 +89,18 @@ export class ServerConnection {
   idle = false;
   /** What the timer is for, as the handler counts it (0: nothing). */
   timerKind = 0;
+  /**
+   * Close lingering (RFC 9112 §9.6, nginx's lingering_close): send the FIN
+   * after the output, then read and throw away what the peer still sends,
+   * for up to 2 s, before closing, so a response sent before the request
+   * was read whole (an error, a refusal) is not lost to a RST. A connection
+   * with unread data when it closes lingers anyway.
+   */
+  linger = false;
+  /** @internal Failed (reset, timed out, a source broke): closed at once. */
+  failed = false;
+  /** @internal Closing: FIN sent, reading to the end. */
+  lingering = false;
   /** @internal The epoll events registered for it. */
   interest = MTCP_EPOLLIN;
   readonly #clock: () => number;
@@ -250,6 +269,7 @@ export class TcpServer {
   #draining = false;
   #deadline = Infinity;
   #nextSweep = 0;
+  #active = 0; // connections open and not lingering
   readonly #clock: () => number;
 
   /** A server for `port` of `mctx`; {@linkcode run} starts it. */
@@ -333,8 +353,9 @@ export class TcpServer {
       mtcp_epoll_ctl(mctx, this.#ep, MTCP_EPOLL_CTL_ADD, fd, { events: MTCP_EPOLLIN, data: fd });
       const c = new ServerConnection(fd, this.#clock);
       this.#conns.set(fd, c);
+      this.#active++;
       this.stats.accepted++;
-      if (this.#conns.size > (this.#options.maxConnections ?? Infinity) && !this.#evictIdle()) {
+      if (this.#active > (this.#options.maxConnections ?? Infinity) && !this.#evictIdle()) {
         this.#refuse(c);
         continue;
       }
@@ -347,9 +368,10 @@ export class TcpServer {
   // order) makes room, as nginx reuses idle keep-alive connections.
   #evictIdle(): boolean {
     for (const c of this.#conns.values()) {
-      if (!c.idle || c.out.length > 0 || c.closing) continue;
+      if (!c.idle || c.out.length > 0 || c.closing || c.lingering) continue;
       this.stats.evicted++;
       c.discard();
+      c.failed = true; // no lingering: the room is needed now
       this.#drop(c);
       return true;
     }
@@ -363,11 +385,13 @@ export class TcpServer {
       mtcp_epoll_ctl(this.#mctx, this.#ep, MTCP_EPOLL_CTL_DEL, c.fd, undefined);
       mtcp_abort(this.#mctx, c.fd);
       this.#conns.delete(c.fd);
+      this.#active--;
       this.stats.closed++;
       return;
     }
     this.#handler.onRefuse(c);
     c.end();
+    c.linger = true; // the request is not read: let the refusal arrive whole
     this.#settle(c);
   }
 
@@ -377,6 +401,13 @@ export class TcpServer {
     const now = this.#mctx.now();
     this.#nextSweep = now + 100;
     for (const c of [...this.#conns.values()]) {
+      if (c.lingering) {
+        if (c.deadline <= now) {
+          c.failed = true; // lingered long enough
+          this.#drop(c);
+        }
+        continue;
+      }
       if (c.deadline > now || c.out.length > 0 || c.closing) continue;
       c.deadline = Infinity;
       this.stats.timedOut++;
@@ -392,6 +423,7 @@ export class TcpServer {
   #onEvent(ev: MtcpEpollEvent): void {
     const c = this.#conns.get(ev.data);
     if (c === undefined) return;
+    if (c.lingering) return this.#discardInput(c);
     const readable = (ev.events & (MTCP_EPOLLIN | MTCP_EPOLLERR | MTCP_EPOLLHUP)) !== 0;
     if (readable && !c.paused) this.#readAll(c);
     if (this.#conns.has(c.fd)) this.#settle(c);
@@ -414,6 +446,7 @@ export class TcpServer {
         else c.end();
       } else if (mctx.errno !== EAGAIN) {
         c.discard(); // reset or timed out
+        c.failed = true;
         c.closing = true;
       }
       return;
@@ -421,10 +454,47 @@ export class TcpServer {
   }
 
   #drop(c: ServerConnection): void {
+    if (!c.failed && !c.lingering && !this.#mctx.destroyed && (c.linger || this.#unread(c) > 0)) {
+      return this.#linger(c);
+    }
     mtcp_epoll_ctl(this.#mctx, this.#ep, MTCP_EPOLL_CTL_DEL, c.fd, undefined);
     mtcp_close(this.#mctx, c.fd);
-    this.#conns.delete(c.fd);
+    if (this.#conns.delete(c.fd) && !c.lingering) this.#active--;
     this.stats.closed++;
+  }
+
+  #unread(c: ServerConnection): number {
+    const v = { value: 0 };
+    return mtcp_socket_ioctl(this.#mctx, c.fd, FIONREAD, v) === 0 ? v.value : 0;
+  }
+
+  // Our FIN goes after the output; what the peer still sends is read and
+  // dropped until its FIN, or for LINGER_MS at most (then closed anyway).
+  #linger(c: ServerConnection): void {
+    mtcp_shutdown(this.#mctx, c.fd, SHUT_WR);
+    c.lingering = true;
+    this.#active--;
+    c.deadline = this.#mctx.now() + LINGER_MS;
+    if (c.interest !== MTCP_EPOLLIN) {
+      c.interest = MTCP_EPOLLIN;
+      mtcp_epoll_ctl(this.#mctx, this.#ep, MTCP_EPOLL_CTL_MOD, c.fd, {
+        events: MTCP_EPOLLIN,
+        data: c.fd,
+      });
+    }
+    this.#discardInput(c);
+  }
+
+  #discardInput(c: ServerConnection): void {
+    for (;;) {
+      const r = mtcp_read(this.#mctx, c.fd, this.#buf, this.#buf.length);
+      if (r > 0) continue;
+      if (r === 0 || this.#mctx.errno !== EAGAIN) {
+        c.failed = true; // its end (or an error): close now
+        this.#drop(c);
+      }
+      return;
+    }
   }
 
   // Writes what the send buffer takes, then closes a finished connection or
@@ -459,6 +529,7 @@ export class TcpServer {
       if (w === BLOCKED) return false;
       if (w === FAILED) {
         c.discard(); // the connection or its source failed: drop its output
+        c.failed = true;
         c.closing = true;
         return true;
       }

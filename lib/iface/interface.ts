@@ -772,6 +772,7 @@ export class Interface implements FrameSink {
     dontFragment = false,
     gsoSize = 0,
   ): TxSlot | undefined {
+    this.txLost = true; // until a slot is given, or a reason to retry
     if (payloadLength + IPV4_HEADER_LEN > 65535) {
       this.#drop("txTooBig");
       return undefined;
@@ -801,6 +802,7 @@ export class Interface implements FrameSink {
     // is never queued for ARP (the caller tries again once ARP is done).
     const gso = gsoSize > 0 && payloadLength + IPV4_HEADER_LEN > this.mtu;
     if (gso && (hop === undefined || payloadLength + IPV4_HEADER_LEN > this.tsoMaxBytes)) {
+      this.txLost = false; // try again (smaller, or once ARP is done)
       return undefined;
     }
     const fits = gso || payloadLength + IPV4_HEADER_LEN <= this.mtu;
@@ -822,8 +824,10 @@ export class Interface implements FrameSink {
       if (slot === undefined) {
         this.#txOpen = false;
         this.#drop("txNoSlot");
+        this.txLost = false; // the ring is full for now: try again
         return undefined;
       }
+      this.txLost = false;
       this.#txDevice = slot;
       out.bytes = slot.bytes;
       out.offset = slot.offset + FRAME_HEADERS;
@@ -832,8 +836,17 @@ export class Interface implements FrameSink {
     this.#txDevice = undefined;
     out.bytes = this.#scratch;
     out.offset = FRAME_HEADERS;
+    this.txLost = false;
     return out;
   }
+
+  /**
+   * After {@linkcode Interface.beginIpv4} gave no slot: true when the
+   * datagram is lost for good (no route, too big), as on a wire, so a sender
+   * should not try again at once (TCP's timers will); false when the device
+   * is full for now.
+   */
+  txLost = false;
 
   /**
    * Finishes the datagram begun by {@linkcode Interface.beginIpv4}: writes the

@@ -546,4 +546,9 @@ export class CliProcess {
   status(): Promise<Deno.CommandStatus> {
     return this.#done;
   }
+
+  /** The process id (`ip netns exec` execs the command: its pid is the CLI's). */
+  get pid(): number {
+    return this.#child.pid;
+  }
 }

@@ -1,0 +1,285 @@
+/**
+ * The appliance tried as an attacker would, from a network namespace against
+ * `serve --http` on a TAP, with the kernel's tools: a spoofed SYN flood
+ * (hping3) while curl keeps asking, slow clients (slowloris) next to quick
+ * ones, a client that pipelines more than it reads, a full server, a TAP
+ * deleted under a running server, and `bench` run twice in a row.
+ * Namespaces are deleted at the end.
+ */
+import assert from "node:assert/strict";
+import { CliProcess, interopUnavailable, Netns, uniqueTag } from "../_support/netns.ts";
+
+const unavailable = interopUnavailable("curl", "hping3", "python3");
+
+const KERNEL = "10.0.0.1";
+const OURS = "10.0.0.2";
+
+async function setup(): Promise<{ ns: Netns; tap: string; flags: string[] }> {
+  const tag = uniqueTag();
+  const ns = await Netns.create(tag);
+  const tap = `mth${tag}`;
+  return {
+    ns,
+    tap,
+    flags: ["--dev", `tap:${tap}`, "--ip", `${OURS}/24`, "--host-ip", `${KERNEL}/24`],
+  };
+}
+
+/** One curl in `ns`: its HTTP status and its total time in ms ("000" when it failed). */
+async function timedCurl(ns: Netns, url: string): Promise<{ code: string; ms: number }> {
+  const r = await ns.run([
+    "curl",
+    "-s",
+    "-o",
+    "/dev/null",
+    "--max-time",
+    "3",
+    "-w",
+    "%{http_code} %{time_total}",
+    url,
+  ]);
+  const [code, secs] = r.text.trim().split(" ");
+  return { code: code ?? "000", ms: Number(secs ?? "0") * 1000 };
+}
+
+function quantile(sorted: number[], q: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+}
+
+Deno.test({
+  name:
+    "a spoofed SYN flood (hping3 --flood --rand-source) does not keep curl out, and the flood's end needs no recovery",
+  ignore: unavailable !== undefined,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const { ns, flags } = await setup();
+    const serve = CliProcess.start(ns, ["serve", ...flags, "--port", "8080", "--backlog", "128"]);
+    try {
+      await serve.waitFor(/^listening on /);
+      const url = `http://${OURS}:8080/`;
+      assert.equal((await timedCurl(ns, url)).code, "200");
+      const flood = new Deno.Command("ip", {
+        args: [
+          "netns",
+          "exec",
+          ns.name,
+          "timeout",
+          "6",
+          "hping3",
+          "-q",
+          "-S",
+          "--flood",
+          "--rand-source",
+          "-p",
+          "8080",
+          OURS,
+        ],
+        stdout: "null",
+        stderr: "null",
+      }).spawn();
+      await new Promise((r) => setTimeout(r, 500)); // the flood is under way
+      const during: { code: string; ms: number }[] = [];
+      const end = performance.now() + 4000;
+      while (performance.now() < end) {
+        during.push(await timedCurl(ns, url));
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      await flood.status;
+      const after = await timedCurl(ns, url);
+      const ok = during.filter((r) => r.code === "200").length;
+      const times = during.map((r) => r.ms).sort((a, b) => a - b);
+      console.log(
+        `during the flood: ${ok} of ${during.length} served, p50 ${
+          quantile(times, 0.5).toFixed(1)
+        } ms, p99 ${quantile(times, 0.99).toFixed(1)} ms; right after: ${after.code} in ${
+          after.ms.toFixed(1)
+        } ms`,
+      );
+      assert.ok(ok >= Math.ceil(0.99 * during.length), `${ok} of ${during.length} served`);
+      assert.equal(after.code, "200");
+      assert.ok(after.ms < 1000, `right after the flood: ${after.ms} ms`);
+      assert.equal((await serve.stop()).code, 0);
+      const final = serve.lines.find((l) => l.startsWith("final:")) ?? "";
+      const sent = /syncookiesSent=(\d+)/.exec(final);
+      assert.ok(sent !== null && Number(sent[1]) > 1000, final);
+    } finally {
+      await serve.stop("SIGKILL");
+      await ns.delete();
+    }
+  },
+});
+
+/** A python3 client script run in `ns`, its stdout. */
+async function py(ns: Netns, script: string): Promise<string> {
+  const r = await ns.run(["python3", "-c", script]);
+  assert.equal(r.code, 0, r.stderr);
+  return r.text;
+}
+
+Deno.test({
+  name:
+    "slow clients are closed at the header timeout (408) while others are served; a full server answers 503, never silence",
+  ignore: unavailable !== undefined,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const { ns, flags } = await setup();
+    const serve = CliProcess.start(ns, [
+      "serve",
+      ...flags,
+      "--port",
+      "8080",
+      "--header-timeout",
+      "2",
+      "--max-connections",
+      "40",
+    ]);
+    try {
+      await serve.waitFor(/^listening on /);
+      const url = `http://${OURS}:8080/`;
+      // 40 slowloris connections, a header byte every 0.5 s; meanwhile the
+      // server is full of busy connections: a new one is refused with 503.
+      const slow = py(
+        ns,
+        `
+import socket, time
+conns = [socket.create_connection(("${OURS}", 8080)) for _ in range(40)]
+for c in conns: c.sendall(b"GET / HTTP/1.1\\r\\nX-A: ")
+start = time.time()
+closed, answers = 0, []
+while time.time() - start < 6 and closed < len(conns):
+  for c in conns:
+    if c.fileno() < 0: continue
+    try:
+      c.setblocking(False)
+      data = c.recv(4096)
+      if data == b"" or data:
+        answers.append(data.split(b"\\r\\n")[0].decode()); closed += 1; c.close(); continue
+    except BlockingIOError:
+      pass
+    try: c.sendall(b"a")
+    except OSError: closed += 1; c.close()
+  time.sleep(0.5)
+print(closed, round(time.time() - start, 1), "|".join(sorted(set(answers))).replace(" ", "_"))
+`,
+      );
+      await new Promise((r) => setTimeout(r, 700));
+      const full = await ns.run(["curl", "-s", "-i", "--max-time", "3", url]);
+      const quickAfter = slow.then(() => timedCurl(ns, url));
+      const [closed, took, answers] = (await slow).trim().split(" ", 3);
+      console.log(`slow clients: ${closed} closed after ${took} s with ${answers}`);
+      assert.equal(closed, "40");
+      assert.ok(Number(took) >= 1.5 && Number(took) < 4, `closed after ${took} s`);
+      assert.match(answers!, /HTTP\/1\.1_408_Request_Timeout/);
+      assert.match(full.text, /^HTTP\/1\.1 503 Service Unavailable/, full.text + full.stderr);
+      assert.equal((await quickAfter).code, "200", "served once the slow ones are gone");
+      assert.equal((await serve.stop()).code, 0);
+      assert.ok(serve.lines.some((l) => /header timeouts 40\b/.test(l)), serve.lines.join("\n"));
+      assert.ok(serve.lines.some((l) => /\b1 refused \(full\)/.test(l)), serve.lines.join("\n"));
+    } finally {
+      await serve.stop("SIGKILL");
+      await ns.delete();
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "a client pipelining 3000 GETs of a large file cannot raise the server's open files past the bound; other clients get 200",
+  ignore: unavailable !== undefined,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const { ns, flags } = await setup();
+    const dir = await Deno.makeTempDir();
+    await Deno.writeFile(`${dir}/big.bin`, new Uint8Array(1 << 20));
+    await Deno.writeFile(`${dir}/other.bin`, new Uint8Array(1 << 20));
+    const serve = CliProcess.start(ns, [
+      "serve",
+      ...flags,
+      "--port",
+      "8080",
+      "--http",
+      dir,
+      "--max-open-files",
+      "16",
+    ]);
+    try {
+      await serve.waitFor(/^listening on /);
+      const pid = serve.pid;
+      const fds = () => [...Deno.readDirSync(`/proc/${pid}/fd`)].length;
+      const base = fds();
+      // The greedy client sends all its requests and reads slowly.
+      const greedy = py(
+        ns,
+        `
+import socket, time
+c = socket.create_connection(("${OURS}", 8080))
+c.sendall(b"GET /big.bin HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n" * 3000)
+got = 0
+c.settimeout(5)
+start = time.time()
+while time.time() - start < 3:
+  try:
+    d = c.recv(65536)
+  except socket.timeout:
+    break
+  if not d: break
+  got += len(d)
+  time.sleep(0.01)
+print(got)
+`,
+      );
+      let most = 0;
+      const others: string[] = [];
+      for (let i = 0; i < 10; i++) {
+        await new Promise((r) => setTimeout(r, 200));
+        most = Math.max(most, fds());
+        others.push((await timedCurl(ns, `http://${OURS}:8080/other.bin`)).code);
+      }
+      const got = Number((await greedy).trim());
+      console.log(
+        `greedy client read ${got} bytes; server descriptors ${base} at start, at most ${most}`,
+      );
+      assert.ok(got > 1 << 20, "the greedy client was served too");
+      assert.ok(most - base <= 16 + 8, `descriptors grew by ${most - base}`);
+      assert.deepEqual(new Set(others), new Set(["200"]));
+    } finally {
+      await serve.stop("SIGKILL");
+      await ns.delete();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: "a TAP deleted under a running serve is reported at once on stderr, and serve exits 1",
+  ignore: unavailable !== undefined,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const { ns, tap, flags } = await setup();
+    const serve = CliProcess.start(ns, ["serve", ...flags, "--port", "8080"]);
+    try {
+      await serve.waitFor(/^listening on /);
+      const start = performance.now();
+      const del = await ns.run(["ip", "link", "del", tap]);
+      assert.equal(del.code, 0, del.stderr);
+      const status = await Promise.race([
+        serve.status(),
+        new Promise<undefined>((r) => setTimeout(() => r(undefined), 10_000)),
+      ]);
+      const took = performance.now() - start;
+      assert.ok(status !== undefined, "serve did not stop");
+      assert.equal(status.code, 1);
+      assert.ok(took < 5000, `stopped after ${took.toFixed(0)} ms`);
+      const gone = serve.errors.filter((l) => /device is gone/.test(l));
+      assert.equal(gone.length, 1, serve.errors.join("\n"));
+      assert.match(gone[0]!, new RegExp(`^error: tap:${tap}: the device is gone`));
+    } finally {
+      await serve.stop("SIGKILL");
+      await ns.delete();
+    }
+  },
+});
