@@ -23,6 +23,7 @@ import { parseUpstreams, type ProxyOptions } from "./lib/apps/proxy.ts";
 import { runStackCommand } from "./lib/apps/runner.ts";
 import { pingDemo } from "./lib/apps/ping.ts";
 import { demo } from "./lib/apps/demo.ts";
+import { commandHelp, versionLine } from "./lib/apps/help.ts";
 
 /**
  * How the user runs us: the single-file CLI (`deno task compile`) passes its
@@ -44,35 +45,10 @@ Commands:
            network namespace with the kernel's curl and ping as clients
            (root), else serve and bench on an in-memory network
   ping     Two hosts on an in-memory Ethernet: ARP, then ping
-  help     Show this help
+  help     Show this help (\`<command> --help\`: a command's flags)
+  version  Show the version (also --version)
 
-Options of serve, proxy and bench:
-  --dev SPEC       tap:NAME, packet:IFNAME, netmap:IFNAME, xdp:IFNAME or memory
-                   (default tap:mtcp0)
-  --ip CIDR        our address (default 10.0.0.2/24)
-  --gateway IP     default gateway
-  --mac MAC        our MAC (default: the device's, or generated)
-  --host-ip CIDR   tap: give the kernel side of the TAP this address, link up
-  --cores N        contexts, one worker and one TAP queue each (default 1)
-  --config FILE    mtcp.conf, arp.conf or route.conf (repeatable)
-  --pcap FILE      capture every frame the stack sends and receives
-  --stats          a statistics line per core and in total every second
-  --impair SPEC    loss=P,reorder=P,duplicate=P,corrupt=P,delay=MS,seed=N
-  --busy-poll      spin on the device instead of sleeping in poll
-  --tso            tap: checksum offload and TSO/GRO super-frames both ways
-
-serve:   --port N (default 8080) and one of --http DIR | --echo | --discard
-         --backlog N (4096) --max-connections N (the pool; full: oldest idle
-         closed, else 503) --header-timeout S (60) --keepalive-timeout S (75)
-         --max-pipelined N (32) --max-open-files N (1024) --idle-timeout S
-         (echo, discard; 0: none)
-proxy:   --listen PORT --upstream IP:PORT[,IP:PORT...] [--balance rr|hash]
-         --backlog N (4096) --max-connections N (full: RST) --connect-timeout
-         S (3) --idle-timeout S (600)
-bench:   bench URL -n TOTAL -c CONCURRENCY [--keepalive] [--duration S]
-demo:    [--mode auto|tap|memory]
-ping:    --count N --interval MS --size N --latency MS --loss P --seed N
-         --clock system|virtual --pcap FILE --trace`;
+Every command takes -h or --help for its flags, their defaults and an example.`;
 
 const STACK_FLAGS = {
   dev: { type: "string" },
@@ -325,6 +301,13 @@ async function pingCommand(args: string[]): Promise<void> {
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
+  if (command !== undefined && (rest.includes("--help") || rest.includes("-h"))) {
+    const help = commandHelp(command, programName());
+    if (help !== undefined) {
+      console.log(help);
+      return 0;
+    }
+  }
   try {
     switch (command) {
       case "serve":
@@ -352,7 +335,12 @@ async function main(argv: string[]): Promise<number> {
       case "help":
       case "--help":
       case "-h":
-        console.log(USAGE);
+        console.log(rest[0] !== undefined ? commandHelp(rest[0], programName()) ?? USAGE : USAGE);
+        return 0;
+      case "version":
+      case "--version":
+      case "-V":
+        console.log(versionLine());
         return 0;
       case undefined:
         throw new UsageError("No command given");

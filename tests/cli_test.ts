@@ -137,3 +137,75 @@ Deno.test("cli --config: a bad mtcp.conf, arp.conf or route.conf line names file
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("cli: every command's --help and -h print its usage, every flag and an example, exit 0; --version names ours and Deno's", async () => {
+  const stack = [
+    "--dev",
+    "--ip",
+    "--gateway",
+    "--mac",
+    "--host-ip",
+    "--cores",
+    "--config",
+    "--busy-poll",
+    "--tso",
+    "--impair",
+    "--stats",
+    "--pcap",
+  ];
+  const flags: Record<string, string[]> = {
+    serve: [
+      "--port",
+      "--http",
+      "--echo",
+      "--discard",
+      "--backlog",
+      "--max-connections",
+      "--header-timeout",
+      "--keepalive-timeout",
+      "--max-pipelined",
+      "--max-open-files",
+      "--idle-timeout",
+      ...stack,
+    ],
+    proxy: [
+      "--listen",
+      "--upstream",
+      "--balance",
+      "--backlog",
+      "--max-connections",
+      "--connect-timeout",
+      "--idle-timeout",
+      ...stack,
+    ],
+    bench: ["-n ", "-c ", "--keepalive", "--duration", ...stack],
+    demo: ["--mode"],
+    ping: [
+      "--count",
+      "--interval",
+      "--size",
+      "--latency",
+      "--loss",
+      "--seed",
+      "--clock",
+      "--pcap",
+      "--trace",
+    ],
+  };
+  for (const [command, expected] of Object.entries(flags)) {
+    for (const flag of ["--help", "-h"]) {
+      const r = await run(command, flag);
+      assert.equal(r.code, 0, `${command} ${flag}: ${r.stderr}`);
+      assert.match(r.stdout, new RegExp(`^Usage: deno run -A cli\\.ts ${command}`));
+      assert.match(r.stdout, /\nExample:\n {2}deno run -A cli\.ts /);
+      for (const f of expected) assert.ok(r.stdout.includes(f), `${command} --help lacks ${f}`);
+    }
+  }
+  const deno = JSON.parse(await Deno.readTextFile(new URL("../deno.json", import.meta.url)));
+  for (const v of ["--version", "version"]) {
+    const r = await run(v);
+    assert.equal(r.code, 0);
+    assert.equal(r.stdout.trim().split(" ")[1], deno.version);
+    assert.match(r.stdout, new RegExp(`\\(deno ${Deno.version.deno.replaceAll(".", "\\.")}, `));
+  }
+});
