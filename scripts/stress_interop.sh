@@ -32,8 +32,9 @@ for i in $(seq 1 "$runs"); do
     pass=$((pass + 1))
   else
     fail=$((fail + 1))
-    echo "--- run $i failed:" >>"$log"
-    echo "$out" | grep -E "FAILED|Error|stalled|bytes" | head -40 >>"$log"
+    echo "--- run $i failed (whole output in ${log%.log}-run$i.txt):" >>"$log"
+    echo "$out" >"${log%.log}-run$i.txt"
+    echo "$out" | grep -E -A12 "^ERRORS|FAILED|Error" | head -60 >>"$log"
   fi
   echo "run $i: rc $rc in ${took}s: $summary" | tee -a "$log"
 done

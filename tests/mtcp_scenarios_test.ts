@@ -752,3 +752,21 @@ Deno.test(pairTest(
     assert.equal(timeWaits, 5, "all five pairs still in TIME-WAIT, and none was reused");
   },
 ));
+
+Deno.test(pairTest(
+  "the stuck-connection watchdog counts a connection with data and nothing armed to move it, and nothing else",
+  (pair) => {
+    const [cfd] = connected(pair);
+    const c = pair.client;
+    assert.equal(c.stuckConnections(), 0, "idle: not stuck");
+    // Data in flight, unacknowledged: the retransmission timer is armed.
+    assert.equal(writeText(c, cfd, "x".repeat(1000)), 1000);
+    advance(pair, 0);
+    const sock = c.connection(c.slotOf(cfd))!;
+    assert.ok(sock.sendQueued > 0 && sock.pollAt() < Infinity);
+    assert.equal(c.stuckConnections(), 0, "in flight with a timer: not stuck");
+    // An engine fault that lost the timer (simulated): stuck, and counted.
+    sock.pollAt = () => Infinity;
+    assert.equal(c.stuckConnections(), 1);
+  },
+));

@@ -169,6 +169,9 @@ export interface ContextStats {
   retiredRetransmits: number;
 }
 
+/** How much real time an application's busy loop may keep the event loop from running, ms. */
+export const YIELD_EVERY_MS = 5;
+
 /** The last error of a socket, as errno. */
 function errnoOf(error: TcpError): number {
   switch (error) {
@@ -405,6 +408,22 @@ export class MtcpContext implements Pollable {
   get socketsInUse(): number {
     return this.#capacity - this.#sockFreeCount;
   }
+  /**
+   * Connections that are stuck: data waiting to be sent or acknowledged and
+   * nothing to send it, no timer armed (no retransmission, no window probe).
+   * Nothing a peer does can cause it; an engine fault can. The statistics
+   * sample it every second, so a stall that cannot be reproduced at will
+   * says so where an operator looks.
+   */
+  stuckConnections(): number {
+    let n = 0;
+    for (const sock of this.#conns) {
+      if (sock === undefined || !isSynchronized(sock.state) || sock.sendQueued === 0) continue;
+      if (sock.pollAt() === Infinity && !sock.wantsToSend) n++;
+    }
+    return n;
+  }
+
   /** Connections in the pool, orphans and embryos included. */
   get connectionsInUse(): number {
     return this.#connsInUse;
@@ -1146,6 +1165,22 @@ export class MtcpContext implements Pollable {
   }
 
   // --- The loop ----------------------------------------------------------------------------
+
+  #lastYield = 0;
+
+  /**
+   * True when the application's loop has not let the event loop run for
+   * {@linkcode YIELD_EVERY_MS} of real time (and marks it as done): see
+   * `mtcp_epoll_wait`.
+   *
+   * @internal
+   */
+  yieldDue(): boolean {
+    const t = performance.now();
+    if (t - this.#lastYield < YIELD_EVERY_MS) return false;
+    this.#lastYield = t;
+    return true;
+  }
 
   /** One round: receive, timers, send, flush. True if anything happened. */
   poll(now: number): boolean {

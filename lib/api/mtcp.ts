@@ -1647,6 +1647,12 @@ export async function mtcp_epoll_wait(
   mctx.poll(mctx.now());
   if (!ep.hasEvents(mctx) && timeout !== 0) {
     await mctx.driver.wait(() => mctx.destroyed || ep.hasEvents(mctx), timeout);
+  } else if (mctx.yieldDue()) {
+    // Events at once, again and again (a level-triggered socket that stays
+    // ready): a loop around this call would only ever run microtasks, and the
+    // event loop's timers and I/O would starve. Every few milliseconds of
+    // that, it yields to them once.
+    await new Promise<void>((resolve) => setImmediate(resolve));
   }
   if (mctx.destroyed) return fail(mctx, EINTR);
   return ep.collect(mctx, events, maxevents);

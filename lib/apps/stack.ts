@@ -315,10 +315,20 @@ export function sampleStats(ctx: MtcpContext, core: number): StatsSample {
     opened: ctx.stats.passiveOpens + ctx.stats.activeOpens,
     retransmits,
     drops: { ...s.nonZeroDrops() } as Record<string, number>,
-    tcp: Object.fromEntries(
-      TCP_EVENTS.filter((k) => ctx.stats[k] > 0).map((k) => [k, ctx.stats[k]]),
-    ),
+    tcp: {
+      ...Object.fromEntries(
+        TCP_EVENTS.filter((k) => ctx.stats[k] > 0).map((k) => [k, ctx.stats[k]]),
+      ),
+      ...stuck(ctx),
+    },
   };
+}
+
+// The watchdog's count: connections with data and nothing to move it
+// (MtcpContext.stuckConnections), shown only when there are any.
+function stuck(ctx: MtcpContext): Record<string, number> {
+  const n = ctx.stuckConnections();
+  return n > 0 ? { stuckConnections: n } : {};
 }
 
 function addCounts(into: Record<string, number>, from: Record<string, number>): void {

@@ -129,3 +129,38 @@ Deno.test("TcpServer: a connection whose timer runs out is handled by onTimeout 
   stop.abort();
   await running;
 });
+
+Deno.test("an application loop whose epoll_wait always has events still lets the event loop's timers run", async () => {
+  assert.equal(mtcp_init({ num_cores: 2 }), 0);
+  try {
+    const M = await import("../api/mtcp.ts");
+    const C = await import("../api/constants.ts");
+    const network = new MemoryNetwork({ clock: "system" });
+    const server = mtcp_create_context(0, { network, address: "10.0.0.2/24" })!;
+    const client = mtcp_create_context(1, { network, address: "10.0.0.1/24" })!;
+    const lfd = M.mtcp_socket(server, C.AF_INET, C.SOCK_STREAM, 0);
+    M.mtcp_bind(server, lfd, { family: C.AF_INET, addr: 0, port: 80 });
+    M.mtcp_listen(server, lfd, 4);
+    const fd = M.mtcp_socket(client, C.AF_INET, C.SOCK_STREAM, 0);
+    M.mtcp_setsock_nonblock(client, fd);
+    M.mtcp_connect(client, fd, { family: C.AF_INET, addr: server.iface.address, port: 80 });
+    const ep = M.mtcp_epoll_create(client, 4);
+    // Level-triggered EPOLLOUT on a connected socket: ready every time.
+    M.mtcp_epoll_ctl(client, ep, C.MTCP_EPOLL_CTL_ADD, fd, { events: C.MTCP_EPOLLOUT, data: fd });
+    const events: import("../api/constants.ts").MtcpEpollEvent[] = [];
+    await M.mtcp_epoll_wait(client, ep, events, 4, 1000); // connected
+    let fired = 0;
+    const timer = setInterval(() => fired++, 10);
+    const end = performance.now() + 200;
+    let rounds = 0;
+    while (performance.now() < end) {
+      assert.equal(await M.mtcp_epoll_wait(client, ep, events, 4, -1), 1);
+      rounds++;
+    }
+    clearInterval(timer);
+    assert.ok(rounds > 100, `${rounds} rounds`);
+    assert.ok(fired >= 5, `the 10 ms timer fired ${fired} times in 200 ms of busy loop`);
+  } finally {
+    mtcp_destroy();
+  }
+});

@@ -117,6 +117,8 @@ export interface TransferResult {
   virtualMs: number;
   clientStats: M.TcpSocketStats;
   serverStats: M.TcpSocketStats;
+  /** The most connections the watchdog found stuck at once (sampled every 50 ms). */
+  stuck: number;
 }
 
 /** Both ends' connections, for failure messages. */
@@ -305,8 +307,27 @@ export async function transfer(
     clientStats = { ...client.connection(client.slotOf(fd))!.stats };
     mustOk(M.mtcp_close(client, fd), client, "close");
   };
-  await Promise.all([serverSide(), clientSide()]);
+  // The watchdog, sampled through the transfer: a connection with data and
+  // nothing armed to move it would be an engine fault.
+  let stuck = 0;
+  let watching = true;
+  let nextLook = 0;
+  network.add({
+    poll(now: number): boolean {
+      if (!watching || now < nextLook) return false;
+      nextLook = now + 50;
+      stuck = Math.max(stuck, server.stuckConnections() + client.stuckConnections());
+      return false;
+    },
+    pollAt: () => (watching ? nextLook : Infinity),
+  });
+  try {
+    await Promise.all([serverSide(), clientSide()]);
+  } finally {
+    watching = false;
+  }
   return {
+    stuck,
     up: upRecv.count,
     down: downRecv.count,
     upHashes: [upSend.hash, upRecv.hash],
@@ -455,6 +476,7 @@ export function transferMatrix(
             if (r.up !== size || r.down !== size) {
               throw new Error(`moved ${r.up} and ${r.down} bytes`);
             }
+            if (r.stuck !== 0) throw new Error(`${r.stuck} connections stuck at once`);
             if (r.upHashes[0] !== r.upHashes[1]) throw new Error("client-to-server hash differs");
             if (r.downHashes[0] !== r.downHashes[1]) {
               throw new Error("server-to-client hash differs");
