@@ -82,7 +82,11 @@ export async function runServe(
   const stats: ServerStats = await runTcpServer(stack.ctx, serve.port, handler, {
     signal,
     ...(serve.backlog !== undefined ? { backlog: serve.backlog } : {}),
-    ...(serve.maxConnections !== undefined ? { maxConnections: serve.maxConnections } : {}),
+    // Below the pool by a margin by default, so that when it fills, the
+    // oldest idle connection gives way (nginx's way) before SYNs meet a
+    // full pool (TIME-WAIT pairs take slots too, and are recycled).
+    maxConnections: serve.maxConnections ??
+      Math.max(1, stack.ctx.config.max_concurrency - 64),
     onListening: (port) =>
       onListening(`listening on ${hostOf(options.ip)}:${port} (${what}) via ${stack.where}`),
   });

@@ -7,7 +7,7 @@
  * Namespaces are deleted at the end.
  */
 import assert from "node:assert/strict";
-import { CliProcess, interopUnavailable, Netns, uniqueTag } from "../_support/netns.ts";
+import { CliProcess, interopUnavailable, Netns, uniqueTag, waitUntil } from "../_support/netns.ts";
 
 const unavailable = interopUnavailable("curl", "hping3", "python3");
 
@@ -280,6 +280,63 @@ Deno.test({
     } finally {
       await serve.stop("SIGKILL");
       await ns.delete();
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "bench run twice in a row against the kernel's HTTP server: the second run's SYNs do not wait on the first run's ports (RFC 6056)",
+  ignore: unavailable !== undefined,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const { ns, flags } = await setup();
+    const dir = await Deno.makeTempDir();
+    await Deno.writeTextFile(`${dir}/index.html`, "hi\n");
+    // Bound to every address: the TAP (and 10.0.0.1) appears only when bench starts.
+    const server = ns.spawn([
+      "python3",
+      "-m",
+      "http.server",
+      "8000",
+      "--bind",
+      "0.0.0.0",
+      "--directory",
+      dir,
+    ]);
+    try {
+      await waitUntil(ns, ["sh", "-c", "ss -ltn | grep -q :8000"], 10_000);
+      const runs: string[] = [];
+      for (let i = 0; i < 2; i++) {
+        const bench = CliProcess.start(ns, [
+          "bench",
+          `http://${KERNEL}:8000/`,
+          "-n",
+          "300",
+          "-c",
+          "4", // python's http.server listens with a backlog of 5
+          ...flags,
+        ]);
+        const status = await bench.status();
+        assert.equal(status.code, 0, [...bench.lines, ...bench.errors].join("\n"));
+        runs.push(bench.lines.find((l) => l.startsWith("latency ms:")) ?? "");
+        assert.ok(
+          bench.lines.some((l) => /^requests: 300 completed, 0 failed/.test(l)),
+          bench.lines.join("\n"),
+        );
+      }
+      console.log(`first: ${runs[0]}; second: ${runs[1]}`);
+      const max = Number(/max ([\d.]+)/.exec(runs[1]!)?.[1]);
+      assert.ok(max < 900, `the second run waited ${max} ms for a request`);
+    } finally {
+      try {
+        server.kill("SIGKILL");
+      } catch {
+        // ended
+      }
+      await ns.delete();
+      await Deno.remove(dir, { recursive: true });
     }
   },
 });
