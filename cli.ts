@@ -153,6 +153,8 @@ async function serveCommand(args: string[]): Promise<number> {
       "keepalive-timeout": { type: "string" },
       "max-pipelined": { type: "string" },
       "max-open-files": { type: "string" },
+      autoindex: { type: "boolean" },
+      "cache-control": { type: "string" },
     },
   });
   const modes = [values.http !== undefined, values.echo === true, values.discard === true].filter(
@@ -171,6 +173,8 @@ async function serveCommand(args: string[]): Promise<number> {
     ...defined("idleTimeoutMs", ms(values["idle-timeout"], "idle-timeout")),
     ...defined("maxPipelined", optional(values["max-pipelined"], "max-pipelined", 1, 100_000)),
     ...defined("maxOpenFiles", optional(values["max-open-files"], "max-open-files", 1, 1 << 20)),
+    ...(values.autoindex ? { autoindex: true } : {}),
+    ...defined("cacheControl", values["cache-control"]),
   };
   if (serve.dir !== undefined) {
     // A missing directory is one line before any device is opened.

@@ -159,6 +159,8 @@ Deno.test("cli: every command's --help and -h print its usage, every flag and an
       "--http",
       "--echo",
       "--discard",
+      "--autoindex",
+      "--cache-control",
       "--backlog",
       "--max-connections",
       "--header-timeout",

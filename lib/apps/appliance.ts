@@ -40,6 +40,10 @@ export interface ServeOptions {
   maxOpenFiles?: number;
   /** `echo`, `discard`: idle time before a connection is closed, ms (default 0: none). */
   idleTimeoutMs?: number;
+  /** `http`: list directories that have no index.html. */
+  autoindex?: boolean;
+  /** `http`: a Cache-Control value for files. */
+  cacheControl?: string;
 }
 
 /** The built-in page, served by `serve` without `--http DIR`. */
@@ -118,6 +122,8 @@ function staticOptions(serve: ServeOptions, builtin: Map<string, Uint8Array>): S
       : {}),
     ...(serve.maxPipelined !== undefined ? { maxPipelined: serve.maxPipelined } : {}),
     ...(serve.maxOpenFiles !== undefined ? { maxOpenFiles: serve.maxOpenFiles } : {}),
+    ...(serve.autoindex ? { autoindex: true } : {}),
+    ...(serve.cacheControl !== undefined ? { cacheControl: serve.cacheControl } : {}),
   };
 }
 

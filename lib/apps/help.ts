@@ -43,6 +43,8 @@ What to serve:
   --http DIR            the files of DIR (default: the built-in page)
   --echo                send back what arrives
   --discard             read and drop what arrives
+  --autoindex           list a directory that has no index.html (default: 404)
+  --cache-control V     a Cache-Control value for files (default: none)
 Limits:
   --backlog N           listen backlog (default 4096)
   --max-connections N   most connections; full: the oldest idle one is closed,

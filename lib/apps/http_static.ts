@@ -30,11 +30,15 @@
 import type { ChunkSource, ServerConnection, ServerHandler } from "./tcp_server.ts";
 import {
   contentType,
+  fileEtag,
   formatResponseHead,
+  httpDate,
   HttpError,
   type HttpLimits,
   normalisePath,
+  notModified,
   parseRange,
+  rangeAllowed,
   type RequestHead,
   RequestParser,
   statusText,
@@ -57,6 +61,12 @@ export interface StaticOptions {
   statCacheMs?: number;
   /** The parser's limits (default `DEFAULT_HTTP_LIMITS`). */
   limits?: HttpLimits;
+  /** A Cache-Control value for files (default none). */
+  cacheControl?: string;
+  /** List a directory that has no index.html (default false: 404). */
+  autoindex?: boolean;
+  /** The wall clock for Date headers, ms (default `Date.now`; tests fix it). */
+  clock?: () => number;
   /**
    * Time to receive a whole request head, from its first byte or from the
    * connection's start, in ms (default 60000, nginx's client_header_timeout):
@@ -106,11 +116,45 @@ interface CacheEntry {
    * formatting, no encoding and one write per request.
    */
   whole: (Uint8Array | undefined)[] | undefined;
+  /** The second their Date header was made in: a new second, new responses. */
+  wholeSecond: number;
 }
 
 interface Resolved {
+  /** A file; a directory asked for without its slash (301); one to list. */
+  kind: "file" | "redirect" | "listing";
   real: string;
   info: Deno.FileInfo;
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
+}
+
+/**
+ * The page of `--autoindex` for the directory `real` served at `path`:
+ * names (escaped, directories with a slash), sizes and modification times,
+ * sorted by name, like nginx's autoindex.
+ */
+export function directoryListing(path: string, real: string): string {
+  const rows: string[] = [];
+  const entries = [...Deno.readDirSync(real)].sort((a, b) => a.name < b.name ? -1 : 1);
+  for (const e of entries) {
+    let info: Deno.FileInfo;
+    try {
+      info = Deno.statSync(`${real}/${e.name}`);
+    } catch {
+      continue;
+    }
+    const name = e.name + (info.isDirectory ? "/" : "");
+    const href = encodeURIComponent(e.name) + (info.isDirectory ? "/" : "");
+    const when = info.mtime?.toISOString().replace("T", " ").slice(0, 19) ?? "-";
+    const size = info.isDirectory ? "-" : String(info.size);
+    rows.push(`<a href="${escapeHtml(href)}">${escapeHtml(name)}</a> ${when} ${size}`);
+  }
+  const title = escapeHtml(`Index of ${path}`);
+  return `<!doctype html>\n<html><head><meta charset="utf-8"><title>${title}</title></head>\n` +
+    `<body><h1>${title}</h1><pre><a href="../">../</a>\n${rows.join("\n")}\n</pre></body></html>\n`;
 }
 
 /** Files up to this size keep whole responses beside their bytes. */
@@ -291,6 +335,7 @@ export class StaticFiles implements ServerHandler {
   readonly #headerTimeoutMs: number;
   readonly #keepaliveTimeoutMs: number;
   readonly #maxPipelined: number;
+  readonly #now: () => number;
 
   /** Serves `root` (a directory), or in-memory bodies when undefined. */
   constructor(root: string | undefined, options: StaticOptions = {}) {
@@ -303,6 +348,7 @@ export class StaticFiles implements ServerHandler {
     this.#headerTimeoutMs = options.headerTimeoutMs ?? 60_000;
     this.#keepaliveTimeoutMs = options.keepaliveTimeoutMs ?? 75_000;
     this.#maxPipelined = options.maxPipelined ?? 32;
+    this.#now = options.clock ?? Date.now;
   }
 
   /** Files open for streaming now (at most `maxOpenFiles`). */
@@ -418,7 +464,15 @@ export class StaticFiles implements ServerHandler {
   ): void {
     this.#count(status);
     c.send(encoder.encode(
-      formatResponseHead(status, `Server: mtcp-deno\r\n${fields}`, { length, close, http10 }),
+      formatResponseHead(
+        status,
+        `Server: mtcp-deno\r\nDate: ${httpDate(this.#now())}\r\n${fields}`,
+        {
+          length,
+          close,
+          http10,
+        },
+      ),
     ));
   }
 
@@ -443,12 +497,63 @@ export class StaticFiles implements ServerHandler {
     if (this.#realRoot === undefined) return this.#serveMemory(c, head, path, close);
     const found = this.#resolve(path);
     if (found === undefined) return this.#error(c, 404, close, head.http10);
-    const range = head.get("range");
-    const size = found.info.size;
-    if (range === undefined && head.method === "GET" && size <= this.#wholeLimit()) {
+    if (found.kind === "redirect") return this.#redirect(c, head, path, close);
+    if (found.kind === "listing") return this.#serveListing(c, head, path, found, close);
+    const mtime = found.info.mtime?.getTime() ?? 0;
+    const etag = fileEtag(mtime, found.info.size);
+    const inm = head.get("if-none-match");
+    const ims = head.get("if-modified-since");
+    if ((inm !== undefined || ims !== undefined) && notModified(etag, inm, ims, mtime)) {
+      return this.#notModified(c, head, found, close);
+    }
+    let range = head.get("range");
+    if (range !== undefined && !rangeAllowed(head.get("if-range"), etag, mtime)) range = undefined;
+    if (range === undefined && head.method === "GET" && found.info.size <= this.#wholeLimit()) {
       return this.#serveWhole(c, found, close, head.http10);
     }
     this.#serveFile(c, head, found, range, close);
+  }
+
+  // RFC 9110 §15.4.5: 304 with the validators and no body.
+  #notModified(c: ServerConnection, head: RequestHead, found: Resolved, close: boolean): void {
+    this.#count(304);
+    c.send(encoder.encode(formatResponseHead(
+      304,
+      `Server: mtcp-deno\r\nDate: ${httpDate(this.#now())}\r\n${this.#validators(found)}`,
+      { close, http10: head.http10 },
+    )));
+    if (close) c.end();
+  }
+
+  // RFC 9110 §15.4.2: a directory without its slash moves to it.
+  #redirect(c: ServerConnection, head: RequestHead, path: string, close: boolean): void {
+    const q = head.path.indexOf("?");
+    const location = encodeURI(path + "/") + (q < 0 ? "" : head.path.slice(q));
+    const body = encoder.encode(`301 Moved Permanently: ${location}\n`);
+    const fields = `Location: ${location}\r\nContent-Type: text/plain; charset=utf-8\r\n`;
+    this.#respond(c, 301, fields, body.length, close, head.http10);
+    if (head.method !== "HEAD") c.send(body);
+    if (close) c.end();
+  }
+
+  #serveListing(
+    c: ServerConnection,
+    head: RequestHead,
+    path: string,
+    found: Resolved,
+    close: boolean,
+  ): void {
+    const body = encoder.encode(directoryListing(path, found.real));
+    this.#respond(
+      c,
+      200,
+      "Content-Type: text/html; charset=utf-8\r\n",
+      body.length,
+      close,
+      head.http10,
+    );
+    if (head.method !== "HEAD") c.send(body);
+    if (close) c.end();
   }
 
   #wholeLimit(): number {
@@ -471,13 +576,22 @@ export class StaticFiles implements ServerHandler {
     const entry = this.#cachedFile(found.real, found.info.size, mtime);
     if (entry === undefined) return this.#error(c, 404, close, http10);
     const v = connectionVariant(close, http10);
+    // The Date header changes once a second: so do the ready responses.
+    const second = Math.floor(this.#now() / 1000);
+    if (entry.wholeSecond !== second) {
+      if (entry.whole !== undefined && this.#cache.get(found.real) === entry) {
+        for (const w of entry.whole) this.#cached -= w?.length ?? 0;
+      }
+      entry.whole = undefined;
+      entry.wholeSecond = second;
+    }
     entry.whole ??= [undefined, undefined, undefined];
     let whole = entry.whole[v];
     if (whole === undefined) {
       const body = entry.bytes;
       const headBytes = encoder.encode(formatResponseHead(
         200,
-        `Server: mtcp-deno\r\n${this.#fileFields(found)}`,
+        `Server: mtcp-deno\r\nDate: ${httpDate(this.#now())}\r\n${this.#fileFields(found)}`,
         { length: body.length, close, http10: v === 2 },
       ));
       whole = new Uint8Array(headBytes.length + body.length);
@@ -492,9 +606,17 @@ export class StaticFiles implements ServerHandler {
   }
 
   #fileFields(found: Resolved): string {
-    const mtime = found.info.mtime;
     return `Content-Type: ${contentType(found.real)}\r\nAccept-Ranges: bytes\r\n` +
-      (mtime !== null ? `Last-Modified: ${mtime.toUTCString()}\r\n` : "");
+      this.#validators(found);
+  }
+
+  // Last-Modified, ETag and Cache-Control: what a 200 and a 304 both carry.
+  #validators(found: Resolved): string {
+    const mtime = found.info.mtime;
+    const cc = this.#options.cacheControl;
+    return (mtime !== null ? `Last-Modified: ${mtime.toUTCString()}\r\n` : "") +
+      `ETag: ${fileEtag(mtime?.getTime() ?? 0, found.info.size)}\r\n` +
+      (cc !== undefined ? `Cache-Control: ${cc}\r\n` : "");
   }
 
   #serveFile(
@@ -561,17 +683,27 @@ export class StaticFiles implements ServerHandler {
   #resolveNow(path: string): Resolved | undefined {
     const root = this.#realRoot!;
     try {
-      let real = Deno.realPathSync(root + path);
+      const real = Deno.realPathSync(root + path);
       if (real !== root && !real.startsWith(root + "/")) return undefined;
-      let info = Deno.statSync(real);
-      if (info.isDirectory) {
-        real = Deno.realPathSync(real + "/index.html");
-        if (!real.startsWith(root + "/")) return undefined;
-        info = Deno.statSync(real);
-      }
-      return info.isFile ? { real, info } : undefined;
+      const info = Deno.statSync(real);
+      if (info.isFile) return { kind: "file", real, info };
+      if (!info.isDirectory) return undefined;
+      // Relative links in a directory's page need its slash: 301 to it.
+      if (!path.endsWith("/")) return { kind: "redirect", real, info };
+      return this.#directoryIndex(root, real, info);
     } catch {
       return undefined;
+    }
+  }
+
+  #directoryIndex(root: string, dir: string, dirInfo: Deno.FileInfo): Resolved | undefined {
+    try {
+      const real = Deno.realPathSync(dir + "/index.html");
+      if (!real.startsWith(root + "/")) return undefined;
+      const info = Deno.statSync(real);
+      return info.isFile ? { kind: "file", real, info } : undefined;
+    } catch {
+      return this.#options.autoindex ? { kind: "listing", real: dir, info: dirInfo } : undefined;
     }
   }
 
@@ -594,7 +726,7 @@ export class StaticFiles implements ServerHandler {
       this.#cached -= entry.bytes.length;
       for (const w of entry.whole ?? []) this.#cached -= w?.length ?? 0;
     }
-    entry = { bytes, mtime, whole: undefined };
+    entry = { bytes, mtime, whole: undefined, wholeSecond: -1 };
     if (this.#cached + bytes.length <= this.#cacheTotal) {
       this.#cache.set(real, entry);
       this.#cached += bytes.length;

@@ -29,7 +29,8 @@ Deno.test("static files: a small file's whole response is kept per connection ki
   const dir = await Deno.makeTempDir();
   try {
     await Deno.writeTextFile(`${dir}/a.txt`, "first");
-    const h = staticHandler(dir, { statCacheMs: 0 });
+    // A fixed clock: the ready responses (their Date) last a second.
+    const h = staticHandler(dir, { statCacheMs: 0, clock: () => 1_700_000_000_000 });
     const get11 = "GET /a.txt HTTP/1.1\r\nHost: x\r\n\r\n";
 
     // HTTP/1.1 kept alive, twice on one connection: identical answers, no Connection header.
@@ -38,7 +39,11 @@ Deno.test("static files: a small file's whole response is kept per connection ki
     const answers = two.split("HTTP/1.1 200 OK\r\n").slice(1);
     assert.equal(answers.length, 2);
     assert.equal(answers[0], answers[1]);
-    assert.match(answers[0]!, /^Server: mtcp-deno\r\nContent-Type: text\/plain; charset=utf-8\r\n/);
+    assert.match(
+      answers[0]!,
+      /^Server: mtcp-deno\r\nDate: [A-Z][a-z]{2}, \d\d [A-Z][a-z]{2} \d{4} \d\d:\d\d:\d\d GMT\r\nContent-Type: text\/plain; charset=utf-8\r\n/,
+    );
+    assert.match(answers[0]!, /\r\nETag: "[0-9a-f]+-5"\r\n/);
     assert.match(answers[0]!, /\r\nLast-Modified: [A-Z][a-z]{2}, \d\d [A-Z][a-z]{2} \d{4} /);
     assert.match(answers[0]!, /\r\nContent-Length: 5\r\n\r\nfirst$/);
     assert.doesNotMatch(answers[0]!, /Connection:/);
@@ -194,6 +199,79 @@ Deno.test("static files: past maxOpenFiles a request gets 503, not 404; a descri
     assert.match(dec.decode(again.out[0] as Uint8Array), /^HTTP\/1\.1 200 OK/);
     assert.equal(h.openFiles, 1);
     for (const item of again.out) if (!(item instanceof Uint8Array)) item.close();
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("static files: Date, ETag and Last-Modified; 304 for If-None-Match and If-Modified-Since; If-Range; 301 for a directory without its slash; autoindex; Cache-Control", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(`${dir}/a.txt`, "0123456789");
+    await Deno.mkdir(`${dir}/sub`);
+    await Deno.writeTextFile(`${dir}/sub/<b>&.txt`, "x");
+    await Deno.mkdir(`${dir}/docs`);
+    await Deno.writeTextFile(`${dir}/docs/index.html`, "docs");
+    const h = staticHandler(dir, { statCacheMs: 0, autoindex: true, cacheControl: "max-age=60" });
+    const ask = (req: string) => exchange(h, req)[0];
+    const first = ask("GET /a.txt HTTP/1.1\r\nHost: x\r\n\r\n");
+    const etag = /\r\nETag: ("[^"]+")\r\n/.exec(first)![1]!;
+    const lastModified = /\r\nLast-Modified: ([^\r]+)\r\n/.exec(first)![1]!;
+    assert.match(first, /\r\nDate: [^\r]+ GMT\r\n/);
+    assert.match(first, /\r\nCache-Control: max-age=60\r\n/);
+    // If-None-Match, weak comparison, a list, or *: 304 with the validators, no body.
+    for (const inm of [etag, `W/${etag}`, `"nope", ${etag}`, "*"]) {
+      const r = ask(`GET /a.txt HTTP/1.1\r\nHost: x\r\nIf-None-Match: ${inm}\r\n\r\n`);
+      assert.match(r, /^HTTP\/1\.1 304 Not Modified\r\n/, inm);
+      assert.ok(r.includes(`\r\nETag: ${etag}\r\n`));
+      assert.ok(r.endsWith("\r\n\r\n"), "no body");
+      assert.doesNotMatch(r, /Content-Length/);
+    }
+    assert.match(
+      ask(`GET /a.txt HTTP/1.1\r\nHost: x\r\nIf-None-Match: "other"\r\n\r\n`),
+      /^HTTP\/1\.1 200 OK/,
+    );
+    // If-Modified-Since: the same second or later is 304; earlier is 200; If-None-Match wins.
+    assert.match(
+      ask(`GET /a.txt HTTP/1.1\r\nHost: x\r\nIf-Modified-Since: ${lastModified}\r\n\r\n`),
+      /^HTTP\/1\.1 304/,
+    );
+    assert.match(
+      ask(
+        `GET /a.txt HTTP/1.1\r\nHost: x\r\nIf-Modified-Since: Thu, 01 Jan 1970 00:00:00 GMT\r\n\r\n`,
+      ),
+      /^HTTP\/1\.1 200/,
+    );
+    assert.match(
+      ask(
+        `GET /a.txt HTTP/1.1\r\nHost: x\r\nIf-None-Match: "other"\r\nIf-Modified-Since: ${lastModified}\r\n\r\n`,
+      ),
+      /^HTTP\/1\.1 200/,
+    );
+    // If-Range: a matching strong tag keeps the range; another sends it all.
+    assert.match(
+      ask(`GET /a.txt HTTP/1.1\r\nHost: x\r\nRange: bytes=2-4\r\nIf-Range: ${etag}\r\n\r\n`),
+      /^HTTP\/1\.1 206[\s\S]*\r\n\r\n234$/,
+    );
+    assert.match(
+      ask(`GET /a.txt HTTP/1.1\r\nHost: x\r\nRange: bytes=2-4\r\nIf-Range: "old"\r\n\r\n`),
+      /^HTTP\/1\.1 200[\s\S]*\r\n\r\n0123456789$/,
+    );
+    // A directory without its slash: 301 to it, the query kept.
+    const moved = ask("GET /docs?x=1 HTTP/1.1\r\nHost: x\r\n\r\n");
+    assert.match(moved, /^HTTP\/1\.1 301 Moved Permanently\r\n/);
+    assert.match(moved, /\r\nLocation: \/docs\/\?x=1\r\n/);
+    assert.match(ask("GET /docs/ HTTP/1.1\r\nHost: x\r\n\r\n"), /\r\n\r\ndocs$/);
+    // autoindex: names escaped, with sizes.
+    const listing = ask("GET /sub/ HTTP/1.1\r\nHost: x\r\n\r\n");
+    assert.match(listing, /^HTTP\/1\.1 200 OK[\s\S]*Content-Type: text\/html; charset=utf-8/);
+    assert.ok(listing.includes("&#60;b&#62;&#38;.txt</a>"), listing);
+    assert.ok(listing.includes('href="%3Cb%3E%26.txt"'), listing);
+    assert.doesNotMatch(listing, /<b>&/);
+    assert.match(listing, /\.txt<\/a> \d{4}-\d\d-\d\d \d\d:\d\d:\d\d 1\n/);
+    // Without autoindex, a directory with no index is 404.
+    const plain = staticHandler(dir, { statCacheMs: 0 });
+    assert.match(exchange(plain, "GET /sub/ HTTP/1.1\r\nHost: x\r\n\r\n")[0], /^HTTP\/1\.1 404/);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -11,3 +11,4 @@ export * from "./request.ts";
 export * from "./response.ts";
 export * from "./status.ts";
 export * from "./target.ts";
+export * from "./conditional.ts";
