@@ -155,6 +155,8 @@ async function serveCommand(args: string[]): Promise<number> {
       "max-open-files": { type: "string" },
       autoindex: { type: "boolean" },
       "cache-control": { type: "string" },
+      "access-log": { type: "string" },
+      "log-format": { type: "string" },
     },
   });
   const modes = [values.http !== undefined, values.echo === true, values.discard === true].filter(
@@ -163,6 +165,10 @@ async function serveCommand(args: string[]): Promise<number> {
   if (modes.length > 1) throw new UsageError("Choose one of --http DIR, --echo, --discard");
   const ms = (v: string | undefined, name: string) =>
     v === undefined ? undefined : number(v, name, 0, 0, 86_400) * 1000;
+  const logFormat = values["log-format"] ?? "combined";
+  if (logFormat !== "combined" && logFormat !== "json") {
+    throw new UsageError(`Invalid --log-format: ${logFormat} (combined or json)`);
+  }
   const serve: ServeOptions = {
     port: number(values.port, "port", 8080, 1, 65535),
     mode: values.echo ? "echo" : values.discard ? "discard" : "http",
@@ -175,6 +181,8 @@ async function serveCommand(args: string[]): Promise<number> {
     ...defined("maxOpenFiles", optional(values["max-open-files"], "max-open-files", 1, 1 << 20)),
     ...(values.autoindex ? { autoindex: true } : {}),
     ...defined("cacheControl", values["cache-control"]),
+    ...defined("accessLog", values["access-log"]),
+    logFormat,
   };
   if (serve.dir !== undefined) {
     // A missing directory is one line before any device is opened.

@@ -161,6 +161,8 @@ Deno.test("cli: every command's --help and -h print its usage, every flag and an
       "--discard",
       "--autoindex",
       "--cache-control",
+      "--access-log",
+      "--log-format",
       "--backlog",
       "--max-connections",
       "--header-timeout",

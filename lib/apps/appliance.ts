@@ -15,6 +15,7 @@ import {
   type ServerStats,
 } from "./tcp_server.ts";
 import { staticHandler, type StaticOptions } from "./http_static.ts";
+import { type AccessEntry, accessLine, LogWriter } from "./logs.ts";
 import { Driver } from "../api/driver.ts";
 import { hostOf, type Stack, type StackOptions } from "./stack.ts";
 
@@ -44,6 +45,10 @@ export interface ServeOptions {
   autoindex?: boolean;
   /** `http`: a Cache-Control value for files. */
   cacheControl?: string;
+  /** `http`: an access log, a file appended to or `-` for standard output (default: none). */
+  accessLog?: string;
+  /** The access log's format: nginx's `combined` (default) or `json` lines. */
+  logFormat?: "combined" | "json";
 }
 
 /** The built-in page, served by `serve` without `--http DIR`. */
@@ -77,14 +82,24 @@ export async function runServe(
   onListening: (line: string) => void,
 ): Promise<CommandSummary> {
   const builtin = new Map([["/", BUILTIN_PAGE], ["/index.html", BUILTIN_PAGE]]);
+  const log = serve.mode === "http" && serve.accessLog !== undefined
+    ? LogWriter.open(serve.accessLog)
+    : undefined;
+  const format = serve.logFormat ?? "combined";
   const files = serve.mode === "http"
-    ? staticHandler(serve.dir, staticOptions(serve, builtin))
+    ? staticHandler(serve.dir, {
+      ...staticOptions(serve, builtin),
+      ...(log !== undefined
+        ? { onAccess: (e: AccessEntry) => log.write(accessLine(e, format, Date.now())) }
+        : {}),
+    })
     : undefined;
   const handler = files ??
     withIdleTimeout(serve.mode === "echo" ? echoHandler() : discardHandler(), serve.idleTimeoutMs);
   const what = serve.mode === "http" ? `http ${serve.dir ?? "(built-in page)"}` : serve.mode;
   const stats: ServerStats = await runTcpServer(stack.ctx, serve.port, handler, {
     signal,
+    wantPeer: log !== undefined,
     ...(serve.backlog !== undefined ? { backlog: serve.backlog } : {}),
     // Below the pool by a margin by default, so that when it fills, the
     // oldest idle connection gives way (nginx's way) before SYNs meet a
@@ -94,6 +109,7 @@ export async function runServe(
     onListening: (port) =>
       onListening(`listening on ${hostOf(options.ip)}:${port} (${what}) via ${stack.where}`),
   });
+  log?.close();
   await settle(stack);
   const lines = [
     `connections: ${stats.accepted} accepted, ${stats.closed} closed, ${stats.refused} refused (full), ` +

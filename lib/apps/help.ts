@@ -45,6 +45,10 @@ What to serve:
   --discard             read and drop what arrives
   --autoindex           list a directory that has no index.html (default: 404)
   --cache-control V     a Cache-Control value for files (default: none)
+Logs:
+  --access-log FILE|-   one line per response, appended to FILE or on stdout
+                        (default: none)
+  --log-format F        combined (nginx's, default) or json
 Limits:
   --backlog N           listen backlog (default 4096)
   --max-connections N   most connections; full: the oldest idle one is closed,

@@ -28,6 +28,7 @@
  */
 
 import type { ChunkSource, ServerConnection, ServerHandler } from "./tcp_server.ts";
+import type { AccessEntry } from "./logs.ts";
 import {
   contentType,
   fileEtag,
@@ -67,6 +68,8 @@ export interface StaticOptions {
   autoindex?: boolean;
   /** The wall clock for Date headers, ms (default `Date.now`; tests fix it). */
   clock?: () => number;
+  /** Called with each response, for an access log (see `accessLine`). */
+  onAccess?: (entry: AccessEntry) => void;
   /**
    * Time to receive a whole request head, from its first byte or from the
    * connection's start, in ms (default 60000, nginx's client_header_timeout):
@@ -336,6 +339,8 @@ export class StaticFiles implements ServerHandler {
   readonly #keepaliveTimeoutMs: number;
   readonly #maxPipelined: number;
   readonly #now: () => number;
+  // The request being answered, for the access log.
+  #current: RequestHead | undefined = undefined;
 
   /** Serves `root` (a directory), or in-memory bodies when undefined. */
   constructor(root: string | undefined, options: StaticOptions = {}) {
@@ -415,8 +420,14 @@ export class StaticFiles implements ServerHandler {
       }
       const head = parser.next();
       if (head === undefined) break;
-      if (head instanceof HttpError) return this.#error(c, head.status, true, false);
-      if (!this.#answer(c, head)) return;
+      if (head instanceof HttpError) {
+        this.#current = undefined;
+        return this.#error(c, head.status, true, false);
+      }
+      this.#current = head;
+      const more = this.#answer(c, head);
+      this.#current = undefined;
+      if (!more) return;
     }
     this.#armTimer(c, parser);
   }
@@ -450,8 +461,19 @@ export class StaticFiles implements ServerHandler {
     return !close;
   }
 
-  #count(status: number): void {
+  #count(status: number, c: ServerConnection, bytes: number): void {
     this.stats.responses.set(status, (this.stats.responses.get(status) ?? 0) + 1);
+    const log = this.#options.onAccess;
+    if (log === undefined) return;
+    const head = this.#current;
+    log({
+      remote: c.peer,
+      request: head === undefined ? "-" : `${head.method} ${head.target} ${head.version}`,
+      status,
+      bytes: head?.method === "HEAD" ? 0 : bytes,
+      referer: head?.get("referer"),
+      userAgent: head?.get("user-agent"),
+    });
   }
 
   #respond(
@@ -462,7 +484,7 @@ export class StaticFiles implements ServerHandler {
     close: boolean,
     http10: boolean,
   ): void {
-    this.#count(status);
+    this.#count(status, c, length);
     c.send(encoder.encode(
       formatResponseHead(
         status,
@@ -516,7 +538,7 @@ export class StaticFiles implements ServerHandler {
 
   // RFC 9110 §15.4.5: 304 with the validators and no body.
   #notModified(c: ServerConnection, head: RequestHead, found: Resolved, close: boolean): void {
-    this.#count(304);
+    this.#count(304, c, 0);
     c.send(encoder.encode(formatResponseHead(
       304,
       `Server: mtcp-deno\r\nDate: ${httpDate(this.#now())}\r\n${this.#validators(found)}`,
@@ -600,7 +622,7 @@ export class StaticFiles implements ServerHandler {
       entry.whole[v] = whole;
       if (this.#cache.get(found.real) === entry) this.#cached += whole.length;
     }
-    this.#count(200);
+    this.#count(200, c, entry.bytes.length);
     c.send(whole);
     if (close) c.end();
   }

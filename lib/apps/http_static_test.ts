@@ -276,3 +276,32 @@ Deno.test("static files: Date, ETag and Last-Modified; 304 for If-None-Match and
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("static files: every response reaches the access log with its request, status and body bytes", () => {
+  const entries: import("./logs.ts").AccessEntry[] = [];
+  const h = staticHandler(undefined, {
+    builtin: new Map([["/", enc.encode("page")]]),
+    onAccess: (e) => entries.push(e),
+  });
+  const c = new ServerConnection(3);
+  c.peer = "10.0.0.1";
+  h.onOpen?.(c);
+  h.onData(
+    c,
+    enc.encode(
+      "GET /?q HTTP/1.1\r\nHost: x\r\nUser-Agent: t/1\r\nReferer: http://r/\r\n\r\n" +
+        "HEAD / HTTP/1.1\r\nHost: x\r\n\r\nGET /missing HTTP/1.1\r\nHost: x\r\n\r\nBAD\r\n\r\n",
+    ),
+  );
+  assert.deepEqual(entries.map((e) => [e.request, e.status, e.bytes]), [
+    ["GET /?q HTTP/1.1", 200, 4],
+    ["HEAD / HTTP/1.1", 200, 0],
+    ["GET /missing HTTP/1.1", 404, 14],
+    ["-", 400, 16],
+  ]);
+  assert.deepEqual([entries[0]!.remote, entries[0]!.userAgent, entries[0]!.referer], [
+    "10.0.0.1",
+    "t/1",
+    "http://r/",
+  ]);
+});

@@ -89,6 +89,8 @@ export class ServerConnection {
   idle = false;
   /** What the timer is for, as the handler counts it (0: nothing). */
   timerKind = 0;
+  /** The peer's address, dotted ("-" when unknown). */
+  peer = "-";
   /**
    * Close lingering (RFC 9112 §9.6, nginx's lingering_close): send the FIN
    * after the output, then read and throw away what the peer still sends,
@@ -195,6 +197,8 @@ export interface TcpServerOptions {
   onListening?: (port: number) => void;
   /** Read buffer size (default 16 KiB). */
   readBufferBytes?: number;
+  /** Fill each connection's `peer` (for an access log). */
+  wantPeer?: boolean;
   /**
    * After `signal` aborts, how long connections may finish what they are
    * sending before they are closed anyway (default 2000 ms). New connections
@@ -270,6 +274,7 @@ export class TcpServer {
   #deadline = Infinity;
   #nextSweep = 0;
   #active = 0; // connections open and not lingering
+  readonly #peerAddr = { family: AF_INET, addr: 0, port: 0 };
   readonly #clock: () => number;
 
   /** A server for `port` of `mctx`; {@linkcode run} starts it. */
@@ -346,12 +351,14 @@ export class TcpServer {
 
   #acceptAll(): void {
     const mctx = this.#mctx;
+    const addr = this.#peerAddr;
     for (;;) {
-      const fd = mtcp_accept(mctx, this.#lfd);
+      const fd = mtcp_accept(mctx, this.#lfd, addr);
       if (fd < 0) return;
       mtcp_setsock_nonblock(mctx, fd);
       mtcp_epoll_ctl(mctx, this.#ep, MTCP_EPOLL_CTL_ADD, fd, { events: MTCP_EPOLLIN, data: fd });
       const c = new ServerConnection(fd, this.#clock);
+      if (this.#options.wantPeer) c.peer = formatIpv4(addr.addr);
       this.#conns.set(fd, c);
       this.#active++;
       this.stats.accepted++;

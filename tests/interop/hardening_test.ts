@@ -340,3 +340,53 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "serve --access-log: one line per response in nginx's combined format, and as JSON",
+  ignore: unavailable !== undefined,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const { ns, flags } = await setup();
+    const dir = await Deno.makeTempDir();
+    try {
+      for (const format of ["combined", "json"]) {
+        const file = `${dir}/access-${format}.log`;
+        const serve = CliProcess.start(ns, [
+          "serve",
+          ...flags,
+          "--port",
+          "8080",
+          "--access-log",
+          file,
+          "--log-format",
+          format,
+        ]);
+        await serve.waitFor(/^listening on /);
+        await ns.run(["curl", "-s", "-o", "/dev/null", "-A", "probe/1", `http://${OURS}:8080/`]);
+        await ns.run(["curl", "-s", "-o", "/dev/null", `http://${OURS}:8080/nope`]);
+        assert.equal((await serve.stop()).code, 0);
+        const lines = (await Deno.readTextFile(file)).trim().split("\n");
+        assert.equal(lines.length, 2, lines.join("\n"));
+        if (format === "combined") {
+          assert.match(
+            lines[0]!,
+            /^10\.0\.0\.1 - - \[\d\d\/[A-Z][a-z]{2}\/\d{4}:\d\d:\d\d:\d\d \+0000\] "GET \/ HTTP\/1\.1" 200 \d+ "-" "probe\/1"$/,
+          );
+          assert.match(lines[1]!, /"GET \/nope HTTP\/1\.1" 404 14 /);
+        } else {
+          const [a, b] = lines.map((l) => JSON.parse(l));
+          assert.deepEqual([a.remote, a.status, a.user_agent, b.status], [
+            "10.0.0.1",
+            200,
+            "probe/1",
+            404,
+          ]);
+        }
+      }
+    } finally {
+      await ns.delete();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
