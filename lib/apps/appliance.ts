@@ -80,9 +80,10 @@ export async function runServe(
   serve: ServeOptions,
   signal: AbortSignal,
   onListening: (line: string) => void,
+  reload: EventTarget = new EventTarget(),
 ): Promise<CommandSummary> {
   const builtin = new Map([["/", BUILTIN_PAGE], ["/index.html", BUILTIN_PAGE]]);
-  const log = serve.mode === "http" && serve.accessLog !== undefined
+  let log = serve.mode === "http" && serve.accessLog !== undefined
     ? LogWriter.open(serve.accessLog)
     : undefined;
   const format = serve.logFormat ?? "combined";
@@ -90,13 +91,23 @@ export async function runServe(
     ? staticHandler(serve.dir, {
       ...staticOptions(serve, builtin),
       ...(log !== undefined
-        ? { onAccess: (e: AccessEntry) => log.write(accessLine(e, format, Date.now())) }
+        ? { onAccess: (e: AccessEntry) => log?.write(accessLine(e, format, Date.now())) }
         : {}),
     })
     : undefined;
   const handler = files ??
     withIdleTimeout(serve.mode === "echo" ? echoHandler() : discardHandler(), serve.idleTimeoutMs);
   const what = serve.mode === "http" ? `http ${serve.dir ?? "(built-in page)"}` : serve.mode;
+  // SIGHUP: files are looked up again and the access log is reopened (after
+  // a rotation), while every connection goes on.
+  const onReload = () => {
+    files?.dropCaches();
+    if (log !== undefined && serve.accessLog !== undefined) {
+      log.close();
+      log = LogWriter.open(serve.accessLog);
+    }
+  };
+  reload.addEventListener("reload", onReload);
   const stats: ServerStats = await runTcpServer(stack.ctx, serve.port, handler, {
     signal,
     wantPeer: log !== undefined,
@@ -109,6 +120,7 @@ export async function runServe(
     onListening: (port) =>
       onListening(`listening on ${hostOf(options.ip)}:${port} (${what}) via ${stack.where}`),
   });
+  reload.removeEventListener("reload", onReload);
   log?.close();
   await settle(stack);
   const lines = [

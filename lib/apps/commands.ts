@@ -18,7 +18,9 @@ export type CoreCommand =
 
 /**
  * Runs `command` on `stack` until `signal` aborts (or, for bench, until it is
- * done). `onListening` gets the `listening on` line; `live` bench's lines.
+ * done). `onListening` gets the `listening on` line; `live` bench's lines; a
+ * `reload` event on `reload` (SIGHUP) makes serve drop its caches and reopen
+ * its access log, without dropping a connection.
  */
 export function runCore(
   stack: Stack,
@@ -27,10 +29,11 @@ export function runCore(
   signal: AbortSignal,
   onListening: (line: string) => void,
   live: (line: string) => void,
+  reload: EventTarget = new EventTarget(),
 ): Promise<CommandSummary> {
   switch (command.kind) {
     case "serve":
-      return runServe(stack, options, command.serve, signal, onListening);
+      return runServe(stack, options, command.serve, signal, onListening, reload);
     case "proxy":
       return runProxy(stack, options, command.proxy, signal, onListening);
     case "bench":

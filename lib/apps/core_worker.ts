@@ -16,6 +16,7 @@ import { runCore } from "./commands.ts";
 import { deviceGoneMessage, type FromWorker, parseToWorker, watchDevice } from "./runner.ts";
 
 const abort = new AbortController();
+const reload = new EventTarget();
 
 function post(m: FromWorker): void {
   self.postMessage(m);
@@ -29,6 +30,10 @@ self.onmessage = async (e: MessageEvent<unknown>) => {
   }
   if (m.type === "stop") {
     abort.abort();
+    return;
+  }
+  if (m.type === "reload") {
+    reload.dispatchEvent(new Event("reload"));
     return;
   }
   const { core, options, command } = m;
@@ -50,7 +55,7 @@ self.onmessage = async (e: MessageEvent<unknown>) => {
   try {
     const listening = (line: string) => post({ type: "listening", core, line });
     const live = (line: string) => post({ type: "live", core, line });
-    const summary = await runCore(stack, options, command, abort.signal, listening, live);
+    const summary = await runCore(stack, options, command, abort.signal, listening, live, reload);
     post({ type: "done", core, summary, sample: sampleStats(stack.ctx, core) });
   } catch (err) {
     post({ type: "error", core, message: (err as Error).message });

@@ -34,6 +34,7 @@ import {
  */
 export type ToWorker =
   | { type: "start"; core: number; options: StackOptions; command: CoreCommand }
+  | { type: "reload" }
   | { type: "stop" };
 
 /**
@@ -82,6 +83,7 @@ function isSample(v: unknown): v is StatsSample {
 export function parseToWorker(data: unknown): ToWorker | undefined {
   if (!isObject(data)) return undefined;
   if (data.type === "stop") return { type: "stop" };
+  if (data.type === "reload") return { type: "reload" };
   if (data.type !== "start" || !isCore(data.core)) return undefined;
   const o = data.options;
   const c = data.command;
@@ -142,12 +144,20 @@ export function totalsLine(s: StatsSample): string {
     }`;
 }
 
-function onSignals(abort: AbortController): () => void {
+// SIGINT and SIGTERM stop the run; SIGHUP reloads it (one event line on
+// stderr, with the time), as nginx operators expect.
+function onSignals(abort: AbortController, reload: () => void): () => void {
   const stop = () => abort.abort();
+  const hup = () => {
+    console.error(`${new Date().toISOString()} reload: caches dropped, logs reopened (SIGHUP)`);
+    reload();
+  };
   const signals: Deno.Signal[] = ["SIGINT", "SIGTERM"];
   for (const s of signals) Deno.addSignalListener(s, stop);
+  Deno.addSignalListener("SIGHUP", hup);
   return () => {
     for (const s of signals) Deno.removeSignalListener(s, stop);
+    Deno.removeSignalListener("SIGHUP", hup);
   };
 }
 
@@ -192,7 +202,8 @@ async function runInProcess(
     );
   }
   const abort = new AbortController();
-  const unlisten = onSignals(abort);
+  const reload = new EventTarget();
+  const unlisten = onSignals(abort, () => reload.dispatchEvent(new Event("reload")));
   let gone = false;
   const unwatch = watchDevice(stack, () => {
     // Reported at once, then the run stops and exits non-zero.
@@ -212,7 +223,7 @@ async function runInProcess(
     }, 1000)
     : undefined;
   try {
-    const summary = await runCore(stack, o, command, abort.signal, out, out);
+    const summary = await runCore(stack, o, command, abort.signal, out, out, reload);
     for (const line of summary.lines) out(line);
     out(totalsLine(sampleStats(stack.ctx, 0)));
     return (summary.ok ?? true) && !gone;
@@ -248,7 +259,9 @@ class CoreWorkers {
   }
 
   async run(command: CoreCommand, stats: boolean): Promise<boolean> {
-    const unlisten = onSignals(this.#abort);
+    const unlisten = onSignals(this.#abort, () => {
+      for (const w of this.#workers) w.postMessage({ type: "reload" } satisfies ToWorker);
+    });
     for (let core = 0; core < this.#o.cores; core++) this.#start(core, command);
     this.#abort.signal.addEventListener("abort", () => {
       for (const w of this.#workers) w.postMessage({ type: "stop" } satisfies ToWorker);

@@ -390,3 +390,50 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name:
+    "SIGHUP reloads serve: the access log is reopened after a rotation, an open connection goes on, nothing stops",
+  ignore: unavailable !== undefined,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const { ns, flags } = await setup();
+    const dir = await Deno.makeTempDir();
+    const file = `${dir}/access.log`;
+    const serve = CliProcess.start(ns, ["serve", ...flags, "--port", "8080", "--access-log", file]);
+    try {
+      await serve.waitFor(/^listening on /);
+      // A kept-alive client: one request, the HUP, then a second on the same connection.
+      const client = py(
+        ns,
+        `
+import socket, time
+c = socket.create_connection(("${OURS}", 8080))
+req = b"GET / HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n"
+c.sendall(req); first = c.recv(65536)
+time.sleep(1.5)
+c.sendall(req); second = c.recv(65536)
+print(first.split(b"\\r\\n")[0].decode().replace(" ", "_"), second.split(b"\\r\\n")[0].decode().replace(" ", "_"))
+`,
+      );
+      await new Promise((r) => setTimeout(r, 500));
+      await Deno.rename(file, `${file}.1`); // a rotation
+      Deno.kill(serve.pid, "SIGHUP");
+      const [first, second] = (await client).trim().split(" ");
+      assert.equal(first, "HTTP/1.1_200_OK");
+      assert.equal(second, "HTTP/1.1_200_OK", "the connection outlived the reload");
+      await ns.run(["curl", "-s", "-o", "/dev/null", `http://${OURS}:8080/`]);
+      assert.ok(serve.errors.some((l) => / reload: /.test(l)), serve.errors.join("\n"));
+      assert.equal((await serve.stop()).code, 0, "still running until SIGTERM");
+      const before = (await Deno.readTextFile(`${file}.1`)).trim().split("\n");
+      const after = (await Deno.readTextFile(file)).trim().split("\n");
+      assert.equal(before.length, 1, "the first request, in the rotated file");
+      assert.equal(after.length, 2, "the two after the reload, in the new file");
+    } finally {
+      await serve.stop("SIGKILL");
+      await ns.delete();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
