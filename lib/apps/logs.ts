@@ -106,10 +106,14 @@ export interface AccessEntry {
 
 // nginx escapes " and \ and non-printable bytes in logged fields as \xHH.
 function escapeField(text: string): string {
-  return text.replace(
-    /["\\\x00-\x1f\x7f-\xff]/g,
-    (ch) => `\\x${ch.charCodeAt(0).toString(16).padStart(2, "0")}`,
-  );
+  let out = "";
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    out += c === 0x22 || c === 0x5c || c < 0x20 || c >= 0x7f
+      ? `\\x${c.toString(16).padStart(2, "0")}`
+      : text[i];
+  }
+  return out;
 }
 
 /**
