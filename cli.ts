@@ -63,6 +63,7 @@ const STACK_FLAGS = {
   impair: { type: "string" },
   "busy-poll": { type: "boolean" },
   tso: { type: "boolean" },
+  metrics: { type: "string" },
 } as const;
 
 // Flags every listening command has: the backlog and the connection limit.
@@ -117,6 +118,7 @@ type StackValues = {
   impair?: string;
   "busy-poll"?: boolean;
   tso?: boolean;
+  metrics?: string;
 };
 
 function stackOptions(v: StackValues): StackOptions {
@@ -132,6 +134,7 @@ function stackOptions(v: StackValues): StackOptions {
     ...(v.impair !== undefined ? { impair: parseImpair(v.impair) } : {}),
     ...(v["busy-poll"] ? { busyPoll: true } : {}),
     ...(v.tso ? { tso: true } : {}),
+    ...(v.metrics !== undefined ? { metrics: v.metrics } : {}),
   };
   checkStackOptions(o);
   return o;

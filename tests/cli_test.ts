@@ -152,6 +152,7 @@ Deno.test("cli: every command's --help and -h print its usage, every flag and an
     "--impair",
     "--stats",
     "--pcap",
+    "--metrics",
   ];
   const flags: Record<string, string[]> = {
     serve: [

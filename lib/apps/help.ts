@@ -29,6 +29,8 @@ const STACK = `Device and addresses:
 Output:
   --stats               a statistics line per core and in total every second
   --pcap FILE           capture every frame the stack sends and receives
+  --metrics HOST:PORT   Prometheus text exposition at http://HOST:PORT/metrics, on
+                        the kernel's network (default: none)
   -h, --help            this help`;
 
 const HELP: Record<string, (p: string) => string> = {

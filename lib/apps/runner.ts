@@ -10,6 +10,7 @@
  */
 
 import type { CommandSummary } from "./appliance.ts";
+import { serveMetrics } from "./metrics.ts";
 import { type CoreCommand, runCore } from "./commands.ts";
 import {
   formatStats,
@@ -211,6 +212,9 @@ async function runInProcess(
     gone = true;
     abort.abort();
   });
+  const metrics = o.metrics === undefined
+    ? undefined
+    : serveMetrics(o.metrics, () => [sampleStats(stack.ctx, 0)]);
   let prev = sampleStats(stack.ctx, 0);
   let prevAt = performance.now();
   const timer = stats
@@ -231,6 +235,7 @@ async function runInProcess(
     if (timer !== undefined) clearInterval(timer);
     unwatch();
     unlisten();
+    await metrics?.shutdown();
     await stack.close();
   }
 }
@@ -267,9 +272,13 @@ class CoreWorkers {
       for (const w of this.#workers) w.postMessage({ type: "stop" } satisfies ToWorker);
     });
     const timer = stats ? setInterval(() => this.#printStats(), 1000) : undefined;
+    const metrics = this.#o.metrics === undefined
+      ? undefined
+      : serveMetrics(this.#o.metrics, () => [...this.#latest.values()]);
     await this.#finished;
     if (timer !== undefined) clearInterval(timer);
     unlisten();
+    await metrics?.shutdown();
     for (const w of this.#workers) w.terminate();
     if (this.#failure !== undefined) throw new Error(this.#failure);
     return this.#summarise();

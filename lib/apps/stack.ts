@@ -62,6 +62,8 @@ export interface StackOptions {
   busyPoll?: boolean;
   /** tap: the virtio header with checksum offload and TSO/GRO super-frames both ways. */
   tso?: boolean;
+  /** Serve the Prometheus exposition at `HOST:PORT` on the kernel's network. */
+  metrics?: string;
 }
 
 /** A running context and what it stands on. */

@@ -8,6 +8,7 @@
  */
 import assert from "node:assert/strict";
 import { CliProcess, interopUnavailable, Netns, uniqueTag, waitUntil } from "../_support/netns.ts";
+import { parseExposition } from "../_support/prometheus.ts";
 
 const unavailable = interopUnavailable("curl", "hping3", "python3");
 
@@ -434,6 +435,56 @@ print(first.split(b"\\r\\n")[0].decode().replace(" ", "_"), second.split(b"\\r\\
       await serve.stop("SIGKILL");
       await ns.delete();
       await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "serve --metrics: /metrics parses as Prometheus' text format, and its counters move with traffic",
+  ignore: unavailable !== undefined,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const { ns, flags } = await setup();
+    const serve = CliProcess.start(ns, [
+      "serve",
+      ...flags,
+      "--port",
+      "8080",
+      "--metrics",
+      "127.0.0.1:9109",
+    ]);
+    try {
+      await serve.waitFor(/^listening on /);
+      await waitUntil(ns, ["sh", "-c", "ss -ltn | grep -q :9109"]);
+      const scrape = async () => {
+        const r = await ns.run(["curl", "-sS", "--fail", "http://127.0.0.1:9109/metrics"]);
+        assert.equal(r.code, 0, r.stderr);
+        return parseExposition(r.text);
+      };
+      const value = (p: ReturnType<typeof parseExposition>, name: string) =>
+        p.samples.filter((s) => s.name === name).reduce((a, s) => a + s.value, 0);
+      const before = await scrape();
+      assert.equal(before.types.get("mtcp_rx_frames_total"), "counter");
+      assert.equal(before.types.get("mtcp_connections"), "gauge");
+      for (let i = 0; i < 20; i++) {
+        await ns.run(["curl", "-s", "-o", "/dev/null", `http://${OURS}:8080/`]);
+      }
+      await new Promise((r) => setTimeout(r, 1200)); // a second's sample
+      const after = await scrape();
+      assert.ok(
+        value(after, "mtcp_rx_frames_total") >= value(before, "mtcp_rx_frames_total") + 20 * 4,
+      );
+      assert.ok(
+        value(after, "mtcp_connections_opened_total") >=
+          value(before, "mtcp_connections_opened_total") + 20,
+      );
+      assert.ok(after.samples.every((s) => s.labels.core === "0"));
+      assert.equal((await serve.stop()).code, 0);
+    } finally {
+      await serve.stop("SIGKILL");
+      await ns.delete();
     }
   },
 });

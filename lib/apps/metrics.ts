@@ -1,0 +1,142 @@
+/**
+ * The Prometheus text exposition (format 0.0.4) of a run's counters, served
+ * by `--metrics ADDR:PORT` on the kernel's own network (the management plane
+ * apart from the data plane, as appliances do): per core, frames and bytes
+ * each way, connections open and opened, retransmissions, drops by reason,
+ * and what the listeners refused or answered with a SYN cookie. Names follow
+ * Prometheus' conventions (`mtcp_` prefix, base units, `_total` counters);
+ * totals are the sum over `core`.
+ *
+ * @module
+ */
+
+import type { StatsSample } from "./stack.ts";
+
+interface Family {
+  name: string;
+  type: "counter" | "gauge";
+  help: string;
+  values: (s: StatsSample) => [Record<string, string>, number][];
+}
+
+const one = (v: (s: StatsSample) => number) => (s: StatsSample) =>
+  [[{}, v(s)]] as [Record<string, string>, number][];
+
+const FAMILIES: Family[] = [
+  {
+    name: "mtcp_rx_frames_total",
+    type: "counter",
+    help: "Frames received.",
+    values: one((s) => s.rxPackets),
+  },
+  {
+    name: "mtcp_rx_bytes_total",
+    type: "counter",
+    help: "Bytes received.",
+    values: one((s) => s.rxBytes),
+  },
+  {
+    name: "mtcp_tx_frames_total",
+    type: "counter",
+    help: "Frames sent.",
+    values: one((s) => s.txPackets),
+  },
+  {
+    name: "mtcp_tx_bytes_total",
+    type: "counter",
+    help: "Bytes sent.",
+    values: one((s) => s.txBytes),
+  },
+  {
+    name: "mtcp_connections",
+    type: "gauge",
+    help: "Connections in the pool (TIME-WAIT included).",
+    values: one((s) => s.flows),
+  },
+  {
+    name: "mtcp_connections_opened_total",
+    type: "counter",
+    help: "Connections opened, accepted and connected.",
+    values: one((s) => s.opened),
+  },
+  {
+    name: "mtcp_retransmits_total",
+    type: "counter",
+    help: "Segments retransmitted.",
+    values: one((s) => s.retransmits),
+  },
+  {
+    name: "mtcp_drops_total",
+    type: "counter",
+    help: "Frames dropped, by reason.",
+    values: (s) => Object.entries(s.drops).map(([reason, v]) => [{ reason }, v]),
+  },
+  {
+    name: "mtcp_tcp_events_total",
+    type: "counter",
+    help: "Listener refusals, SYN cookies, resets and timeouts, by event.",
+    values: (s) =>
+      Object.entries(s.tcp ?? {}).filter(([k]) => k !== "stuckConnections").map((
+        [event, v],
+      ) => [{ event }, v]),
+  },
+  {
+    name: "mtcp_stuck_connections",
+    type: "gauge",
+    help: "Connections with data and nothing armed to move it (an engine fault).",
+    values: one((s) => s.tcp?.stuckConnections ?? 0),
+  },
+];
+
+function labels(core: number, extra: Record<string, string>): string {
+  const all = { core: String(core), ...extra };
+  return Object.entries(all).map(([k, v]) =>
+    `${k}="${v.replaceAll("\\", "\\\\").replaceAll('"', '\\"').replaceAll("\n", "\\n")}"`
+  ).join(",");
+}
+
+/**
+ * The exposition of `samples` (one per core).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { exposition } from "./metrics.ts";
+ * const s = { core: 0, rxPackets: 5, rxBytes: 300, txPackets: 4, txBytes: 200, flows: 1, opened: 1, retransmits: 0, drops: { ipBadChecksum: 2 }, tcp: {} };
+ * const text = exposition([s]);
+ * assert.match(text, /^# HELP mtcp_rx_frames_total Frames received\.\n# TYPE mtcp_rx_frames_total counter\nmtcp_rx_frames_total\{core="0"\} 5\n/);
+ * assert.match(text, /\nmtcp_drops_total\{core="0",reason="ipBadChecksum"\} 2\n/);
+ * ```
+ */
+export function exposition(samples: StatsSample[]): string {
+  let out = "";
+  for (const f of FAMILIES) {
+    out += `# HELP ${f.name} ${f.help}\n# TYPE ${f.name} ${f.type}\n`;
+    for (const s of samples) {
+      for (const [extra, v] of f.values(s)) out += `${f.name}{${labels(s.core, extra)}} ${v}\n`;
+    }
+  }
+  return out;
+}
+
+/**
+ * Serves `/metrics` at `addr` (`HOST:PORT`, the kernel's network) from
+ * `samples()`; returns the server, to be shut down at the end of the run.
+ * Throws `Error` with one line when the address cannot be used.
+ */
+export function serveMetrics(addr: string, samples: () => StatsSample[]): Deno.HttpServer {
+  const m = /^([\d.]+|localhost|\[[0-9a-f:]+\]):(\d+)$/i.exec(addr);
+  if (m === null) throw new Error(`Invalid --metrics: ${addr} (HOST:PORT)`);
+  try {
+    return Deno.serve({ hostname: m[1]!, port: Number(m[2]), onListen() {} }, (req) => {
+      if (new URL(req.url).pathname !== "/metrics") {
+        return new Response("not found\n", { status: 404 });
+      }
+      return new Response(exposition(samples()), {
+        headers: { "content-type": "text/plain; version=0.0.4; charset=utf-8" },
+      });
+    });
+  } catch (err) {
+    throw new Error(`Cannot serve metrics at ${addr}: ${(err as Error).message}`);
+  }
+}
