@@ -31,6 +31,7 @@ export const SHIM_SYMBOLS = {
   mtcp_shim_tap_configure: { parameters: ["pointer", "u32", "u32"], result: "i32" },
   mtcp_shim_netmap_layout: { parameters: ["buffer", "u32"], result: "u32" },
   mtcp_shim_close: { parameters: ["pointer"], result: "void" },
+  mtcp_shim_set_affinity: { parameters: ["u32"], result: "i32" },
 } as const satisfies Deno.ForeignLibraryInterface;
 
 /** The loaded library. */

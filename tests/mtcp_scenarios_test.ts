@@ -770,3 +770,61 @@ Deno.test(pairTest(
     assert.equal(c.stuckConnections(), 1);
   },
 ));
+
+Deno.test("mtcp_register_signal: the handler runs on the event loop when the signal comes, replaces the one before, and goes with null", async () => {
+  const seen: number[] = [];
+  assert.equal(M.mtcp_register_signal(1, (s) => seen.push(s)), null);
+  const second = (s: number) => seen.push(100 + s);
+  const first = M.mtcp_register_signal(1, second);
+  assert.equal(typeof first, "function");
+  Deno.kill(Deno.pid, "SIGHUP");
+  for (let i = 0; i < 50 && seen.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+  assert.deepEqual(seen, [101], "only the newer handler ran, with the signal's number");
+  assert.equal(M.mtcp_register_signal(1, null), second);
+  assert.equal(M.mtcp_register_signal(10, () => {}), undefined, "SIGUSR1: not supported");
+});
+
+Deno.test("mtcp_init_rss: connects take source ports whose replies hash to this core's queue; EINVAL for another address", () => {
+  M.mtcp_init({ num_cores: 4 });
+  try {
+    const network = new M.MemoryNetwork();
+    const ctx = M.mtcp_create_context(3, { network, address: "10.0.0.1/24" })!;
+    const server = M.parseIpv4Address("10.0.0.9")!;
+    assert.equal(M.mtcp_init_rss(ctx, M.INADDR_ANY, 1, server, 80), 0);
+    for (let i = 0; i < 20; i++) {
+      const fd = M.mtcp_socket(ctx, M.AF_INET, M.SOCK_STREAM, 0);
+      M.mtcp_setsock_nonblock(ctx, fd);
+      M.mtcp_connect(ctx, fd, { family: M.AF_INET, addr: server, port: 80 });
+      const name: M.SockAddr = { family: 0, addr: 0, port: 0 };
+      M.mtcp_getsockname(ctx, fd, name);
+      assert.equal(M.rssQueue(M.rssHashTcp4(server, ctx.iface.address, 80, name.port), 4), 3);
+    }
+    assert.equal(M.mtcp_init_rss(ctx, M.parseIpv4Address("10.0.0.5")!, 1, server, 80), -1);
+    assert.equal(ctx.errno, M.EINVAL);
+    assert.equal(M.mtcp_init_rss(ctx, M.INADDR_ANY, 2, server, 80), -1);
+    assert.equal(ctx.errno, M.EINVAL);
+  } finally {
+    M.mtcp_destroy();
+  }
+});
+
+Deno.test("mtcp_core_affinitize: pins the calling thread to a CPU; a CPU that is not there is EINVAL, named", async () => {
+  // In a process of its own: the pin stays with the thread.
+  const mod = new URL("../mod.ts", import.meta.url).href;
+  const code = `
+    import { mtcp_core_affinitize, mtcp_strerror_init } from "${mod}";
+    const allowed = () => /Cpus_allowed_list:\\s+(\\S+)/.exec(Deno.readTextFileSync("/proc/thread-self/status"))[1];
+    const a = mtcp_core_affinitize(0);
+    const pinned = allowed();
+    const b = mtcp_core_affinitize(4000);
+    console.log(JSON.stringify([a, pinned, b, mtcp_strerror_init(), mtcp_core_affinitize(1.5)]));`;
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["eval", code],
+    stdout: "piped",
+    stderr: "piped",
+  })
+    .output();
+  const text = new TextDecoder().decode(out.stdout);
+  assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+  assert.deepEqual(JSON.parse(text), [0, "0", -1, "EINVAL: invalid argument (cpu 4000)", -1]);
+});

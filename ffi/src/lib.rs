@@ -582,6 +582,25 @@ pub unsafe extern "C" fn mtcp_shim_netmap_layout(out: *mut u32, cap: u32) -> u32
     n as u32
 }
 
+/// Pins the calling thread (the JavaScript thread that makes this call: the
+/// main one or a worker's) to CPU `cpu` with sched_setaffinity. Returns 0, or
+/// the negative errno (EINVAL for a CPU the machine or the cgroup has not).
+#[no_mangle]
+pub extern "C" fn mtcp_shim_set_affinity(cpu: u32) -> i32 {
+    if cpu >= 1024 {
+        return -22; // EINVAL: past what one cpu_set_t holds
+    }
+    let mut mask = [0u64; 16]; // a glibc cpu_set_t: 1024 bits
+    mask[(cpu / 64) as usize] = 1u64 << (cpu % 64);
+    // SAFETY: a cpu_set_t-sized mask we own; pid 0 is the calling thread.
+    let rc = unsafe { sched_setaffinity(0, core::mem::size_of_val(&mask), mask.as_ptr()) };
+    if rc < 0 {
+        -errno()
+    } else {
+        0
+    }
+}
+
 fn close_backend(r: &mut Ring) {
     match &mut r.backend {
         Backend::Tap(t) => t.close(),

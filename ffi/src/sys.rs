@@ -12,6 +12,7 @@ pub type off_t = i64;
 pub type socklen_t = u32;
 
 extern "C" {
+    pub fn sched_setaffinity(pid: c_int, cpusetsize: size_t, mask: *const u64) -> c_int;
     pub fn open(path: *const c_char, flags: c_int, ...) -> c_int;
     pub fn close(fd: c_int) -> c_int;
     pub fn read(fd: c_int, buf: *mut c_void, count: size_t) -> ssize_t;

@@ -314,6 +314,7 @@ export class MtcpContext implements Pollable {
   readonly #cookieSyn = new TcpRepr();
   readonly #cookieOut = new TcpRepr();
   readonly #ports: EphemeralPorts;
+  readonly #rssPorts = new Map<number, { ports: Uint16Array; next: number }>();
   #now = 0;
 
   /** Use `mtcp_create_context`. */
@@ -639,10 +640,42 @@ export class MtcpContext implements Pollable {
     return 0;
   }
 
-  // RFC 6056 §3.3.3 over Linux's ip_local_port_range (32768-60999): not a
-  // listener's port, and no flow (TIME-WAIT included) to the same
+  /**
+   * The source ports `mtcp_init_rss` chose for connections to
+   * `remoteAddr:remotePort` (their replies land on this core's queue).
+   *
+   * @internal
+   */
+  setRssPorts(remoteAddr: number, remotePort: number, ports: Uint16Array): void {
+    this.#rssPorts.set(remoteAddr * 65536 + remotePort, { ports, next: 0 });
+  }
+
+  /**
+   * The source ports set by `mtcp_init_rss` for `remoteAddr:remotePort`
+   * (empty when none).
+   *
+   * @internal
+   */
+  rssPortsFor(remoteAddr: number, remotePort: number): number[] {
+    return [...(this.#rssPorts.get(remoteAddr * 65536 + remotePort)?.ports ?? [])];
+  }
+
+  // A port from mtcp_init_rss's pool for the destination when there is one,
+  // else RFC 6056 §3.3.3 over Linux's ip_local_port_range (32768-60999): not
+  // a listener's port, and no flow (TIME-WAIT included) to the same
   // destination.
   #ephemeralPort(remoteAddr: number, remotePort: number): number {
+    const pool = this.#rssPorts.get(remoteAddr * 65536 + remotePort);
+    if (pool !== undefined) {
+      for (let tries = 0; tries < pool.ports.length; tries++) {
+        const port = pool.ports[pool.next]!;
+        pool.next = (pool.next + 1) % pool.ports.length;
+        if (!this.#listeners.has(port) && this.#flows.get(remoteAddr, remotePort, port) < 0) {
+          return port;
+        }
+      }
+      return -1;
+    }
     return this.#ports.pick(
       this.iface.address,
       remoteAddr,

@@ -82,6 +82,7 @@ import {
 } from "./config.ts";
 import {
   AF_INET,
+  describeErrno,
   EADDRINUSE,
   EAFNOSUPPORT,
   EAGAIN,
@@ -105,6 +106,7 @@ import {
   EPROTONOSUPPORT,
   FIONBIO,
   FIONREAD,
+  INADDR_ANY,
   IPPROTO_TCP,
   type Linger,
   MSG_PEEK,
@@ -134,6 +136,8 @@ import {
   TCP_QUICKACK,
   TCP_USER_TIMEOUT,
 } from "./constants.ts";
+import { loadShim } from "../../ffi/shim.ts";
+import { rssHashTcp4, rssQueue } from "../wire/toeplitz.ts";
 import { type ContextAttachment, MtcpContext } from "./context.ts";
 
 /**
@@ -361,6 +365,121 @@ export function mtcp_destroy(): void {
   for (const ctx of G.contexts) if (ctx !== undefined) mtcp_destroy_context(ctx);
   G.contexts = [];
   G.config = undefined;
+}
+
+// --- RSS, signals, cores ----------------------------------------------------------
+
+/**
+ * mTCP's `mtcp_init_rss`: keeps, for connections from this context to
+ * `daddr:dport`, only the source ports (1025 to 65535) whose replies a NIC's
+ * RSS (Toeplitz, mTCP's symmetric key, a 128-entry indirection table) steers
+ * to this context's queue among `num_cores`, so a core's connections come
+ * back to it. `mtcp_connect` then takes its ports from that pool. This stack
+ * has one address: `saddr_base` is it or INADDR_ANY, and `num_addr` 1
+ * (EINVAL otherwise); ENOMEM when no port qualifies.
+ *
+ * @example Four cores: core 2's ports to a server all hash to queue 2
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { INADDR_ANY, MemoryNetwork, mtcp_create_context, mtcp_destroy, mtcp_init, mtcp_init_rss, parseIpv4Address } from "../../mod.ts";
+ * import { rssHashTcp4, rssQueue } from "../wire/toeplitz.ts";
+ * mtcp_init({ num_cores: 4 });
+ * const ctx = mtcp_create_context(2, { network: new MemoryNetwork(), address: "10.0.0.1/24" })!;
+ * const server = parseIpv4Address("10.0.0.9")!;
+ * assert.equal(mtcp_init_rss(ctx, INADDR_ANY, 1, server, 80), 0);
+ * assert.equal(rssQueue(rssHashTcp4(server, ctx.iface.address, 80, 40000), 4) === 2, ctx.rssPortsFor(server, 80).includes(40000));
+ * mtcp_destroy();
+ * ```
+ */
+export function mtcp_init_rss(
+  mctx: mctx_t,
+  saddr_base: number,
+  num_addr: number,
+  daddr: number,
+  dport: number,
+): number {
+  if (!usable(mctx)) return -1;
+  const local = mctx.iface.address;
+  if (num_addr !== 1 || (saddr_base !== INADDR_ANY && saddr_base !== local)) {
+    return fail(mctx, EINVAL);
+  }
+  if (!Number.isInteger(dport) || dport < 1 || dport > 65535) return fail(mctx, EINVAL);
+  const queues = mctx.config.num_cores;
+  const ports: number[] = [];
+  for (let port = 1025; port <= 65535; port++) {
+    // The reply's tuple (the key is symmetric, so either direction would do).
+    if (rssQueue(rssHashTcp4(daddr, local, dport, port), queues) === mctx.cpu) ports.push(port);
+  }
+  if (ports.length === 0) return fail(mctx, ENOMEM);
+  mctx.setRssPorts(daddr, dport, Uint16Array.from(ports));
+  return 0;
+}
+
+const SIGNALS: Record<number, Deno.Signal> = { 1: "SIGHUP", 2: "SIGINT", 15: "SIGTERM" };
+const HANDLERS = new Map<number, { handler: (signum: number) => void; listener: () => void }>();
+
+/**
+ * mTCP's `mtcp_register_signal`: `handler(signum)` runs on the event loop
+ * (where every context's loop runs) when SIGINT (2), SIGTERM (15) or SIGHUP
+ * (1) arrives, in place of the handler registered before, which is
+ * returned (null when none). `null` unregisters. Another signal number
+ * returns undefined (mTCP's SIG_ERR) and changes nothing.
+ *
+ * @example A SIGHUP handler, then none
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { mtcp_register_signal } from "../../mod.ts";
+ * const seen: number[] = [];
+ * assert.equal(mtcp_register_signal(1, (s) => seen.push(s)), null);
+ * assert.equal(typeof mtcp_register_signal(1, null), "function");
+ * assert.equal(mtcp_register_signal(10, () => {}), undefined); // SIGUSR1: not supported
+ * ```
+ */
+export function mtcp_register_signal(
+  signum: number,
+  handler: ((signum: number) => void) | null,
+): ((signum: number) => void) | null | undefined {
+  const signal = SIGNALS[signum];
+  if (signal === undefined) return undefined;
+  const before = HANDLERS.get(signum);
+  if (before !== undefined) Deno.removeSignalListener(signal, before.listener);
+  HANDLERS.delete(signum);
+  if (handler !== null) {
+    const listener = () => handler(signum);
+    Deno.addSignalListener(signal, listener);
+    HANDLERS.set(signum, { handler, listener });
+  }
+  return before?.handler ?? null;
+}
+
+/**
+ * mTCP's `mtcp_core_affinitize`: pins the calling thread (the main thread,
+ * or the worker that calls it) to CPU `cpu` with sched_setaffinity, through
+ * the shim. Returns 0, or -1 with the reason in {@linkcode mtcp_strerror_init}
+ * (`EINVAL: invalid argument (cpu 99)` for a CPU the machine or its cgroup
+ * does not have; there is no context to hold an errno, and mTCP sets a
+ * negative one). Needs the shim and --allow-ffi.
+ *
+ * @example Pin this thread to CPU 0, and a CPU that is not there
+ * ```ts
+ * import { mtcp_core_affinitize, mtcp_strerror_init } from "../../mod.ts";
+ * try {
+ *   console.log(mtcp_core_affinitize(0)); // 0
+ *   console.log(mtcp_core_affinitize(4000), mtcp_strerror_init()); // -1 EINVAL: invalid argument (cpu 4000)
+ * } catch (err) {
+ *   console.log((err as Error).message); // no shim built here
+ * }
+ * ```
+ */
+export function mtcp_core_affinitize(cpu: number): number {
+  if (!Number.isInteger(cpu) || cpu < 0) {
+    G.lastError = describeErrno(EINVAL, `cpu ${cpu}`);
+    return -1;
+  }
+  const rc = loadShim().symbols.mtcp_shim_set_affinity(cpu);
+  if (rc === 0) return 0;
+  G.lastError = describeErrno(-rc, `cpu ${cpu}`);
+  return -1;
 }
 
 // --- Sockets ----------------------------------------------------------------------

@@ -33,3 +33,4 @@ export * from "./ipv4.ts";
 export * from "./pcap.ts";
 export * from "./seq_number.ts";
 export * from "./tcp.ts";
+export * from "./toeplitz.ts";
