@@ -590,3 +590,65 @@ Deno.test(pairTest(
     assert.ok(M.mtcp_accept(s, l0) >= 0, "the first is there to accept");
   },
 ));
+
+Deno.test(pairTest(
+  "mtcp_pipe: 10,240 bytes then EAGAIN, EOF after the write end closes, EPIPE after the read end closes, EINVAL for the wrong end, ENFILE when no two ids are free",
+  ({ server: c }) => {
+    const ids: number[] = [];
+    assert.equal(M.mtcp_pipe(c, ids), 0);
+    const [r, w] = ids as [number, number];
+    const big = new Uint8Array(20_000).map((_, i) => i & 0xff);
+    assert.equal(M.mtcp_write(c, w, big, big.length), 10_240);
+    fails(c, M.mtcp_write(c, w, big, 1), M.EAGAIN, "full");
+    fails(c, M.mtcp_write(c, r, big, 1), M.EINVAL, "writing the read end");
+    const out = new Uint8Array(20_000);
+    fails(c, M.mtcp_read(c, w, out, 10), M.EINVAL, "reading the write end");
+    fails(c, M.mtcp_recv(c, r, out, 10, M.MSG_PEEK), M.EINVAL, "recv flags on a pipe");
+    assert.equal(M.mtcp_read(c, r, out, 20_000), 10_240);
+    assert.deepEqual(out.subarray(0, 10_240), big.subarray(0, 10_240));
+    fails(c, M.mtcp_read(c, r, out, 10), M.EAGAIN, "empty");
+    assert.equal(M.mtcp_write(c, w, big, 3), 3);
+    assert.equal(M.mtcp_close(c, w), 0);
+    assert.equal(M.mtcp_read(c, r, out, 10), 3, "what was written before the close");
+    assert.equal(M.mtcp_read(c, r, out, 10), 0, "then the end");
+    assert.equal(M.mtcp_close(c, r), 0);
+    const again: number[] = [];
+    assert.equal(M.mtcp_pipe(c, again), 0);
+    assert.equal(M.mtcp_close(c, again[0]!), 0);
+    fails(c, M.mtcp_write(c, again[1]!, big, 1), M.EPIPE, "the read end is gone");
+    assert.equal(M.mtcp_close(c, again[1]!), 0);
+    while (M.mtcp_socket(c, M.AF_INET, M.SOCK_STREAM, 0) >= 0);
+    fails(c, M.mtcp_pipe(c, []), M.ENFILE, "table full");
+  },
+));
+
+Deno.test("mtcp_pipe wakes a context's epoll loop from another thread: a Worker's message becomes a byte in the pipe", async () => {
+  M.mtcp_init({ num_cores: 1 });
+  const worker = new Worker(
+    URL.createObjectURL(
+      new Blob(["setTimeout(() => postMessage('wake'), 50);"], { type: "application/javascript" }),
+    ),
+    { type: "module" },
+  );
+  try {
+    const ctx = M.mtcp_create_context(0, {
+      network: new M.MemoryNetwork({ clock: "system" }),
+      address: "10.0.0.1/24",
+    })!;
+    const ids: number[] = [];
+    M.mtcp_pipe(ctx, ids);
+    const [r, w] = ids as [number, number];
+    worker.onmessage = () => M.mtcp_write(ctx, w, new Uint8Array([1]), 1);
+    const ep = M.mtcp_epoll_create(ctx, 4);
+    M.mtcp_epoll_ctl(ctx, ep, M.MTCP_EPOLL_CTL_ADD, r, { events: M.MTCP_EPOLLIN, data: r });
+    const events: M.MtcpEpollEvent[] = [];
+    const start = performance.now();
+    assert.equal(await M.mtcp_epoll_wait(ctx, ep, events, 4, 5000), 1);
+    assert.equal(events[0]!.data, r);
+    assert.ok(performance.now() - start < 2000, "woken by the worker, not by the timeout");
+    assert.equal(M.mtcp_read(ctx, r, new Uint8Array(4), 4), 1);
+  } finally {
+    worker.terminate();
+    M.mtcp_destroy();
+  }
+});

@@ -51,8 +51,11 @@ import { seqGt } from "../wire/seq_number.ts";
 import { emitTcp, TCP_ACK, TCP_RST, TCP_SYN, tcpHeaderLen, TcpRepr } from "../wire/tcp.ts";
 import type { MtcpConfig } from "./config.ts";
 import {
+  EAGAIN,
   ECONNREFUSED,
   ECONNRESET,
+  EINVAL,
+  EPIPE,
   ETIMEDOUT,
   MTCP_EPOLLERR,
   MTCP_EPOLLHUP,
@@ -84,12 +87,25 @@ import { createHostStack, type HostOptions } from "./host.ts";
  * mtcp_destroy();
  * ```
  */
-export type SocketKind = "unused" | "stream" | "listener" | "epoll";
+export type SocketKind = "unused" | "stream" | "listener" | "epoll" | "pipe";
 
 const KIND_UNUSED = 0;
 const KIND_STREAM = 1;
 const KIND_LISTENER = 2;
-const KIND_NAMES: readonly SocketKind[] = ["unused", "stream", "listener", "epoll"];
+const KIND_PIPE = 4;
+const KIND_NAMES: readonly SocketKind[] = ["unused", "stream", "listener", "epoll", "pipe"];
+
+/** mTCP's pipe buffer (pipe.c): 10,240 bytes. */
+export const PIPE_BUFFER_BYTES = 10240;
+
+// One pipe: its bytes (a ring), and its two ends' slots (-1 once closed).
+interface Pipe {
+  data: Uint8Array;
+  start: number;
+  length: number;
+  readSlot: number;
+  writeSlot: number;
+}
 
 /**
  * Where a context's interface lives: a host on a memory network, or the one
@@ -471,6 +487,97 @@ export class MtcpContext implements Pollable {
   }
 
   // FIFO reuse, as mTCP's free TAILQ; the generation makes old ids invalid.
+  // --- Pipes (mTCP's mtcp_pipe) ----------------------------------------------------
+
+  readonly #pipes = new Map<number, Pipe>(); // by either end's slot
+
+  /**
+   * A pipe: a read end and a write end of this context, ids of the socket
+   * space, with mTCP's 10,240-byte buffer. [read id, write id], or -1 when
+   * the socket table is full.
+   *
+   * @internal
+   */
+  openPipe(): [number, number] | -1 {
+    if (this.#sockFreeCount < 2) return -1;
+    const readId = this.allocSocket("pipe");
+    const writeId = this.allocSocket("pipe");
+    const pipe: Pipe = {
+      data: new Uint8Array(PIPE_BUFFER_BYTES),
+      start: 0,
+      length: 0,
+      readSlot: this.slotOf(readId),
+      writeSlot: this.slotOf(writeId),
+    };
+    this.#pipes.set(pipe.readSlot, pipe);
+    this.#pipes.set(pipe.writeSlot, pipe);
+    return [readId, writeId];
+  }
+
+  /**
+   * Reads from a pipe's read end: bytes read, 0 at its end (the write end
+   * closed and nothing left), or -errno: EAGAIN (empty), EINVAL (the write
+   * end).
+   *
+   * @internal
+   */
+  pipeRead(slot: number, into: Uint8Array, len: number): number {
+    const p = this.#pipes.get(slot);
+    if (p === undefined || p.readSlot !== slot) return -EINVAL;
+    if (p.length === 0) return p.writeSlot < 0 ? 0 : -EAGAIN;
+    const n = Math.min(len, into.length, p.length);
+    for (let i = 0; i < n; i++) into[i] = p.data[(p.start + i) % PIPE_BUFFER_BYTES]!;
+    p.start = (p.start + n) % PIPE_BUFFER_BYTES;
+    p.length -= n;
+    if (p.writeSlot >= 0) this.#notify(p.writeSlot, MTCP_EPOLLOUT);
+    return n;
+  }
+
+  /**
+   * Writes to a pipe's write end: bytes taken, or -errno: EPIPE (the read end
+   * closed), EAGAIN (full), EINVAL (the read end). Wakes an epoll_wait in
+   * progress.
+   *
+   * @internal
+   */
+  pipeWrite(slot: number, from: Uint8Array, len: number): number {
+    const p = this.#pipes.get(slot);
+    if (p === undefined || p.writeSlot !== slot) return -EINVAL;
+    if (p.readSlot < 0) return -EPIPE;
+    const n = Math.min(len, from.length, PIPE_BUFFER_BYTES - p.length);
+    if (n === 0) return -EAGAIN;
+    const end = p.start + p.length;
+    for (let i = 0; i < n; i++) p.data[(end + i) % PIPE_BUFFER_BYTES] = from[i]!;
+    p.length += n;
+    this.#notify(p.readSlot, MTCP_EPOLLIN);
+    this.driver.kick();
+    return n;
+  }
+
+  #closePipeEnd(slot: number): void {
+    const p = this.#pipes.get(slot);
+    if (p === undefined) return;
+    this.#pipes.delete(slot);
+    if (p.readSlot === slot) {
+      p.readSlot = -1;
+      if (p.writeSlot >= 0) this.#notify(p.writeSlot, MTCP_EPOLLERR | MTCP_EPOLLOUT);
+    } else {
+      p.writeSlot = -1;
+      if (p.readSlot >= 0) this.#notify(p.readSlot, MTCP_EPOLLIN | MTCP_EPOLLHUP);
+    }
+  }
+
+  #pipeReadiness(slot: number): number {
+    const p = this.#pipes.get(slot);
+    if (p === undefined) return 0;
+    if (p.readSlot === slot) {
+      return (p.length > 0 || p.writeSlot < 0 ? MTCP_EPOLLIN : 0) |
+        (p.writeSlot < 0 ? MTCP_EPOLLHUP : 0);
+    }
+    if (p.readSlot < 0) return MTCP_EPOLLERR | MTCP_EPOLLOUT;
+    return p.length < PIPE_BUFFER_BYTES ? MTCP_EPOLLOUT : 0;
+  }
+
   #freeSocket(slot: number): void {
     const watchers = this.#watchers[slot];
     if (watchers !== undefined) {
@@ -700,6 +807,8 @@ export class MtcpContext implements Pollable {
       }
       this.#acceptQueue[slot] = undefined;
       this.#listenerPort[slot] = -1;
+    } else if (kind === KIND_PIPE) {
+      this.#closePipeEnd(slot);
     } else if (kind === KIND_STREAM) {
       const conn = this.#sockConn[slot]!;
       if (conn >= 0) {
@@ -750,6 +859,8 @@ export class MtcpContext implements Pollable {
         else if (canSend(state) && !this.#shutWrite[slot] && sock.writable > 0) ev |= MTCP_EPOLLOUT;
         return ev;
       }
+      case KIND_PIPE:
+        return this.#pipeReadiness(slot);
       default:
         return 0;
     }

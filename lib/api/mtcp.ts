@@ -482,6 +482,59 @@ export function mtcp_core_affinitize(cpu: number): number {
   return -1;
 }
 
+/**
+ * mTCP's `mtcp_pipe`: two ids of this context, `pipeid[0]` the read end and
+ * `pipeid[1]` the write end, over mTCP's 10,240-byte buffer. They are read
+ * and written with {@linkcode mtcp_read} (or `mtcp_recv` without flags) and
+ * {@linkcode mtcp_write}, and watched with epoll: the read end is readable
+ * with data or at its end, the write end writable with room. Reads give
+ * EAGAIN when empty and 0 once the write end is closed and all is read;
+ * writes give EAGAIN when full and EPIPE once the read end is closed.
+ * ENFILE when the socket table has not two ids free. mTCP applications use
+ * a pipe to wake a context's epoll loop from another thread: here a worker
+ * posts a message, and the main thread writes a byte into the pipe.
+ *
+ * @example A byte through a pipe wakes an epoll_wait
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { EAGAIN, MTCP_EPOLLIN, MTCP_EPOLL_CTL_ADD, MemoryNetwork, mtcp_create_context, mtcp_destroy, mtcp_epoll_create, mtcp_epoll_ctl, mtcp_epoll_wait, mtcp_init, mtcp_pipe, mtcp_read, mtcp_write } from "../../mod.ts";
+ * mtcp_init({ num_cores: 1 });
+ * const ctx = mtcp_create_context(0, { network: new MemoryNetwork({ clock: "system" }), address: "10.0.0.1/24" })!;
+ * const ids: number[] = [];
+ * assert.equal(mtcp_pipe(ctx, ids), 0);
+ * const [r, w] = ids as [number, number];
+ * const ep = mtcp_epoll_create(ctx, 4);
+ * mtcp_epoll_ctl(ctx, ep, MTCP_EPOLL_CTL_ADD, r, { events: MTCP_EPOLLIN, data: r });
+ * setTimeout(() => mtcp_write(ctx, w, new Uint8Array([7]), 1), 10); // another "thread"
+ * assert.equal(await mtcp_epoll_wait(ctx, ep, [], 4, 5000), 1);
+ * const buf = new Uint8Array(8);
+ * assert.equal(mtcp_read(ctx, r, buf, 8), 1);
+ * assert.equal(mtcp_read(ctx, r, buf, 8), -1);
+ * assert.equal(ctx.errno, EAGAIN);
+ * mtcp_destroy();
+ * ```
+ */
+export function mtcp_pipe(mctx: mctx_t, pipeid: number[]): number {
+  if (!usable(mctx)) return -1;
+  if (!Array.isArray(pipeid)) return fail(mctx, EFAULT);
+  const ends = mctx.openPipe();
+  if (ends === -1) return fail(mctx, ENFILE);
+  pipeid[0] = ends[0];
+  pipeid[1] = ends[1];
+  return 0;
+}
+
+// The slot of `sockid` when it is a pipe end, else -1 (errno untouched).
+function pipeSlot(mctx: MtcpContext, sockid: number): number {
+  const slot = mctx.slotOf(sockid);
+  return slot >= 0 && mctx.kindOf(slot) === "pipe" ? slot : -1;
+}
+
+// A pipe call's result: bytes, or -errno made into -1 with errno set.
+function pipeResult(mctx: MtcpContext, rc: number): number {
+  return rc < 0 ? fail(mctx, -rc) : rc;
+}
+
 // --- Sockets ----------------------------------------------------------------------
 
 /**
@@ -818,6 +871,10 @@ export function mtcp_recv(
   flags: number,
 ): number {
   if (!usable(mctx)) return -1;
+  const pipe = pipeSlot(mctx, sockid);
+  if (pipe >= 0) {
+    return flags !== 0 ? fail(mctx, EINVAL) : pipeResult(mctx, mctx.pipeRead(pipe, buf, len));
+  }
   const slot = streamSlot(mctx, sockid);
   if (slot < 0) return -1;
   if (flags !== 0 && flags !== MSG_PEEK) return fail(mctx, EINVAL);
@@ -934,6 +991,8 @@ function writable(mctx: MtcpContext, slot: number): number {
  * ```
  */
 export function mtcp_write(mctx: mctx_t, sockid: number, buf: Uint8Array, len: number): number {
+  const pipe = usable(mctx) ? pipeSlot(mctx, sockid) : -1;
+  if (pipe >= 0) return len <= 0 ? 0 : pipeResult(mctx, mctx.pipeWrite(pipe, buf, len));
   const sock = writeTarget(mctx, sockid, len);
   if (typeof sock === "number") return sock;
   const n = sock.send(buf, 0, Math.min(len, buf.length));
