@@ -20,6 +20,7 @@ import { checkStackOptions, parseImpair, type StackOptions, UsageError } from ".
 import type { ServeOptions } from "./lib/apps/appliance.ts";
 import { type BenchOptions, parseBenchUrl } from "./lib/apps/bench.ts";
 import { parseUpstreams, type ProxyOptions } from "./lib/apps/proxy.ts";
+import { type HealthCheckOptions, parseHealthCheck } from "./lib/apps/health_check.ts";
 import { runStackCommand } from "./lib/apps/runner.ts";
 import { pingDemo } from "./lib/apps/ping.ts";
 import { demo } from "./lib/apps/demo.ts";
@@ -204,6 +205,33 @@ async function serveCommand(args: string[]): Promise<number> {
   );
 }
 
+function healthCheck(
+  v: {
+    "health-check"?: string | undefined;
+    "health-interval"?: string | undefined;
+    "health-timeout"?: string | undefined;
+  },
+): HealthCheckOptions | undefined {
+  const text = v["health-check"];
+  if (text === undefined) {
+    if (v["health-interval"] !== undefined || v["health-timeout"] !== undefined) {
+      throw new UsageError("--health-interval and --health-timeout need --health-check");
+    }
+    return undefined;
+  }
+  const check = parseHealthCheck(text);
+  if (check === undefined) {
+    throw new UsageError(`Invalid --health-check: ${text} (tcp or http:/PATH)`);
+  }
+  const secs = (value: string | undefined, name: string) =>
+    value === undefined ? undefined : number(value, name, 0, 0.01, 3600) * 1000;
+  return {
+    ...check,
+    ...defined("intervalMs", secs(v["health-interval"], "health-interval")),
+    ...defined("timeoutMs", secs(v["health-timeout"], "health-timeout")),
+  };
+}
+
 async function proxyCommand(args: string[]): Promise<number> {
   const { values } = parseArgs({
     args,
@@ -216,14 +244,21 @@ async function proxyCommand(args: string[]): Promise<number> {
       balance: { type: "string" },
       ...LIMIT_FLAGS,
       "connect-timeout": { type: "string" },
+      "max-fails": { type: "string" },
+      "fail-timeout": { type: "string" },
+      "health-check": { type: "string" },
+      "health-interval": { type: "string" },
+      "health-timeout": { type: "string" },
+      rise: { type: "string" },
+      fall: { type: "string" },
     },
   });
   if (values.upstream === undefined) {
     throw new UsageError("proxy needs --upstream IP:PORT[,IP:PORT...]");
   }
   const balance = values.balance ?? "rr";
-  if (balance !== "rr" && balance !== "hash") {
-    throw new UsageError(`Invalid --balance: ${balance} (rr or hash)`);
+  if (balance !== "rr" && balance !== "hash" && balance !== "leastconn") {
+    throw new UsageError(`Invalid --balance: ${balance} (rr, hash or leastconn)`);
   }
   const upstreams = parseUpstreams(values.upstream);
   if (upstreams === undefined) {
@@ -238,6 +273,11 @@ async function proxyCommand(args: string[]): Promise<number> {
     ...limits(values),
     ...defined("connectTimeoutMs", ms(values["connect-timeout"], "connect-timeout")),
     ...defined("idleTimeoutMs", ms(values["idle-timeout"], "idle-timeout")),
+    ...defined("maxFails", optional(values["max-fails"], "max-fails", 1, 1000)),
+    ...defined("failTimeoutMs", ms(values["fail-timeout"], "fail-timeout")),
+    ...defined("rise", optional(values.rise, "rise", 1, 1000)),
+    ...defined("fall", optional(values.fall, "fall", 1, 1000)),
+    ...defined("healthCheck", healthCheck(values)),
   };
   return await runStackCommand(
     stackOptions(values),

@@ -69,13 +69,25 @@ Example:
     `Usage: ${p} proxy --upstream IP:PORT[,IP:PORT...] [options]
 
 A TCP proxy with load balancing, both sides on the user-space stack, until
-SIGINT or SIGTERM. An upstream that refuses or does not answer is skipped
-for 10 s; a client is reset when none answers.
+SIGINT or SIGTERM. A client whose upstream refuses or does not answer is
+sent to the next; it is reset when none answers. An upstream going down or
+coming back is a line on stderr, with the time and the reason.
 
 What to proxy:
   --listen PORT         port to listen on (default 8080)
   --upstream LIST       IP:PORT[,IP:PORT...] (required)
-  --balance rr|hash     round robin, or a hash of the client's address (default rr)
+  --balance MODE        rr (round robin), hash (of the client's address) or
+                        leastconn (fewest connections) (default rr)
+Health:
+  --max-fails N         failed connects within --fail-timeout that take an
+                        upstream out (default 1)
+  --fail-timeout S      how long failures count, and the time out (default 10)
+  --health-check KIND   active checks: tcp (a connect) or http:/PATH (GET, 2xx
+                        or 3xx passes) (default none)
+  --health-interval S   seconds between checks of an upstream (default 2)
+  --health-timeout S    a check not done in this long fails (default 1)
+  --rise N              passed checks in a row that bring it back (default 1)
+  --fall N              failed checks in a row that take it out (default 2)
 Limits:
   --backlog N           listen backlog (default 4096)
   --max-connections N   most clients; past it a client gets a RST (default: the pool)

@@ -2,11 +2,16 @@
  * `proxy`: a TCP proxy with load balancing, both sides on the same
  * user-space stack, written on the mtcp_* API with one epoll instance.
  *
- * - Each accepted client gets an upstream by round robin (`rr`) or by a hash
- *   of the client's address (`hash`), skipping upstreams marked down.
+ * - Each accepted client gets an upstream by round robin (`rr`), by a hash
+ *   of the client's address (`hash`) or by fewest connections
+ *   (`leastconn`), skipping upstreams that are down.
  * - An upstream that refuses, resets before connecting, or does not answer
- *   within `connectTimeoutMs` is marked down for `downMs` and the next one is
- *   tried; the client is reset (RST) only when none answers.
+ *   within `connectTimeoutMs` counts a failure, and the next one is tried;
+ *   the client is reset (RST) only when none answers. `maxFails` failures
+ *   within `failTimeoutMs` take an upstream out for `failTimeoutMs` (nginx's
+ *   max_fails and fail_timeout); active checks (`healthCheck`, `tcp` or
+ *   `http:PATH`) take it out after `fall` failures in a row and bring it
+ *   back after `rise` passes. Each change is an event line on stderr.
  * - Back-pressure both ways: a side is not read while the bytes queued for
  *   its peer exceed `highWaterBytes`, and is read again below half of it.
  * - Half-close is propagated: the end of one side's stream becomes a
@@ -57,6 +62,7 @@ import { formatIpv4, parseIpv4Address } from "../wire/address.ts";
 import type { CommandSummary } from "./appliance.ts";
 import { settle } from "./appliance.ts";
 import { hostOf, type Stack, type StackOptions } from "./stack.ts";
+import { HealthChecker, type HealthCheckOptions } from "./health_check.ts";
 
 /** An upstream server. */
 export interface Upstream {
@@ -72,12 +78,20 @@ export interface ProxyOptions {
   port: number;
   /** Servers to forward to. */
   upstreams: Upstream[];
-  /** `rr` (round robin) or `hash` (by client address). */
-  balance: "rr" | "hash";
+  /** `rr` (round robin), `hash` (by client address) or `leastconn`. */
+  balance: Balance;
   /** Give up on an upstream's handshake after this long (default 3000 ms). */
   connectTimeoutMs?: number;
-  /** How long an upstream that failed stays out of rotation (default 10000 ms). */
-  downMs?: number;
+  /** Failed connects within `failTimeoutMs` that take an upstream out (default 1). */
+  maxFails?: number;
+  /** How long those failures count, and how long the upstream is then out (default 10000 ms). */
+  failTimeoutMs?: number;
+  /** Active checks of each upstream (default none). */
+  healthCheck?: HealthCheckOptions;
+  /** Passed checks in a row that bring an upstream back (default 1). */
+  rise?: number;
+  /** Failed checks in a row that take an upstream out (default 2). */
+  fall?: number;
   /** Queued bytes at which the other side stops being read (default 256 KiB). */
   highWaterBytes?: number;
   /** Listen backlog (default 4096). */
@@ -98,6 +112,8 @@ export interface TcpProxyLimits {
   backlog?: number;
   /** Most client connections at once (default: no limit). */
   maxConnections?: number;
+  /** Active checks of the pool's upstreams (default none). */
+  healthCheck?: HealthCheckOptions;
   /** Close a pair idle for this long (default 600000 ms). */
   idleTimeoutMs?: number;
 }
@@ -156,10 +172,45 @@ function side(fd: number, upstream: boolean): Side {
   };
 }
 
+/** How the proxy picks an upstream for a new client. */
+export type Balance = "rr" | "hash" | "leastconn";
+
+/** Health of a pool's upstreams. */
+export interface PoolOptions {
+  /**
+   * Failed connects within `failTimeoutMs` that mark an upstream down for
+   * `failTimeoutMs` (nginx's max_fails, default 1).
+   */
+  maxFails?: number;
+  /** nginx's fail_timeout, ms (default 10000). */
+  failTimeoutMs?: number;
+  /** Consecutive passed checks that bring a down upstream back (default 1). */
+  rise?: number;
+  /** Consecutive failed checks that mark an upstream down (default 2). */
+  fall?: number;
+  /** Told when an upstream goes down or comes back, and why. */
+  onChange?: (upstream: Upstream, up: boolean, why: string) => void;
+}
+
+/** One upstream's counters and state. */
+export interface UpstreamState {
+  /** Connections to it now. */
+  active: number;
+  /** Connects started. */
+  connects: number;
+  /** Connects that failed. */
+  failures: number;
+  /** Up now (not marked down by failures or checks). */
+  up: boolean;
+}
+
 /**
  * The upstreams of a proxy and their health: which one a new client gets
- * (round robin or a hash of the client's address), skipping those marked
- * down until their time is up.
+ * (round robin, a hash of the client's address, or the fewest active
+ * connections), skipping those down. Passive health as nginx's max_fails
+ * and fail_timeout: that many failed connects within the time mark an
+ * upstream down for that time. Active health: check results, `fall` failures
+ * in a row mark it down, `rise` passes in a row bring it back at once.
  *
  * @example Round robin skips an upstream marked down
  * ```ts
@@ -169,44 +220,130 @@ function side(fd: number, upstream: boolean): Side {
  * pool.markDown(0, 0);
  * assert.equal(pool.pick(0, 5, 1000), 1);
  * assert.equal(pool.pick(0, 5, 1000), 1);
- * assert.equal(pool.pick(0, 5, 20_000), 0); // back after downMs
+ * assert.equal(pool.pick(0, 5, 20_000), 0); // back after fail_timeout
  * ```
  */
 export class UpstreamPool {
   /** The upstreams, in the order given. */
   readonly upstreams: readonly Upstream[];
-  readonly #balance: "rr" | "hash";
-  readonly #downMs: number;
+  /** Each upstream's counters, in the same order. */
+  readonly states: readonly UpstreamState[];
+  readonly #balance: Balance;
+  readonly #o: PoolOptions;
+  readonly #maxFails: number;
+  readonly #failTimeout: number;
   readonly #downUntil: Float64Array;
+  readonly #fails: number[][]; // failure times within fail_timeout
+  readonly #checkDown: Uint8Array; // marked down by active checks
+  readonly #streak: Int32Array; // > 0 passes in a row, < 0 failures in a row
   #next = 0;
 
-  /** A pool of `upstreams`; one that fails is skipped for `downMs`. */
-  constructor(upstreams: readonly Upstream[], balance: "rr" | "hash", downMs: number) {
+  /** A pool of `upstreams`; `options` is the pool's health, or nginx's fail_timeout in ms. */
+  constructor(
+    upstreams: readonly Upstream[],
+    balance: Balance,
+    options: PoolOptions | number = {},
+  ) {
     this.upstreams = upstreams;
     this.#balance = balance;
-    this.#downMs = downMs;
+    this.#o = typeof options === "number" ? { failTimeoutMs: options } : options;
+    this.#maxFails = this.#o.maxFails ?? 1;
+    this.#failTimeout = this.#o.failTimeoutMs ?? 10_000;
     this.#downUntil = new Float64Array(upstreams.length);
+    this.#fails = upstreams.map(() => []);
+    this.#checkDown = new Uint8Array(upstreams.length);
+    this.#streak = new Int32Array(upstreams.length);
+    this.states = upstreams.map(() => ({ active: 0, connects: 0, failures: 0, up: true }));
+  }
+
+  /** Whether upstream `k` may take a client at `now`. */
+  isUp(k: number, now: number): boolean {
+    return this.#downUntil[k]! <= now && this.#checkDown[k] === 0;
   }
 
   /**
    * The index of the upstream for the `tried`-th attempt of a client at
    * `clientAddr`, at time `now` (ms); -1 when every upstream is down.
+   * `leastconn` passes over `avoid` (the one that just failed this client)
+   * while another is up.
    */
-  pick(tried: number, clientAddr: number, now: number): number {
+  pick(tried: number, clientAddr: number, now: number, avoid = -1): number {
     const n = this.upstreams.length;
+    for (let k = 0; k < n; k++) {
+      if (!this.states[k]!.up && this.isUp(k, now)) this.#changed(k, true, "fail_timeout over");
+    }
+    if (this.#balance === "leastconn") return this.#least(now, avoid);
     const base = this.#balance === "hash"
       ? (Math.imul(clientAddr ^ 0x9e3779b9, 0x85ebca6b) >>> 0) % n
       : this.#next++ % n;
     for (let i = 0; i < n; i++) {
       const k = (base + tried + i) % n;
-      if (this.#downUntil[k]! <= now) return k;
+      if (this.isUp(k, now)) return k;
     }
     return -1;
   }
 
-  /** Marks upstream `k` down from `now` (ms) for the pool's down time. */
-  markDown(k: number, now: number): void {
-    this.#downUntil[k] = now + this.#downMs;
+  // The up upstream with the fewest active connections (round robin among equals).
+  #least(now: number, avoid: number): number {
+    const n = this.upstreams.length;
+    const start = this.#next++ % n;
+    let best = -1;
+    for (let i = 0; i < n; i++) {
+      const k = (start + i) % n;
+      if (!this.isUp(k, now)) continue;
+      if (
+        best < 0 || best === avoid ||
+        (k !== avoid && this.states[k]!.active < this.states[best]!.active)
+      ) best = k;
+    }
+    return best;
+  }
+
+  /** A connect to upstream `k` started. */
+  connecting(k: number): void {
+    this.states[k]!.connects++;
+  }
+
+  /** A connection to upstream `k` opened (`+1`) or closed (`-1`). */
+  active(k: number, delta: number): void {
+    this.states[k]!.active += delta;
+  }
+
+  /**
+   * A connect to upstream `k` failed at `now` (ms): after `maxFails` within
+   * `failTimeoutMs` it is down for `failTimeoutMs`.
+   */
+  markDown(k: number, now: number, why = "connect failed"): void {
+    this.states[k]!.failures++;
+    const fails = this.#fails[k]!.filter((t) => now - t < this.#failTimeout);
+    fails.push(now);
+    this.#fails[k] = fails;
+    if (fails.length < this.#maxFails) return;
+    this.#fails[k] = [];
+    const wasUp = this.isUp(k, now);
+    this.#downUntil[k] = now + this.#failTimeout;
+    if (wasUp) this.#changed(k, false, why);
+  }
+
+  /** An active check of upstream `k` passed (`ok`) or failed at `now`. */
+  checked(k: number, ok: boolean, now: number, why: string): void {
+    const s = this.#streak[k]!;
+    this.#streak[k] = ok ? Math.max(0, s) + 1 : Math.min(0, s) - 1;
+    if (ok && this.#streak[k]! >= (this.#o.rise ?? 1) && !this.isUp(k, now)) {
+      // A passing check brings it back at once, whatever fail_timeout said.
+      this.#checkDown[k] = 0;
+      this.#downUntil[k] = 0;
+      this.#changed(k, true, why);
+    } else if (!ok && -this.#streak[k]! >= (this.#o.fall ?? 2) && this.#checkDown[k] === 0) {
+      const wasUp = this.isUp(k, now);
+      this.#checkDown[k] = 1;
+      if (wasUp) this.#changed(k, false, why);
+    }
+  }
+
+  #changed(k: number, up: boolean, why: string): void {
+    this.states[k]!.up = up;
+    this.#o.onChange?.(this.upstreams[k]!, up, why);
   }
 
   /** `IP:PORT,IP:PORT`, for the listening line. */
@@ -290,6 +427,7 @@ export class TcpProxy {
   #lfd = -1;
   #ep = -1;
   #draining = false;
+  #checker: HealthChecker | undefined;
 
   /** A proxy on `port` of `ctx` to the upstreams of `pool`. */
   constructor(
@@ -331,9 +469,10 @@ export class TcpProxy {
         for (let i = 0; i < n; i++) {
           const ev = this.#events[i]!;
           if (ev.data === this.#lfd) this.#acceptAll();
-          else this.#onEvent(ev);
+          else if (!this.#checker?.onEvent(ev)) this.#onEvent(ev);
         }
         this.#expireConnects();
+        if (!this.#draining) this.#checker?.tick();
       }
     } finally {
       this.#closeAll();
@@ -356,6 +495,16 @@ export class TcpProxy {
       events: MTCP_EPOLLIN,
       data: this.#lfd,
     });
+    const check = this.#limits.healthCheck;
+    if (check !== undefined) {
+      this.#checker = new HealthChecker(ctx, this.#pool, this.#ep, check);
+      this.#checker.tick(); // the first round at once
+    }
+  }
+
+  /** Checks that passed and failed (zero without active checks). */
+  get checks(): { passed: number; failed: number } {
+    return this.#checker?.counts ?? { passed: 0, failed: 0 };
   }
 
   #acceptAll(): void {
@@ -399,7 +548,11 @@ export class TcpProxy {
     const err: { value: SockOptValue } = { value: 0 };
     mtcp_getsockopt(this.#ctx, up.fd, SOL_SOCKET, SO_ERROR, err);
     if (err.value !== 0 || (events & (MTCP_EPOLLERR | MTCP_EPOLLHUP)) !== 0) {
-      return this.#upstreamFailed(up);
+      const code = Number(err.value);
+      return this.#upstreamFailed(
+        up,
+        code !== 0 ? `connect failed: ${describeErrno(code)}` : "connect failed",
+      );
     }
     if ((events & MTCP_EPOLLOUT) === 0) return;
     up.connecting = false;
@@ -428,6 +581,7 @@ export class TcpProxy {
   #drop(s: Side, reset = false): void {
     if (!this.#sides.has(s.fd)) return;
     if (!s.upstream) this.#clients--;
+    else this.#pool.active(s.index, -1);
     if (s.registered >= 0) mtcp_epoll_ctl(this.#ctx, this.#ep, MTCP_EPOLL_CTL_DEL, s.fd, undefined);
     if (reset) mtcp_abort(this.#ctx, s.fd);
     else mtcp_close(this.#ctx, s.fd);
@@ -445,17 +599,19 @@ export class TcpProxy {
     const ctx = this.#ctx;
     const pool = this.#pool;
     while (client.tried < pool.upstreams.length) {
-      const k = pool.pick(client.tried, addr.addr, ctx.now());
+      const k = pool.pick(client.tried, addr.addr, ctx.now(), client.tried > 0 ? client.index : -1);
       if (k < 0) break;
       client.tried++;
+      client.index = k;
       const u = pool.upstreams[k]!;
       const fd = mtcp_socket(ctx, AF_INET, SOCK_STREAM, 0);
       if (fd < 0) break;
       mtcp_setsock_nonblock(ctx, fd);
+      pool.connecting(k);
       const dst = { family: AF_INET, addr: u.addr, port: u.port };
       if (mtcp_connect(ctx, fd, dst) < 0 && ctx.errno !== EINPROGRESS) {
         mtcp_close(ctx, fd);
-        pool.markDown(k, ctx.now());
+        pool.markDown(k, ctx.now(), `connect failed: ${describeErrno(ctx.errno)}`);
         this.stats.upstreamFailures++;
         continue;
       }
@@ -464,6 +620,7 @@ export class TcpProxy {
       up.startedAt = ctx.now();
       up.client = client;
       up.index = k;
+      pool.active(k, 1);
       this.#sides.set(fd, up);
       this.#update(up);
       return;
@@ -473,8 +630,8 @@ export class TcpProxy {
     this.#drop(client, true);
   }
 
-  #upstreamFailed(up: Side): void {
-    this.#pool.markDown(up.index, this.#ctx.now());
+  #upstreamFailed(up: Side, why: string): void {
+    this.#pool.markDown(up.index, this.#ctx.now(), why);
     this.stats.upstreamFailures++;
     const client = up.client!;
     this.#drop(up);
@@ -488,8 +645,9 @@ export class TcpProxy {
     const now = this.#ctx.now();
     const idle = this.#limits.idleTimeoutMs ?? 600_000;
     for (const s of [...this.#sides.values()]) {
-      if (s.connecting && now - s.startedAt > this.#connectTimeout) this.#upstreamFailed(s);
-      else if (!s.upstream && s.peer !== undefined && idle > 0 && this.#sides.has(s.fd)) {
+      if (s.connecting && now - s.startedAt > this.#connectTimeout) {
+        this.#upstreamFailed(s, `connect timed out after ${this.#connectTimeout} ms`);
+      } else if (!s.upstream && s.peer !== undefined && idle > 0 && this.#sides.has(s.fd)) {
         if (now - Math.max(s.lastActive, s.peer.lastActive) <= idle) continue;
         this.stats.idleTimeouts++;
         this.#dropPair(s);
@@ -592,6 +750,7 @@ export class TcpProxy {
 
   #closeAll(): void {
     for (const s of [...this.#sides.values()]) this.#drop(s);
+    if (!this.#ctx.destroyed) this.#checker?.close();
     const ctx = this.#ctx;
     if (!ctx.destroyed) {
       if (!this.#draining && this.#lfd >= 0) mtcp_close(ctx, this.#lfd);
@@ -608,7 +767,15 @@ export async function runProxy(
   signal: AbortSignal,
   onListening: (line: string) => void,
 ): Promise<CommandSummary> {
-  const pool = new UpstreamPool(o.upstreams, o.balance, o.downMs ?? 10_000);
+  const name = (u: Upstream) => `${formatIpv4(u.addr)}:${u.port}`;
+  const pool = new UpstreamPool(o.upstreams, o.balance, {
+    ...o,
+    // An event line on stderr, as the reload line: when, which, and why.
+    onChange: (u, up, why) =>
+      console.error(
+        `${new Date().toISOString()} upstream ${name(u)} ${up ? "up" : "down"}: ${why}`,
+      ),
+  });
   const proxy = new TcpProxy(stack.ctx, o.port, pool, o);
   const stats = await proxy.run(signal, () =>
     onListening(
@@ -622,6 +789,16 @@ export async function runProxy(
       `clients: ${stats.clients}, forwarded ${stats.forwarded}, refused (no upstream) ${stats.refused}, ` +
       `refused (full) ${stats.refusedFull}, idle timeouts ${stats.idleTimeouts}; ` +
       `upstream failures ${stats.upstreamFailures}; bytes ${stats.bytes}`,
+      `upstreams: ${
+        pool.upstreams.map((u, k) => {
+          const st = pool.states[k]!;
+          return `${name(u)} ${
+            st.up ? "up" : "down"
+          } connects ${st.connects} failures ${st.failures}`;
+        }).join("; ")
+      }` + (o.healthCheck === undefined
+        ? ""
+        : `; checks passed ${proxy.checks.passed} failed ${proxy.checks.failed}`),
     ],
   };
 }

@@ -4,6 +4,7 @@ import { MemoryNetwork } from "../phy/memory.ts";
 import { parseIpv4Address } from "../wire/address.ts";
 import { TcpProxy, UpstreamPool } from "./proxy.ts";
 import { echoHandler, runTcpServer } from "./tcp_server.ts";
+import { httpHandler } from "./http_static.ts";
 
 const enc = new TextEncoder();
 
@@ -92,4 +93,132 @@ Deno.test("TcpProxy: a port in use is one line in errno words", async () => {
     new TcpProxy(front.ctx, 8080, pool).run(new AbortController().signal),
     (e: Error) => e.message === "EADDRINUSE: address in use (10.0.0.2:8080)",
   );
+});
+
+Deno.test("UpstreamPool: max_fails within fail_timeout take an upstream out; it comes back when the time is over, each change told", () => {
+  const ups = [{ addr: 1, port: 1 }, { addr: 2, port: 2 }];
+  const events: string[] = [];
+  const pool = new UpstreamPool(ups, "rr", {
+    maxFails: 3,
+    failTimeoutMs: 1000,
+    onChange: (u, up, why) => events.push(`${u.port} ${up ? "up" : "down"} ${why}`),
+  });
+  pool.markDown(0, 0, "refused");
+  pool.markDown(0, 1500, "refused"); // the first no longer counts
+  pool.markDown(0, 1600, "refused");
+  assert.ok(pool.isUp(0, 1700), "two failures within 1 s: still up");
+  pool.markDown(0, 1700, "refused");
+  assert.ok(!pool.isUp(0, 1700));
+  assert.deepEqual([0, 1, 2].map(() => pool.pick(0, 0, 2000)), [1, 1, 1]);
+  assert.deepEqual(events, ["1 down refused"]);
+  assert.equal(pool.states[0]!.failures, 4);
+  assert.equal(pool.states[0]!.up, false);
+  assert.notEqual(pool.pick(0, 0, 2700), -1);
+  assert.deepEqual(events, ["1 down refused", "1 up fail_timeout over"]);
+  assert.equal(pool.states[0]!.up, true);
+});
+
+Deno.test("UpstreamPool: leastconn picks the fewest active connections, round robin among equals", () => {
+  const ups = [{ addr: 1, port: 1 }, { addr: 2, port: 2 }, { addr: 3, port: 3 }];
+  const pool = new UpstreamPool(ups, "leastconn");
+  const picks: number[] = [];
+  for (let i = 0; i < 6; i++) {
+    const k = pool.pick(0, 0, 0);
+    picks.push(k);
+    pool.active(k, 1);
+  }
+  assert.deepEqual(picks.toSorted(), [0, 0, 1, 1, 2, 2]);
+  pool.active(2, -2);
+  assert.equal(pool.pick(0, 0, 0), 2);
+  assert.deepEqual(pool.states.map((s) => s.active), [2, 2, 0]);
+  assert.notEqual(pool.pick(1, 0, 0, 2), 2, "a retry passes over the upstream that just failed");
+  assert.equal(
+    new UpstreamPool(ups.slice(0, 1), "leastconn").pick(1, 0, 0, 0),
+    0,
+    "unless it is the only one",
+  );
+});
+
+Deno.test("UpstreamPool: fall failed checks in a row take an upstream out, rise passes bring it back at once", () => {
+  const ups = [{ addr: 1, port: 1 }, { addr: 2, port: 2 }];
+  const events: string[] = [];
+  const pool = new UpstreamPool(ups, "rr", {
+    rise: 2,
+    fall: 2,
+    onChange: (u, up, why) => events.push(`${u.port} ${up ? "up" : "down"} ${why}`),
+  });
+  pool.checked(0, false, 0, "timed out");
+  pool.checked(0, true, 0, "ok"); // the streak is broken
+  pool.checked(0, false, 0, "timed out");
+  assert.ok(pool.isUp(0, 0));
+  pool.checked(0, false, 0, "timed out");
+  assert.ok(!pool.isUp(0, 0));
+  assert.ok(!pool.isUp(0, 1e9), "a check-down upstream stays down whatever the time");
+  pool.checked(0, true, 0, "ok");
+  assert.ok(!pool.isUp(0, 0));
+  pool.markDown(0, 0, "refused"); // also passively down for 10 s
+  pool.checked(0, true, 0, "ok");
+  assert.ok(pool.isUp(0, 0), "two passes bring it back before fail_timeout");
+  assert.deepEqual(events, ["1 down timed out", "1 up ok"]);
+});
+
+Deno.test("TcpProxy: active checks take out an upstream nobody answers and one that fails the HTTP check, before any client is sent there", async () => {
+  const network = new MemoryNetwork({ clock: "system" });
+  await using backend = createStack({ network, address: "10.0.0.3/24" });
+  await using front = createStack({ network, address: "10.0.0.2/24" });
+  await using client = createStack({ network, address: "10.0.0.1/24" });
+  const stop = new AbortController();
+  const body = enc.encode("ok\n");
+  const web = runTcpServer(
+    backend.ctx,
+    80,
+    httpHandler((p) => p === "/health" ? body : undefined),
+    {
+      signal: stop.signal,
+    },
+  );
+  const echo = runTcpServer(backend.ctx, 7, echoHandler(), { signal: stop.signal });
+  const b = parseIpv4Address("10.0.0.3")!;
+  const events: string[] = [];
+  // 9: nobody listens; 7: an echo server, which answers no HTTP; 80: passes.
+  const pool = new UpstreamPool(
+    [{ addr: b, port: 9 }, { addr: b, port: 7 }, { addr: b, port: 80 }],
+    "rr",
+    {
+      fall: 1,
+      onChange: (u, up, why) => events.push(`${u.port} ${up ? "up" : "down"}: ${why}`),
+    },
+  );
+  const proxy = new TcpProxy(front.ctx, 8080, pool, {
+    healthCheck: { kind: "http", path: "/health", intervalMs: 50, timeoutMs: 500 },
+  });
+  const running = proxy.run(stop.signal);
+  const deadline = Date.now() + 5000;
+  while (events.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+  assert.deepEqual(events.toSorted(), [
+    "7 down: check got no HTTP status line",
+    "9 down: check connect failed",
+  ]);
+  for (let i = 0; i < 3; i++) {
+    const conn = await client.connect({ hostname: "10.0.0.2", port: 8080 });
+    await conn.write(enc.encode("GET /health HTTP/1.0\r\n\r\n"));
+    const text = await new Response(conn.readable).text();
+    assert.match(text, /^HTTP\/1\.1 200 OK\r\n[\s\S]*\r\n\r\nok\n$/);
+  }
+  // Checks keep running: some passed (port 80) and some failed.
+  while (proxy.checks.passed < 3 && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  stop.abort();
+  await running;
+  await Promise.all([web, echo]);
+  assert.equal(proxy.stats.upstreamFailures, 0, "no client was sent to a down upstream");
+  assert.equal(proxy.stats.forwarded, 3);
+  assert.deepEqual(pool.states.map((s) => s.connects), [0, 0, 3]);
+  assert.deepEqual(
+    pool.states.map((s) => s.active),
+    [0, 0, 0],
+    "every upstream connection counted out",
+  );
+  assert.ok(proxy.checks.passed >= 3 && proxy.checks.failed >= 2, JSON.stringify(proxy.checks));
 });

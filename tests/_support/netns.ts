@@ -111,11 +111,13 @@ export class Netns {
   }
   /** Starts `cmd` inside, in the background. */
   spawn(cmd: string[]): Deno.ChildProcess {
+    // Output goes nowhere: a pipe nobody reads fills (64 KiB) and then
+    // blocks the server mid-test (python's http.server logs every request).
     return new Deno.Command("ip", {
       args: ["netns", "exec", this.name, ...cmd],
       stdin: "null",
-      stdout: "piped",
-      stderr: "piped",
+      stdout: "null",
+      stderr: "null",
     }).spawn();
   }
   /** Deletes the namespace (and every interface in it). */
@@ -368,7 +370,7 @@ export async function stopChild(child: Deno.ChildProcess): Promise<void> {
   } catch {
     // it had ended already
   }
-  await child.output().catch(() => {});
+  await child.status;
 }
 
 /** A kernel HTTP server (python3's http.server) inside a link's namespace. */
@@ -508,9 +510,12 @@ export class CliProcess {
     return new CliProcess(child);
   }
 
-  /** Resolves with the first line (past or future) matching `re`; rejects after `timeoutMs`. */
+  /**
+   * Resolves with the first line (past or future, stdout or stderr) matching
+   * `re`; rejects after `timeoutMs`.
+   */
   waitFor(re: RegExp, timeoutMs = 15_000): Promise<string> {
-    const seen = this.lines.find((l) => re.test(l));
+    const seen = this.lines.find((l) => re.test(l)) ?? this.errors.find((l) => re.test(l));
     if (seen !== undefined) return Promise.resolve(seen);
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {

@@ -195,7 +195,7 @@ Deno.test({
 
 Deno.test({
   name:
-    "proxy in front of two python http.servers: ab through it, an upstream killed is routed around, none left means RST",
+    "proxy in front of two python http.servers, leastconn with HTTP checks: ab through it, a killed upstream is taken out by its checks (event line) and routed around, none left means RST",
   ignore: unavailable !== undefined,
   sanitizeResources: false,
   sanitizeOps: false,
@@ -211,12 +211,32 @@ Deno.test({
       "9000",
       "--upstream",
       `${KERNEL}:8001,${KERNEL}:8002`,
+      "--balance",
+      "leastconn",
+      "--health-check",
+      "http:/data",
+      "--health-interval",
+      "0.2",
+      "--fall",
+      "1",
     ]);
+    const events = (re: RegExp) => cli.errors.filter((l) => re.test(l)).length;
+    const eventually = async (what: string, ok: () => boolean) => {
+      const deadline = Date.now() + 10_000;
+      while (!ok()) {
+        if (Date.now() > deadline) throw new Error(`${what}; stderr: ${cli.errors.join(" | ")}`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    };
+    const stamp = "^\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z upstream 10\\.0\\.0\\.1:";
     const upstreams: Deno.ChildProcess[] = [];
     try {
       await cli.waitFor(
-        /^listening on 10\.0\.0\.2:9000 \(proxy to 10\.0\.0\.1:8001,10\.0\.0\.1:8002, rr\)/,
+        /^listening on 10\.0\.0\.2:9000 \(proxy to 10\.0\.0\.1:8001,10\.0\.0\.1:8002, leastconn\)/,
       );
+      // Nothing listens yet: the first checks take both out.
+      await cli.waitFor(new RegExp(`${stamp}8001 down: check connect failed$`));
+      await cli.waitFor(new RegExp(`${stamp}8002 down: check connect failed$`));
       for (const port of ["8001", "8002"]) {
         upstreams.push(
           ns.spawn(["python3", "-m", "http.server", port, "--bind", KERNEL, "--directory", dir]),
@@ -227,14 +247,18 @@ Deno.test({
           `import socket; socket.create_connection(("${KERNEL}", ${port}), 1)`,
         ]);
       }
+      // Each is back with its first passed check.
+      await cli.waitFor(new RegExp(`${stamp}8001 up: check passed \\(200\\)$`));
+      await cli.waitFor(new RegExp(`${stamp}8002 up: check passed \\(200\\)$`));
       const url = `http://${OURS}:9000/data`;
       const got = await curlIn(ns, url);
       assert.equal(await sha256(got.stdout), await sha256(body));
       const ab = await ns.run(["ab", "-q", "-n", "1000", "-c", "20", url]);
       assert.match(ab.text, /Complete requests:\s+1000/);
       assert.match(ab.text, /Failed requests:\s+0/);
-      // One upstream dies: the proxy skips it.
+      // One upstream dies: its checks take it out, the proxy skips it.
       await stopChild(upstreams[1]!);
+      await eventually("8002 down again", () => events(new RegExp(`${stamp}8002 down: `)) === 2);
       const after = await ns.run(["ab", "-q", "-n", "500", "-c", "20", url]);
       assert.match(after.text, /Complete requests:\s+500/);
       assert.match(after.text, /Failed requests:\s+0/);
@@ -248,8 +272,13 @@ Deno.test({
       assert.ok(Date.now() - t0 < 2000, "a reset, not a timeout");
       assert.equal((await cli.stop()).code, 0);
       const summary = cli.lines.find((l) => l.startsWith("clients:"))!;
-      assert.match(summary, /upstream failures [1-9]/);
       assert.match(summary, /refused \(no upstream\) [1-9]/);
+      const ups = cli.lines.find((l) => l.startsWith("upstreams:"))!;
+      assert.match(
+        ups,
+        /^upstreams: 10\.0\.0\.1:8001 down connects \d+ failures \d+; 10\.0\.0\.1:8002 down /,
+      );
+      assert.match(ups, /; checks passed [1-9]\d* failed [1-9]/);
     } finally {
       for (const u of upstreams) await stopChild(u);
       await cli.stop("SIGKILL");
