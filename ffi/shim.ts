@@ -322,7 +322,8 @@ export class ShimRing {
     );
     if (ptr === null) {
       const end = err.indexOf(0);
-      throw new Error(new TextDecoder().decode(err.subarray(0, end < 0 ? err.length : end)));
+      const message = new TextDecoder().decode(err.subarray(0, end < 0 ? err.length : end));
+      throw new Error(spec.startsWith("tap:") ? tunHint(message) : message);
     }
     return new ShimRing(spec, symbols, ptr);
   }
@@ -424,4 +425,28 @@ export function netmapLayout(shimPath?: string): number[] {
   const out = new Uint32Array(64);
   const n = symbols.mtcp_shim_netmap_layout(out, out.length);
   return [...out.subarray(0, n)];
+}
+
+/**
+ * A TAP refused for want of privilege: `unshare -rn` helps only when
+ * /dev/net/tun is open to other users (its mode here decides), so the hint
+ * says what this machine needs.
+ */
+export function tunHint(message: string, mode: number | null = tunMode()): string {
+  if (!message.includes("permission denied")) return message;
+  const generic = " (run as root, or inside `unshare -rn`)";
+  const base = message.endsWith(generic) ? message.slice(0, -generic.length) : message;
+  if (mode === null) return `${base} (run as root)`;
+  if ((mode & 0o006) === 0o006) return `${base} (run as root, or inside \`unshare -rn\`)`;
+  const octal = (mode & 0o777).toString(8).padStart(4, "0");
+  return `${base} (run as root: /dev/net/tun is mode ${octal} here, so \`unshare -rn\` is not ` +
+    "enough unless root runs `chmod 0666 /dev/net/tun`)";
+}
+
+function tunMode(): number | null {
+  try {
+    return Deno.statSync("/dev/net/tun").mode;
+  } catch {
+    return null;
+  }
 }

@@ -490,14 +490,17 @@ Deno.test("mtcp_init: an unknown key is an error naming it; create_context refus
   assert.equal(M.mtcp_init({ num_cores: 1 }), 0);
   const network = new M.MemoryNetwork();
   assert.equal(M.mtcp_create_context(1, { network, address: "10.0.0.1/24" }), null);
+  assert.equal(M.mtcp_strerror_init(), "mtcp_create_context: no core 1 (num_cores is 1)");
   assert.ok(M.mtcp_create_context(0, { network, address: "10.0.0.1/24" }) !== null);
   assert.equal(M.mtcp_create_context(0, { network, address: "10.0.0.3/24" }), null, "core 0 taken");
+  assert.equal(M.mtcp_strerror_init(), "mtcp_create_context: core 0 has a context already");
   M.mtcp_destroy();
   assert.equal(
     M.mtcp_create_context(0, { network, address: "10.0.0.1/24" }),
     null,
     "after mtcp_destroy",
   );
+  assert.match(M.mtcp_strerror_init(), /^mtcp_create_context: mtcp_init has not been called/);
 });
 
 Deno.test("parseMtcpConf reads mtcp.conf's format and names file, line and key on error", () => {

@@ -223,7 +223,8 @@ export function mtcp_init(
 }
 
 /**
- * Why the last `mtcp_init` or `mtcp_setconf` failed ("" when it did not).
+ * Why the last `mtcp_init`, `mtcp_setconf`, `mtcp_create_context` or
+ * `mtcp_core_affinitize` failed ("" after an `mtcp_init` that did not).
  *
  * @example Why mtcp_init failed
  * ```ts
@@ -309,10 +310,18 @@ export function mtcp_setconf(values: Partial<Record<string, unknown>>): number {
  */
 export function mtcp_create_context(cpu: number, attachment: ContextAttachment): mctx_t | null {
   const config = G.config;
-  if (config === undefined || !Number.isInteger(cpu) || cpu < 0 || cpu >= config.num_cores) {
+  if (config === undefined) {
+    G.lastError = "mtcp_create_context: mtcp_init has not been called (or mtcp_destroy was)";
     return null;
   }
-  if (G.contexts[cpu] !== undefined && !G.contexts[cpu]!.destroyed) return null;
+  if (!Number.isInteger(cpu) || cpu < 0 || cpu >= config.num_cores) {
+    G.lastError = `mtcp_create_context: no core ${cpu} (num_cores is ${config.num_cores})`;
+    return null;
+  }
+  if (G.contexts[cpu] !== undefined && !G.contexts[cpu]!.destroyed) {
+    G.lastError = `mtcp_create_context: core ${cpu} has a context already`;
+    return null;
+  }
   try {
     const ctx = new MtcpContext(cpu, config, attachment);
     G.contexts[cpu] = ctx;

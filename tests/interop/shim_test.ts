@@ -7,6 +7,7 @@
  */
 import assert from "node:assert/strict";
 import * as M from "../../lib/mod.ts";
+import { tunHint } from "../../ffi/shim.ts";
 import {
   curl,
   interopUnavailable,
@@ -136,7 +137,9 @@ Deno.test({
     const [tap, packet, xdp] = r.text.trim().split("\n");
     assert.match(
       tap!,
-      /^tap:mtnocap0: .*permission denied: CAP_NET_ADMIN is needed \(run as root, or inside `unshare -rn`\)$/,
+      (Deno.statSync("/dev/net/tun").mode! & 0o006) === 0o006
+        ? /^tap:mtnocap0: .*permission denied: CAP_NET_ADMIN is needed \(run as root, or inside `unshare -rn`\)$/
+        : /^tap:mtnocap0: .*permission denied: CAP_NET_ADMIN is needed \(run as root: \/dev\/net\/tun is mode 0\d{3} here, so `unshare -rn` is not enough unless root runs `chmod 0666 \/dev\/net\/tun`\)$/,
     );
     assert.match(
       packet!,
@@ -348,4 +351,20 @@ Deno.test({
       await link.close();
     }
   },
+});
+
+Deno.test("a TAP refused for want of privilege: the hint follows /dev/net/tun's mode", () => {
+  const msg =
+    "tap:t0: TUNSETIFF: permission denied: CAP_NET_ADMIN is needed (run as root, or inside `unshare -rn`)";
+  assert.equal(tunHint(msg, 0o20666), msg, "open to all: unshare -rn works");
+  assert.equal(
+    tunHint(msg, 0o20600),
+    "tap:t0: TUNSETIFF: permission denied: CAP_NET_ADMIN is needed (run as root: /dev/net/tun is mode 0600 here, " +
+      "so `unshare -rn` is not enough unless root runs `chmod 0666 /dev/net/tun`)",
+  );
+  assert.equal(
+    tunHint(msg, null),
+    "tap:t0: TUNSETIFF: permission denied: CAP_NET_ADMIN is needed (run as root)",
+  );
+  assert.equal(tunHint("tap:t0: no such device", 0o20600), "tap:t0: no such device");
 });
