@@ -169,10 +169,6 @@ async function serveCommand(args: string[]): Promise<number> {
   if (modes.length > 1) throw new UsageError("Choose one of --http DIR, --echo, --discard");
   const ms = (v: string | undefined, name: string) =>
     v === undefined ? undefined : number(v, name, 0, 0, 86_400) * 1000;
-  const logFormat = values["log-format"] ?? "combined";
-  if (logFormat !== "combined" && logFormat !== "json") {
-    throw new UsageError(`Invalid --log-format: ${logFormat} (combined or json)`);
-  }
   const serve: ServeOptions = {
     port: number(values.port, "port", 8080, 1, 65535),
     mode: values.echo ? "echo" : values.discard ? "discard" : "http",
@@ -186,7 +182,7 @@ async function serveCommand(args: string[]): Promise<number> {
     ...(values.autoindex ? { autoindex: true } : {}),
     ...defined("cacheControl", values["cache-control"]),
     ...defined("accessLog", values["access-log"]),
-    logFormat,
+    logFormat: logFormat(values["log-format"]) ?? "combined",
   };
   if (serve.dir !== undefined) {
     // A missing directory is one line before any device is opened.
@@ -203,6 +199,11 @@ async function serveCommand(args: string[]): Promise<number> {
     { kind: "serve", serve },
     values.stats ?? false,
   );
+}
+
+function logFormat(value: string | undefined): "combined" | "json" | undefined {
+  if (value === undefined || value === "combined" || value === "json") return value;
+  throw new UsageError(`Invalid --log-format: ${value} (combined or json)`);
 }
 
 function healthCheck(
@@ -244,6 +245,8 @@ async function proxyCommand(args: string[]): Promise<number> {
       balance: { type: "string" },
       ...LIMIT_FLAGS,
       "connect-timeout": { type: "string" },
+      "access-log": { type: "string" },
+      "log-format": { type: "string" },
       "max-fails": { type: "string" },
       "fail-timeout": { type: "string" },
       "health-check": { type: "string" },
@@ -278,6 +281,8 @@ async function proxyCommand(args: string[]): Promise<number> {
     ...defined("rise", optional(values.rise, "rise", 1, 1000)),
     ...defined("fall", optional(values.fall, "fall", 1, 1000)),
     ...defined("healthCheck", healthCheck(values)),
+    ...defined("accessLog", values["access-log"]),
+    ...defined("logFormat", logFormat(values["log-format"])),
   };
   return await runStackCommand(
     stackOptions(values),

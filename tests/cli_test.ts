@@ -182,6 +182,8 @@ Deno.test("cli: every command's --help and -h print its usage, every flag and an
       "--balance",
       "--backlog",
       "--max-connections",
+      "--access-log",
+      "--log-format",
       "--max-fails",
       "--fail-timeout",
       "--health-check",

@@ -35,7 +35,7 @@ export function runCore(
     case "serve":
       return runServe(stack, options, command.serve, signal, onListening, reload);
     case "proxy":
-      return runProxy(stack, options, command.proxy, signal, onListening);
+      return runProxy(stack, options, command.proxy, signal, onListening, reload);
     case "bench":
       return runBench(stack, command.bench, signal, live);
   }

@@ -88,6 +88,12 @@ Health:
   --health-timeout S    a check not done in this long fails (default 1)
   --rise N              passed checks in a row that bring it back (default 1)
   --fall N              failed checks in a row that take it out (default 2)
+Logs:
+  --access-log FILE|-   one line per client connection as it ends (client,
+                        [time], TCP, status 200/502/503, bytes sent and
+                        received, seconds, "upstream", how it ended), appended
+                        to FILE or on stdout; reopened on SIGHUP (default none)
+  --log-format F        combined (nginx stream's basic, default) or json
 Limits:
   --backlog N           listen backlog (default 4096)
   --max-connections N   most clients; past it a client gets a RST (default: the pool)

@@ -144,3 +144,54 @@ export function accessLine(e: AccessEntry, format: "combined" | "json", ms: numb
   return `${e.remote} - - [${timeLocal(ms)}] "${escapeField(e.request)}" ${e.status} ${e.bytes} ` +
     `"${escapeField(e.referer ?? "-")}" "${escapeField(e.userAgent ?? "-")}"`;
 }
+
+/** One proxied connection as the connection log records it. */
+export interface SessionEntry {
+  /** The client, `IP:PORT`. */
+  client: string;
+  /** The upstream it was paired with (the last one tried), or "-". */
+  upstream: string;
+  /** nginx stream's $status: 200 carried, 502 no upstream answered, 503 refused (full). */
+  status: number;
+  /** Bytes sent to the client. */
+  bytesSent: number;
+  /** Bytes received from the client. */
+  bytesReceived: number;
+  /** From accept to close, ms. */
+  durationMs: number;
+  /** How it ended: `closed`, `reset`, `idle timeout`, `no upstream`, `full`, `shutdown`. */
+  end: string;
+}
+
+/**
+ * The connection log line of `e` at wall time `ms`, after nginx stream's
+ * basic format (`$remote_addr [$time_local] TCP $status $bytes_sent
+ * $bytes_received $session_time "$upstream_addr"`) with how it ended added;
+ * `json`: a JSON object with the same fields and an ISO time.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { sessionLine } from "./logs.ts";
+ * const e = { client: "10.0.0.1:40000", upstream: "10.0.0.1:8001", status: 200, bytesSent: 300, bytesReceived: 77, durationMs: 1234, end: "closed" };
+ * assert.equal(sessionLine(e, "combined", 0), '10.0.0.1:40000 [01/Jan/1970:00:00:00 +0000] TCP 200 300 77 1.234 "10.0.0.1:8001" closed');
+ * assert.equal(JSON.parse(sessionLine(e, "json", 0)).session_time, 1.234);
+ * ```
+ */
+export function sessionLine(e: SessionEntry, format: "combined" | "json", ms: number): string {
+  const seconds = Math.round(e.durationMs) / 1000;
+  if (format === "json") {
+    return JSON.stringify({
+      time: new Date(ms).toISOString(),
+      remote: e.client,
+      upstream: e.upstream,
+      status: e.status,
+      bytes_sent: e.bytesSent,
+      bytes_received: e.bytesReceived,
+      session_time: seconds,
+      end: e.end,
+    });
+  }
+  return `${e.client} [${timeLocal(ms)}] TCP ${e.status} ${e.bytesSent} ${e.bytesReceived} ` +
+    `${seconds.toFixed(3)} "${e.upstream}" ${e.end}`;
+}

@@ -60,6 +60,7 @@ import {
 import type { MtcpContext } from "../api/context.ts";
 import { formatIpv4, parseIpv4Address } from "../wire/address.ts";
 import type { CommandSummary } from "./appliance.ts";
+import { LogWriter, type SessionEntry, sessionLine } from "./logs.ts";
 import { settle } from "./appliance.ts";
 import { hostOf, type Stack, type StackOptions } from "./stack.ts";
 import { HealthChecker, type HealthCheckOptions } from "./health_check.ts";
@@ -88,6 +89,10 @@ export interface ProxyOptions {
   failTimeoutMs?: number;
   /** Active checks of each upstream (default none). */
   healthCheck?: HealthCheckOptions;
+  /** The connection log: a file appended to, or `-` for stdout (default none). */
+  accessLog?: string;
+  /** Its format (default `combined`, nginx stream's basic format). */
+  logFormat?: "combined" | "json";
   /** Passed checks in a row that bring an upstream back (default 1). */
   rise?: number;
   /** Failed checks in a row that take an upstream out (default 2). */
@@ -116,6 +121,8 @@ export interface TcpProxyLimits {
   healthCheck?: HealthCheckOptions;
   /** Close a pair idle for this long (default 600000 ms). */
   idleTimeoutMs?: number;
+  /** Told of each client connection as it ends (the connection log). */
+  onSession?: (e: SessionEntry) => void;
 }
 
 /** `IP:PORT[,IP:PORT...]`, or undefined when malformed. */
@@ -149,6 +156,11 @@ interface Side {
   tried: number; // upstreams tried for this client
   index: number; // which upstream
   lastActive: number; // when bytes last moved (ms)
+  // Client only, for the connection log:
+  bytesIn: number; // read from this side
+  bytesOut: number; // written to this side
+  paired: boolean; // was connected to an upstream
+  end: string; // how it ended, when not by a close or reset
 }
 
 function side(fd: number, upstream: boolean): Side {
@@ -168,6 +180,10 @@ function side(fd: number, upstream: boolean): Side {
     client: undefined,
     tried: 0,
     index: -1,
+    bytesIn: 0,
+    bytesOut: 0,
+    paired: false,
+    end: "",
     lastActive: 0,
   };
 }
@@ -519,11 +535,21 @@ export class TcpProxy {
         // Full: an explicit refusal, never silence.
         this.stats.refusedFull++;
         mtcp_abort(ctx, fd);
+        this.#limits.onSession?.({
+          client: `${formatIpv4(addr.addr)}:${addr.port}`,
+          upstream: "-",
+          status: 503,
+          bytesSent: 0,
+          bytesReceived: 0,
+          durationMs: 0,
+          end: "full",
+        });
         continue;
       }
       this.#clients++;
       const client = side(fd, false);
       client.lastActive = ctx.now();
+      client.startedAt = client.lastActive;
       this.#sides.set(fd, client);
       this.#clientAddr.set(fd, addr);
       this.#connectUpstream(client, addr);
@@ -559,6 +585,7 @@ export class TcpProxy {
     const client = up.client!;
     up.peer = client;
     client.peer = up;
+    client.paired = true;
     this.stats.forwarded++;
     this.#update(up);
     this.#update(client);
@@ -580,13 +607,31 @@ export class TcpProxy {
 
   #drop(s: Side, reset = false): void {
     if (!this.#sides.has(s.fd)) return;
-    if (!s.upstream) this.#clients--;
-    else this.#pool.active(s.index, -1);
+    if (!s.upstream) {
+      this.#clients--;
+      this.#logSession(s, reset);
+    } else this.#pool.active(s.index, -1);
     if (s.registered >= 0) mtcp_epoll_ctl(this.#ctx, this.#ep, MTCP_EPOLL_CTL_DEL, s.fd, undefined);
     if (reset) mtcp_abort(this.#ctx, s.fd);
     else mtcp_close(this.#ctx, s.fd);
     this.#sides.delete(s.fd);
     this.#clientAddr.delete(s.fd);
+  }
+
+  #logSession(c: Side, reset: boolean): void {
+    const log = this.#limits.onSession;
+    const addr = this.#clientAddr.get(c.fd);
+    if (log === undefined || addr === undefined) return;
+    const u = c.index >= 0 ? this.#pool.upstreams[c.index] : undefined;
+    log({
+      client: `${formatIpv4(addr.addr)}:${addr.port}`,
+      upstream: u === undefined ? "-" : `${formatIpv4(u.addr)}:${u.port}`,
+      status: c.paired ? 200 : 502,
+      bytesSent: c.bytesOut,
+      bytesReceived: c.bytesIn,
+      durationMs: this.#ctx.now() - c.startedAt,
+      end: c.end !== "" ? c.end : reset ? "reset" : "closed",
+    });
   }
 
   #dropPair(s: Side, reset = false): void {
@@ -627,6 +672,7 @@ export class TcpProxy {
     }
     // No upstream answers: the client is reset.
     this.stats.refused++;
+    client.end = "no upstream";
     this.#drop(client, true);
   }
 
@@ -650,6 +696,7 @@ export class TcpProxy {
       } else if (!s.upstream && s.peer !== undefined && idle > 0 && this.#sides.has(s.fd)) {
         if (now - Math.max(s.lastActive, s.peer.lastActive) <= idle) continue;
         this.stats.idleTimeouts++;
+        s.end = "idle timeout";
         this.#dropPair(s);
       }
     }
@@ -689,6 +736,7 @@ export class TcpProxy {
         return false;
       }
       s.outBytes -= w;
+      s.bytesOut += w;
       this.stats.bytes += w;
       if (w < rest) {
         s.outOffset += w;
@@ -712,6 +760,7 @@ export class TcpProxy {
       const r = mtcp_read(ctx, from.fd, buf, buf.length);
       if (r > 0) {
         from.lastActive = ctx.now();
+        from.bytesIn += r;
         if (!this.#pass(from, to, r)) return;
         continue;
       }
@@ -739,6 +788,7 @@ export class TcpProxy {
         return false;
       }
       off = Math.max(0, w);
+      to.bytesOut += off;
       this.stats.bytes += off;
     }
     if (off < r) {
@@ -749,7 +799,10 @@ export class TcpProxy {
   }
 
   #closeAll(): void {
-    for (const s of [...this.#sides.values()]) this.#drop(s);
+    for (const s of [...this.#sides.values()]) {
+      if (!s.upstream && s.end === "") s.end = "shutdown";
+      this.#drop(s);
+    }
     if (!this.#ctx.destroyed) this.#checker?.close();
     const ctx = this.#ctx;
     if (!ctx.destroyed) {
@@ -766,8 +819,18 @@ export async function runProxy(
   o: ProxyOptions,
   signal: AbortSignal,
   onListening: (line: string) => void,
+  reload: EventTarget = new EventTarget(),
 ): Promise<CommandSummary> {
   const name = (u: Upstream) => `${formatIpv4(u.addr)}:${u.port}`;
+  let log = o.accessLog !== undefined ? LogWriter.open(o.accessLog) : undefined;
+  const format = o.logFormat ?? "combined";
+  // SIGHUP reopens the connection log (after a rotation).
+  const onReload = () => {
+    if (log === undefined || o.accessLog === undefined) return;
+    log.close();
+    log = LogWriter.open(o.accessLog);
+  };
+  reload.addEventListener("reload", onReload);
   const pool = new UpstreamPool(o.upstreams, o.balance, {
     ...o,
     // An event line on stderr, as the reload line: when, which, and why.
@@ -776,13 +839,20 @@ export async function runProxy(
         `${new Date().toISOString()} upstream ${name(u)} ${up ? "up" : "down"}: ${why}`,
       ),
   });
-  const proxy = new TcpProxy(stack.ctx, o.port, pool, o);
+  const proxy = new TcpProxy(stack.ctx, o.port, pool, {
+    ...o,
+    ...(log !== undefined
+      ? { onSession: (e: SessionEntry) => log?.write(sessionLine(e, format, Date.now())) }
+      : {}),
+  });
   const stats = await proxy.run(signal, () =>
     onListening(
       `listening on ${
         hostOf(options.ip)
       }:${o.port} (proxy to ${pool}, ${o.balance}) via ${stack.where}`,
     ));
+  reload.removeEventListener("reload", onReload);
+  log?.close();
   await settle(stack);
   return {
     lines: [

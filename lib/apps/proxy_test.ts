@@ -3,6 +3,7 @@ import { createStack } from "../api/deno_net.ts";
 import { MemoryNetwork } from "../phy/memory.ts";
 import { parseIpv4Address } from "../wire/address.ts";
 import { TcpProxy, UpstreamPool } from "./proxy.ts";
+import type { SessionEntry } from "./logs.ts";
 import { echoHandler, runTcpServer } from "./tcp_server.ts";
 import { httpHandler } from "./http_static.ts";
 
@@ -34,7 +35,11 @@ Deno.test("TcpProxy: a refusing upstream is skipped, bytes pass both ways, the c
   const b = parseIpv4Address("10.0.0.3")!;
   // Port 9 refuses (nobody listens): the proxy marks it down and uses port 7.
   const pool = new UpstreamPool([{ addr: b, port: 9 }, { addr: b, port: 7 }], "rr", 10_000);
-  const proxy = new TcpProxy(front.ctx, 8080, pool, { highWaterBytes: 4096 });
+  const sessions: SessionEntry[] = [];
+  const proxy = new TcpProxy(front.ctx, 8080, pool, {
+    highWaterBytes: 4096,
+    onSession: (e) => sessions.push(e),
+  });
   let listening = false;
   const running = proxy.run(stop.signal, () => listening = true);
   assert.equal(listening, true);
@@ -57,6 +62,17 @@ Deno.test("TcpProxy: a refusing upstream is skipped, bytes pass both ways, the c
   assert.equal(proxy.stats.refused, 0);
   assert.equal(proxy.stats.upstreamFailures, 1, "port 9 failed once, then stayed down");
   assert.equal(proxy.stats.bytes, 4 * payload.length);
+  // The connection log: one entry per client, its bytes both ways.
+  assert.equal(sessions.length, 2);
+  for (const e of sessions) {
+    assert.match(e.client, /^10\.0\.0\.1:\d+$/);
+    assert.equal(e.upstream, "10.0.0.3:7");
+    assert.equal(e.status, 200);
+    assert.equal(e.bytesSent, payload.length);
+    assert.equal(e.bytesReceived, payload.length);
+    assert.equal(e.end, "closed");
+    assert.ok(e.durationMs >= 0);
+  }
 });
 
 Deno.test("TcpProxy: with no upstream answering, the client is reset and counted as refused", async () => {

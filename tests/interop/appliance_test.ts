@@ -219,6 +219,8 @@ Deno.test({
       "0.2",
       "--fall",
       "1",
+      "--access-log",
+      `${dir}/conn.log`,
     ]);
     const events = (re: RegExp) => cli.errors.filter((l) => re.test(l)).length;
     const eventually = async (what: string, ok: () => boolean) => {
@@ -279,6 +281,19 @@ Deno.test({
         /^upstreams: 10\.0\.0\.1:8001 down connects \d+ failures \d+; 10\.0\.0\.1:8002 down /,
       );
       assert.match(ups, /; checks passed [1-9]\d* failed [1-9]/);
+      // The connection log: a line per client (curl, ab's 1500 or so, the refused curl).
+      const conn = (await Deno.readTextFile(`${dir}/conn.log`)).trimEnd().split("\n");
+      assert.equal(conn.length, Number(/^clients: (\d+)/.exec(summary)![1]));
+      const line =
+        /^10\.0\.0\.1:\d+ \[\d\d\/\w{3}\/\d{4}:\d\d:\d\d:\d\d \+0000\] TCP (\d{3}) (\d+) (\d+) \d+\.\d{3} "([\d.:-]+)" (.+)$/;
+      const parsed = conn.map((l) => line.exec(l) ?? assert.fail(`not a log line: ${l}`));
+      const carried = parsed.filter((m) => m[1] === "200");
+      assert.equal(carried.length, conn.length - 1);
+      assert.ok(
+        carried.every((m) => Number(m[2]) > 20000 && Number(m[3]) > 0 && m[5] === "closed"),
+      );
+      assert.ok(carried.every((m) => /^10\.0\.0\.1:800[12]$/.test(m[4]!)));
+      assert.deepEqual(parsed.filter((m) => m[1] === "502").map((m) => m[5]), ["no upstream"]);
     } finally {
       for (const u of upstreams) await stopChild(u);
       await cli.stop("SIGKILL");
