@@ -72,6 +72,7 @@ const LIMIT_FLAGS = {
   backlog: { type: "string" },
   "max-connections": { type: "string" },
   "idle-timeout": { type: "string" },
+  "drain-timeout": { type: "string" },
 } as const;
 
 function optional(value: string | undefined, name: string, min: number, max: number) {
@@ -177,6 +178,7 @@ async function serveCommand(args: string[]): Promise<number> {
     ...defined("headerTimeoutMs", ms(values["header-timeout"], "header-timeout")),
     ...defined("keepaliveTimeoutMs", ms(values["keepalive-timeout"], "keepalive-timeout")),
     ...defined("idleTimeoutMs", ms(values["idle-timeout"], "idle-timeout")),
+    ...defined("drainMs", ms(values["drain-timeout"], "drain-timeout")),
     ...defined("maxPipelined", optional(values["max-pipelined"], "max-pipelined", 1, 100_000)),
     ...defined("maxOpenFiles", optional(values["max-open-files"], "max-open-files", 1, 1 << 20)),
     ...(values.autoindex ? { autoindex: true } : {}),
@@ -276,6 +278,7 @@ async function proxyCommand(args: string[]): Promise<number> {
     ...limits(values),
     ...defined("connectTimeoutMs", ms(values["connect-timeout"], "connect-timeout")),
     ...defined("idleTimeoutMs", ms(values["idle-timeout"], "idle-timeout")),
+    ...defined("drainMs", ms(values["drain-timeout"], "drain-timeout")),
     ...defined("maxFails", optional(values["max-fails"], "max-fails", 1, 1000)),
     ...defined("failTimeoutMs", ms(values["fail-timeout"], "fail-timeout")),
     ...defined("rise", optional(values.rise, "rise", 1, 1000)),

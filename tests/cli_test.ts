@@ -174,6 +174,7 @@ Deno.test("cli: every command's --help and -h print its usage, every flag and an
       "--max-pipelined",
       "--max-open-files",
       "--idle-timeout",
+      "--drain-timeout",
       ...stack,
     ],
     proxy: [
@@ -193,6 +194,7 @@ Deno.test("cli: every command's --help and -h print its usage, every flag and an
       "--fall",
       "--connect-timeout",
       "--idle-timeout",
+      "--drain-timeout",
       ...stack,
     ],
     bench: ["-n ", "-c ", "--keepalive", "--duration", ...stack],

@@ -41,6 +41,8 @@ export interface ServeOptions {
   maxOpenFiles?: number;
   /** `echo`, `discard`: idle time before a connection is closed, ms (default 0: none). */
   idleTimeoutMs?: number;
+  /** After SIGINT or SIGTERM, how long open connections may finish (default 2000 ms). */
+  drainMs?: number;
   /** `http`: list directories that have no index.html. */
   autoindex?: boolean;
   /** `http`: a Cache-Control value for files. */
@@ -111,6 +113,7 @@ export async function runServe(
   const stats: ServerStats = await runTcpServer(stack.ctx, serve.port, handler, {
     signal,
     wantPeer: log !== undefined,
+    ...(serve.drainMs !== undefined ? { graceMs: serve.drainMs } : {}),
     ...(serve.backlog !== undefined ? { backlog: serve.backlog } : {}),
     // Below the pool by a margin by default, so that when it fills, the
     // oldest idle connection gives way (nginx's way) before SYNs meet a

@@ -61,6 +61,7 @@ Limits:
                         read (default 32)
   --max-open-files N    files open at once for streaming; past it 503 (default 1024)
   --idle-timeout S      echo, discard: close after S seconds idle (default 0: never)
+  --drain-timeout S     after SIGINT/SIGTERM, seconds open connections may finish (default 2)
 ${STACK}
 
 Example:
@@ -99,6 +100,7 @@ Limits:
   --max-connections N   most clients; past it a client gets a RST (default: the pool)
   --connect-timeout S   seconds for an upstream's handshake (default 3)
   --idle-timeout S      close a pair idle this long (default 600)
+  --drain-timeout S     after SIGINT/SIGTERM, seconds open pairs may finish (default 2)
 ${STACK}
 
 Example:

@@ -105,6 +105,8 @@ export interface ProxyOptions {
   maxConnections?: number;
   /** A pair that moves no byte either way for this long is closed (default 600000 ms, nginx's proxy_timeout). */
   idleTimeoutMs?: number;
+  /** After the signal, how long open pairs may finish (default 2000 ms). */
+  drainMs?: number;
 }
 
 /** Limits of a {@linkcode TcpProxy}. */
@@ -121,6 +123,8 @@ export interface TcpProxyLimits {
   healthCheck?: HealthCheckOptions;
   /** Close a pair idle for this long (default 600000 ms). */
   idleTimeoutMs?: number;
+  /** After the signal, how long open pairs may finish (default 2000 ms). */
+  drainMs?: number;
   /** Told of each client connection as it ends (the connection log). */
   onSession?: (e: SessionEntry) => void;
 }
@@ -475,7 +479,7 @@ export class TcpProxy {
       while (!ctx.destroyed) {
         if (signal.aborted && !this.#draining) {
           this.#draining = true;
-          deadline = ctx.now() + 2000;
+          deadline = ctx.now() + (this.#limits.drainMs ?? 2000);
           mtcp_epoll_ctl(ctx, this.#ep, MTCP_EPOLL_CTL_DEL, this.#lfd, undefined);
           mtcp_close(ctx, this.#lfd);
         }

@@ -238,3 +238,37 @@ Deno.test("TcpProxy: active checks take out an upstream nobody answers and one t
   );
   assert.ok(proxy.checks.passed >= 3 && proxy.checks.failed >= 2, JSON.stringify(proxy.checks));
 });
+
+Deno.test("TcpProxy: after the signal, open pairs get drainMs to finish, then are closed and logged as shutdown", async () => {
+  const network = new MemoryNetwork({ clock: "system" });
+  await using backend = createStack({ network, address: "10.0.0.3/24" });
+  await using front = createStack({ network, address: "10.0.0.2/24" });
+  await using client = createStack({ network, address: "10.0.0.1/24" });
+  const stopEcho = new AbortController();
+  const echo = runTcpServer(backend.ctx, 7, echoHandler(), { signal: stopEcho.signal });
+  const pool = new UpstreamPool([{ addr: parseIpv4Address("10.0.0.3")!, port: 7 }], "rr");
+  const sessions: SessionEntry[] = [];
+  const proxy = new TcpProxy(front.ctx, 8080, pool, {
+    drainMs: 300,
+    onSession: (e) => sessions.push(e),
+  });
+  const stop = new AbortController();
+  const running = proxy.run(stop.signal);
+  const conn = await client.connect({ hostname: "10.0.0.2", port: 8080 });
+  await conn.write(enc.encode("hi"));
+  assert.equal(await conn.read(new Uint8Array(2)), 2);
+  const t0 = performance.now();
+  stop.abort();
+  await running;
+  const took = performance.now() - t0;
+  assert.ok(took >= 250 && took < 2000, `drained in ${took} ms`);
+  assert.deepEqual(sessions.map((e) => [e.status, e.bytesSent, e.bytesReceived, e.end]), [[
+    200,
+    2,
+    2,
+    "shutdown",
+  ]]);
+  conn.close();
+  stopEcho.abort();
+  await echo;
+});
