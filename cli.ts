@@ -19,7 +19,12 @@ import { parseArgs } from "node:util";
 import { checkStackOptions, parseImpair, type StackOptions, UsageError } from "./lib/apps/stack.ts";
 import type { ServeOptions } from "./lib/apps/appliance.ts";
 import { type BenchOptions, parseBenchUrl } from "./lib/apps/bench.ts";
-import { parseUpstreams, type ProxyOptions } from "./lib/apps/proxy.ts";
+import {
+  parseUpstreams,
+  type ProxyOptions,
+  readUpstreamFile,
+  type Upstream,
+} from "./lib/apps/proxy.ts";
 import { type HealthCheckOptions, parseHealthCheck } from "./lib/apps/health_check.ts";
 import { runStackCommand } from "./lib/apps/runner.ts";
 import { pingDemo } from "./lib/apps/ping.ts";
@@ -203,6 +208,17 @@ async function serveCommand(args: string[]): Promise<number> {
   );
 }
 
+function upstreamFile(path: string): Upstream[] {
+  try {
+    return readUpstreamFile(path);
+  } catch (err) {
+    const why = err instanceof Deno.errors.NotFound
+      ? `${path}: no such file`
+      : (err as Error).message;
+    throw new UsageError(`Invalid --upstream-file: ${why}`);
+  }
+}
+
 function logFormat(value: string | undefined): "combined" | "json" | undefined {
   if (value === undefined || value === "combined" || value === "json") return value;
   throw new UsageError(`Invalid --log-format: ${value} (combined or json)`);
@@ -244,6 +260,7 @@ async function proxyCommand(args: string[]): Promise<number> {
       ...STACK_FLAGS,
       listen: { type: "string" },
       upstream: { type: "string" },
+      "upstream-file": { type: "string" },
       balance: { type: "string" },
       ...LIMIT_FLAGS,
       "connect-timeout": { type: "string" },
@@ -258,14 +275,17 @@ async function proxyCommand(args: string[]): Promise<number> {
       fall: { type: "string" },
     },
   });
-  if (values.upstream === undefined) {
-    throw new UsageError("proxy needs --upstream IP:PORT[,IP:PORT...]");
+  const file = values["upstream-file"];
+  if ((values.upstream === undefined) === (file === undefined)) {
+    throw new UsageError(
+      "proxy needs one of --upstream IP:PORT[,IP:PORT...] and --upstream-file FILE",
+    );
   }
   const balance = values.balance ?? "rr";
   if (balance !== "rr" && balance !== "hash" && balance !== "leastconn") {
     throw new UsageError(`Invalid --balance: ${balance} (rr, hash or leastconn)`);
   }
-  const upstreams = parseUpstreams(values.upstream);
+  const upstreams = file !== undefined ? upstreamFile(file) : parseUpstreams(values.upstream!);
   if (upstreams === undefined) {
     throw new UsageError(`Invalid --upstream: ${values.upstream} (IP:PORT[,IP:PORT...])`);
   }
@@ -274,6 +294,7 @@ async function proxyCommand(args: string[]): Promise<number> {
   const proxy: ProxyOptions = {
     port: number(values.listen, "listen", 8080, 1, 65535),
     upstreams,
+    ...defined("upstreamFile", file),
     balance,
     ...limits(values),
     ...defined("connectTimeoutMs", ms(values["connect-timeout"], "connect-timeout")),

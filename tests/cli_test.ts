@@ -60,6 +60,8 @@ Deno.test("cli mistakes print one error line and the usage, exit 2", async () =>
       ["serve", "--impair", "loss=2"],
       ["serve", "--cores", "2", "--dev", "packet:lo"],
       ["proxy", "--upstream", "nowhere"],
+      ["proxy"],
+      ["proxy", "--upstream-file", "/nonexistent/upstreams"],
       ["proxy", "--upstream", "10.0.0.1:80", "--balance", "random"],
       ["proxy", "--upstream", "10.0.0.1:80", "--health-check", "ftp"],
       ["proxy", "--upstream", "10.0.0.1:80", "--health-interval", "1"],
@@ -180,6 +182,7 @@ Deno.test("cli: every command's --help and -h print its usage, every flag and an
     proxy: [
       "--listen",
       "--upstream",
+      "--upstream-file",
       "--balance",
       "--backlog",
       "--max-connections",

@@ -81,7 +81,7 @@ export class HealthChecker {
   readonly #pool: UpstreamPool;
   readonly #ep: number;
   readonly #o: HealthCheckOptions;
-  readonly #due: Float64Array;
+  #due: Float64Array;
   readonly #checks = new Map<number, Check>();
   readonly #buf = new Uint8Array(512);
 
@@ -91,7 +91,7 @@ export class HealthChecker {
     this.#pool = pool;
     this.#ep = ep;
     this.#o = options;
-    this.#due = new Float64Array(pool.upstreams.length); // all due at once
+    this.#due = new Float64Array(pool.size); // all due at once
   }
 
   /** Starts the checks that are due and fails those past their time. */
@@ -126,7 +126,7 @@ export class HealthChecker {
         this.#done(c, true, "check passed");
         return true;
       }
-      const u = this.#pool.upstreams[c.k]!;
+      const u = this.#pool.at(c.k).upstream;
       const req =
         `GET ${this.#o.path ?? "/"} HTTP/1.0\r\nHost: ${formatIpv4(u.addr)}:${u.port}\r\n` +
         "User-Agent: mtcp-health-check\r\n\r\n";
@@ -140,6 +140,12 @@ export class HealthChecker {
     }
     this.#readStatus(c);
     return true;
+  }
+
+  /** Starts over after the pool's list changed: checks in flight are dropped, all due now. */
+  restart(): void {
+    this.close();
+    this.#due = new Float64Array(this.#pool.size);
   }
 
   /** Closes the checks in flight. */
@@ -161,7 +167,7 @@ export class HealthChecker {
     const fd = mtcp_socket(ctx, AF_INET, SOCK_STREAM, 0);
     if (fd < 0) return; // no socket now: tried again next interval
     mtcp_setsock_nonblock(ctx, fd);
-    const u = this.#pool.upstreams[k]!;
+    const u = this.#pool.at(k).upstream;
     const c: Check = { k, fd, startedAt: now, connected: false, registered: false, head: "" };
     this.#checks.set(fd, c);
     if (mtcp_connect(ctx, fd, { family: AF_INET, addr: u.addr, port: u.port }) < 0) {

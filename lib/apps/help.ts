@@ -67,7 +67,7 @@ ${STACK}
 Example:
   ${p} serve --dev tap:mtcp0 --host-ip 10.0.0.1/24 --http ./public --stats`,
   proxy: (p) =>
-    `Usage: ${p} proxy --upstream IP:PORT[,IP:PORT...] [options]
+    `Usage: ${p} proxy (--upstream IP:PORT[,IP:PORT...] | --upstream-file FILE) [options]
 
 A TCP proxy with load balancing, both sides on the user-space stack, until
 SIGINT or SIGTERM. A client whose upstream refuses or does not answer is
@@ -76,7 +76,9 @@ coming back is a line on stderr, with the time and the reason.
 
 What to proxy:
   --listen PORT         port to listen on (default 8080)
-  --upstream LIST       IP:PORT[,IP:PORT...] (required)
+  --upstream LIST       IP:PORT[,IP:PORT...] (this or --upstream-file)
+  --upstream-file FILE  IP:PORT per line (# comments), read again on SIGHUP:
+                        new clients use the new list, open pairs go on
   --balance MODE        rr (round robin), hash (of the client's address) or
                         leastconn (fewest connections) (default rr)
 Health:

@@ -79,6 +79,8 @@ export interface ProxyOptions {
   port: number;
   /** Servers to forward to. */
   upstreams: Upstream[];
+  /** Where `upstreams` came from, read again on SIGHUP (one IP:PORT per line, `#` comments). */
+  upstreamFile?: string;
   /** `rr` (round robin), `hash` (by client address) or `leastconn`. */
   balance: Balance;
   /** Give up on an upstream's handshake after this long (default 3000 ms). */
@@ -130,6 +132,25 @@ export interface TcpProxyLimits {
 }
 
 /** `IP:PORT[,IP:PORT...]`, or undefined when malformed. */
+/**
+ * Reads an upstream file: `IP:PORT` per line (or comma-separated), `#`
+ * starts a comment. Throws `Error` naming the file and the line at fault.
+ */
+export function readUpstreamFile(path: string): Upstream[] {
+  const out: Upstream[] = [];
+  const lines = Deno.readTextFileSync(path).split("\n");
+  lines.forEach((raw, i) => {
+    const line = raw.replace(/#.*/, "").trim();
+    if (line === "") return;
+    const ups = parseUpstreams(line);
+    if (ups === undefined) throw new Error(`${path}:${i + 1}: not IP:PORT[,IP:PORT...]: ${line}`);
+    out.push(...ups);
+  });
+  if (out.length === 0) throw new Error(`${path}: no upstream`);
+  return out;
+}
+
+/** Parses `IP:PORT[,IP:PORT...]`; undefined when any part is not one. */
 export function parseUpstreams(text: string): Upstream[] | undefined {
   const out: Upstream[] = [];
   for (const part of text.split(",")) {
@@ -158,7 +179,8 @@ interface Side {
   startedAt: number;
   client: Side | undefined;
   tried: number; // upstreams tried for this client
-  index: number; // which upstream
+  index: number; // which upstream (its index when picked)
+  target: UpstreamTarget | undefined; // which upstream, whatever a reload did
   lastActive: number; // when bytes last moved (ms)
   // Client only, for the connection log:
   bytesIn: number; // read from this side
@@ -166,6 +188,9 @@ interface Side {
   paired: boolean; // was connected to an upstream
   end: string; // how it ended, when not by a close or reset
 }
+
+/** An upstream and its counters, as a connection holds on to them. */
+type UpstreamTarget = { upstream: Upstream; state: UpstreamState };
 
 function side(fd: number, upstream: boolean): Side {
   return {
@@ -184,6 +209,7 @@ function side(fd: number, upstream: boolean): Side {
     client: undefined,
     tried: 0,
     index: -1,
+    target: undefined,
     bytesIn: 0,
     bytesOut: 0,
     paired: false,
@@ -224,6 +250,27 @@ export interface UpstreamState {
   up: boolean;
 }
 
+// One upstream, its counters and its health.
+interface Entry {
+  u: Upstream;
+  state: UpstreamState;
+  downUntil: number; // out until then (ms), by failed connects
+  fails: number[]; // failure times within fail_timeout
+  checkDown: boolean; // out by active checks
+  streak: number; // > 0 passes in a row, < 0 failures in a row
+}
+
+function entry(u: Upstream): Entry {
+  return {
+    u,
+    state: { active: 0, connects: 0, failures: 0, up: true },
+    downUntil: 0,
+    fails: [],
+    checkDown: false,
+    streak: 0,
+  };
+}
+
 /**
  * The upstreams of a proxy and their health: which one a new client gets
  * (round robin, a hash of the client's address, or the fewest active
@@ -244,18 +291,11 @@ export interface UpstreamState {
  * ```
  */
 export class UpstreamPool {
-  /** The upstreams, in the order given. */
-  readonly upstreams: readonly Upstream[];
-  /** Each upstream's counters, in the same order. */
-  readonly states: readonly UpstreamState[];
   readonly #balance: Balance;
   readonly #o: PoolOptions;
   readonly #maxFails: number;
   readonly #failTimeout: number;
-  readonly #downUntil: Float64Array;
-  readonly #fails: number[][]; // failure times within fail_timeout
-  readonly #checkDown: Uint8Array; // marked down by active checks
-  readonly #streak: Int32Array; // > 0 passes in a row, < 0 failures in a row
+  #entries: Entry[];
   #next = 0;
 
   /** A pool of `upstreams`; `options` is the pool's health, or nginx's fail_timeout in ms. */
@@ -264,21 +304,47 @@ export class UpstreamPool {
     balance: Balance,
     options: PoolOptions | number = {},
   ) {
-    this.upstreams = upstreams;
     this.#balance = balance;
     this.#o = typeof options === "number" ? { failTimeoutMs: options } : options;
     this.#maxFails = this.#o.maxFails ?? 1;
     this.#failTimeout = this.#o.failTimeoutMs ?? 10_000;
-    this.#downUntil = new Float64Array(upstreams.length);
-    this.#fails = upstreams.map(() => []);
-    this.#checkDown = new Uint8Array(upstreams.length);
-    this.#streak = new Int32Array(upstreams.length);
-    this.states = upstreams.map(() => ({ active: 0, connects: 0, failures: 0, up: true }));
+    this.#entries = upstreams.map(entry);
+  }
+
+  /** The upstreams, in the order given. */
+  get upstreams(): readonly Upstream[] {
+    return this.#entries.map((e) => e.u);
+  }
+
+  /** Each upstream's counters, in the same order. */
+  get states(): readonly UpstreamState[] {
+    return this.#entries.map((e) => e.state);
+  }
+
+  /** The number of upstreams. */
+  get size(): number {
+    return this.#entries.length;
+  }
+
+  /** Upstream `k` and its counters. */
+  at(k: number): { upstream: Upstream; state: UpstreamState } {
+    const e = this.#entries[k]!;
+    return { upstream: e.u, state: e.state };
+  }
+
+  /**
+   * Replaces the list (a reload): an upstream in both lists keeps its state
+   * and counters; connections to one no longer listed go on to their end.
+   */
+  replace(upstreams: readonly Upstream[]): void {
+    const old = new Map(this.#entries.map((e) => [`${e.u.addr}:${e.u.port}`, e]));
+    this.#entries = upstreams.map((u) => old.get(`${u.addr}:${u.port}`) ?? entry(u));
   }
 
   /** Whether upstream `k` may take a client at `now`. */
   isUp(k: number, now: number): boolean {
-    return this.#downUntil[k]! <= now && this.#checkDown[k] === 0;
+    const e = this.#entries[k]!;
+    return e.downUntil <= now && !e.checkDown;
   }
 
   /**
@@ -288,9 +354,12 @@ export class UpstreamPool {
    * while another is up.
    */
   pick(tried: number, clientAddr: number, now: number, avoid = -1): number {
-    const n = this.upstreams.length;
+    const n = this.#entries.length;
+    if (n === 0) return -1;
     for (let k = 0; k < n; k++) {
-      if (!this.states[k]!.up && this.isUp(k, now)) this.#changed(k, true, "fail_timeout over");
+      if (!this.#entries[k]!.state.up && this.isUp(k, now)) {
+        this.#changed(k, true, "fail_timeout over");
+      }
     }
     if (this.#balance === "leastconn") return this.#least(now, avoid);
     const base = this.#balance === "hash"
@@ -305,28 +374,31 @@ export class UpstreamPool {
 
   // The up upstream with the fewest active connections (round robin among equals).
   #least(now: number, avoid: number): number {
-    const n = this.upstreams.length;
+    const n = this.#entries.length;
     const start = this.#next++ % n;
     let best = -1;
     for (let i = 0; i < n; i++) {
       const k = (start + i) % n;
       if (!this.isUp(k, now)) continue;
-      if (
-        best < 0 || best === avoid ||
-        (k !== avoid && this.states[k]!.active < this.states[best]!.active)
-      ) best = k;
+      const fewer = best >= 0 && this.#entries[k]!.state.active < this.#entries[best]!.state.active;
+      if (best < 0 || best === avoid || (k !== avoid && fewer)) best = k;
     }
     return best;
   }
 
+  /** The index of `u` (the same object) in the list now, or -1. */
+  indexOf(u: Upstream): number {
+    return this.#entries.findIndex((e) => e.u === u);
+  }
+
   /** A connect to upstream `k` started. */
   connecting(k: number): void {
-    this.states[k]!.connects++;
+    this.#entries[k]!.state.connects++;
   }
 
   /** A connection to upstream `k` opened (`+1`) or closed (`-1`). */
   active(k: number, delta: number): void {
-    this.states[k]!.active += delta;
+    this.#entries[k]!.state.active += delta;
   }
 
   /**
@@ -334,36 +406,37 @@ export class UpstreamPool {
    * `failTimeoutMs` it is down for `failTimeoutMs`.
    */
   markDown(k: number, now: number, why = "connect failed"): void {
-    this.states[k]!.failures++;
-    const fails = this.#fails[k]!.filter((t) => now - t < this.#failTimeout);
-    fails.push(now);
-    this.#fails[k] = fails;
-    if (fails.length < this.#maxFails) return;
-    this.#fails[k] = [];
+    const e = this.#entries[k]!;
+    e.state.failures++;
+    e.fails = e.fails.filter((t) => now - t < this.#failTimeout);
+    e.fails.push(now);
+    if (e.fails.length < this.#maxFails) return;
+    e.fails = [];
     const wasUp = this.isUp(k, now);
-    this.#downUntil[k] = now + this.#failTimeout;
+    e.downUntil = now + this.#failTimeout;
     if (wasUp) this.#changed(k, false, why);
   }
 
   /** An active check of upstream `k` passed (`ok`) or failed at `now`. */
   checked(k: number, ok: boolean, now: number, why: string): void {
-    const s = this.#streak[k]!;
-    this.#streak[k] = ok ? Math.max(0, s) + 1 : Math.min(0, s) - 1;
-    if (ok && this.#streak[k]! >= (this.#o.rise ?? 1) && !this.isUp(k, now)) {
+    const e = this.#entries[k]!;
+    e.streak = ok ? Math.max(0, e.streak) + 1 : Math.min(0, e.streak) - 1;
+    if (ok && e.streak >= (this.#o.rise ?? 1) && !this.isUp(k, now)) {
       // A passing check brings it back at once, whatever fail_timeout said.
-      this.#checkDown[k] = 0;
-      this.#downUntil[k] = 0;
+      e.checkDown = false;
+      e.downUntil = 0;
       this.#changed(k, true, why);
-    } else if (!ok && -this.#streak[k]! >= (this.#o.fall ?? 2) && this.#checkDown[k] === 0) {
+    } else if (!ok && -e.streak >= (this.#o.fall ?? 2) && !e.checkDown) {
       const wasUp = this.isUp(k, now);
-      this.#checkDown[k] = 1;
+      e.checkDown = true;
       if (wasUp) this.#changed(k, false, why);
     }
   }
 
   #changed(k: number, up: boolean, why: string): void {
-    this.states[k]!.up = up;
-    this.#o.onChange?.(this.upstreams[k]!, up, why);
+    const e = this.#entries[k]!;
+    e.state.up = up;
+    this.#o.onChange?.(e.u, up, why);
   }
 
   /** `IP:PORT,IP:PORT`, for the listening line. */
@@ -522,6 +595,15 @@ export class TcpProxy {
     }
   }
 
+  /**
+   * Replaces the upstream list (a reload): new clients use the new list at
+   * once, pairs already open go on, and checks start over.
+   */
+  replaceUpstreams(upstreams: readonly Upstream[]): void {
+    this.#pool.replace(upstreams);
+    this.#checker?.restart();
+  }
+
   /** Checks that passed and failed (zero without active checks). */
   get checks(): { passed: number; failed: number } {
     return this.#checker?.counts ?? { passed: 0, failed: 0 };
@@ -614,7 +696,7 @@ export class TcpProxy {
     if (!s.upstream) {
       this.#clients--;
       this.#logSession(s, reset);
-    } else this.#pool.active(s.index, -1);
+    } else if (s.target !== undefined) s.target.state.active--;
     if (s.registered >= 0) mtcp_epoll_ctl(this.#ctx, this.#ep, MTCP_EPOLL_CTL_DEL, s.fd, undefined);
     if (reset) mtcp_abort(this.#ctx, s.fd);
     else mtcp_close(this.#ctx, s.fd);
@@ -626,7 +708,7 @@ export class TcpProxy {
     const log = this.#limits.onSession;
     const addr = this.#clientAddr.get(c.fd);
     if (log === undefined || addr === undefined) return;
-    const u = c.index >= 0 ? this.#pool.upstreams[c.index] : undefined;
+    const u = c.target?.upstream;
     log({
       client: `${formatIpv4(addr.addr)}:${addr.port}`,
       upstream: u === undefined ? "-" : `${formatIpv4(u.addr)}:${u.port}`,
@@ -647,12 +729,14 @@ export class TcpProxy {
   #connectUpstream(client: Side, addr: SockAddr): void {
     const ctx = this.#ctx;
     const pool = this.#pool;
-    while (client.tried < pool.upstreams.length) {
+    while (client.tried < pool.size) {
       const k = pool.pick(client.tried, addr.addr, ctx.now(), client.tried > 0 ? client.index : -1);
       if (k < 0) break;
       client.tried++;
       client.index = k;
-      const u = pool.upstreams[k]!;
+      const target = pool.at(k);
+      client.target = target;
+      const u = target.upstream;
       const fd = mtcp_socket(ctx, AF_INET, SOCK_STREAM, 0);
       if (fd < 0) break;
       mtcp_setsock_nonblock(ctx, fd);
@@ -669,7 +753,8 @@ export class TcpProxy {
       up.startedAt = ctx.now();
       up.client = client;
       up.index = k;
-      pool.active(k, 1);
+      up.target = target;
+      target.state.active++;
       this.#sides.set(fd, up);
       this.#update(up);
       return;
@@ -681,7 +766,8 @@ export class TcpProxy {
   }
 
   #upstreamFailed(up: Side, why: string): void {
-    this.#pool.markDown(up.index, this.#ctx.now(), why);
+    const k = this.#pool.indexOf(up.target!.upstream);
+    if (k >= 0) this.#pool.markDown(k, this.#ctx.now(), why); // not when a reload removed it
     this.stats.upstreamFailures++;
     const client = up.client!;
     this.#drop(up);
@@ -828,13 +914,23 @@ export async function runProxy(
   const name = (u: Upstream) => `${formatIpv4(u.addr)}:${u.port}`;
   let log = o.accessLog !== undefined ? LogWriter.open(o.accessLog) : undefined;
   const format = o.logFormat ?? "combined";
-  // SIGHUP reopens the connection log (after a rotation).
+  // SIGHUP reopens the connection log (after a rotation) and reads the
+  // upstream file again; a file that does not parse leaves the list as is.
   const onReload = () => {
-    if (log === undefined || o.accessLog === undefined) return;
-    log.close();
-    log = LogWriter.open(o.accessLog);
+    if (log !== undefined && o.accessLog !== undefined) {
+      log.close();
+      log = LogWriter.open(o.accessLog);
+    }
+    if (o.upstreamFile === undefined) return;
+    const when = new Date().toISOString();
+    try {
+      const before = String(pool);
+      proxy.replaceUpstreams(readUpstreamFile(o.upstreamFile));
+      console.error(`${when} reload: upstreams ${pool} (were ${before})`);
+    } catch (err) {
+      console.error(`${when} reload: upstreams kept: ${err instanceof Error ? err.message : err}`);
+    }
   };
-  reload.addEventListener("reload", onReload);
   const pool = new UpstreamPool(o.upstreams, o.balance, {
     ...o,
     // An event line on stderr, as the reload line: when, which, and why.
@@ -849,6 +945,7 @@ export async function runProxy(
       ? { onSession: (e: SessionEntry) => log?.write(sessionLine(e, format, Date.now())) }
       : {}),
   });
+  reload.addEventListener("reload", onReload);
   const stats = await proxy.run(signal, () =>
     onListening(
       `listening on ${

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { createStack } from "../api/deno_net.ts";
 import { MemoryNetwork } from "../phy/memory.ts";
 import { parseIpv4Address } from "../wire/address.ts";
-import { TcpProxy, UpstreamPool } from "./proxy.ts";
+import { readUpstreamFile, TcpProxy, UpstreamPool } from "./proxy.ts";
 import type { SessionEntry } from "./logs.ts";
 import { echoHandler, runTcpServer } from "./tcp_server.ts";
 import { httpHandler } from "./http_static.ts";
@@ -271,4 +271,70 @@ Deno.test("TcpProxy: after the signal, open pairs get drainMs to finish, then ar
   conn.close();
   stopEcho.abort();
   await echo;
+});
+
+Deno.test("UpstreamPool.replace keeps the state of upstreams in both lists; readUpstreamFile names the line at fault", async () => {
+  const a = { addr: 1, port: 1 }, b = { addr: 2, port: 2 }, c = { addr: 3, port: 3 };
+  const pool = new UpstreamPool([a, b], "rr", { failTimeoutMs: 1000 });
+  pool.markDown(1, 0, "refused");
+  pool.connecting(1);
+  const held = pool.at(0);
+  held.state.active++;
+  pool.replace([{ addr: 2, port: 2 }, c]);
+  assert.equal(String(pool), "0.0.0.2:2,0.0.0.3:3");
+  assert.equal(pool.indexOf(a), -1, "a is gone");
+  assert.deepEqual(pool.states.map((s) => [s.connects, s.failures, s.up]), [[1, 1, false], [
+    0,
+    0,
+    true,
+  ]]);
+  assert.equal(pool.pick(0, 0, 500), 1, "b is still down");
+  held.state.active--; // a pair to a removed upstream ends: nothing in the pool moves
+  assert.deepEqual(pool.states.map((s) => s.active), [0, 0]);
+  const file = await Deno.makeTempFile();
+  try {
+    await Deno.writeTextFile(file, "# upstreams\n10.0.0.3:80  # web\n\n10.0.0.4:80,10.0.0.5:81\n");
+    assert.deepEqual(readUpstreamFile(file).map((u) => u.port), [80, 80, 81]);
+    await Deno.writeTextFile(file, "10.0.0.3:80\nweb:80\n");
+    assert.throws(() => readUpstreamFile(file), new RegExp(`^Error: ${file}:2: not IP:PORT`));
+    await Deno.writeTextFile(file, "# none\n");
+    assert.throws(() => readUpstreamFile(file), /no upstream/);
+  } finally {
+    await Deno.remove(file);
+  }
+});
+
+Deno.test("TcpProxy.replaceUpstreams: an open pair goes on, the next client goes to the new list", async () => {
+  const network = new MemoryNetwork({ clock: "system" });
+  await using backend = createStack({ network, address: "10.0.0.3/24" });
+  await using front = createStack({ network, address: "10.0.0.2/24" });
+  await using client = createStack({ network, address: "10.0.0.1/24" });
+  const stop = new AbortController();
+  const b = parseIpv4Address("10.0.0.3")!;
+  const echo7 = runTcpServer(backend.ctx, 7, echoHandler(), { signal: stop.signal });
+  const echo8 = runTcpServer(backend.ctx, 8, echoHandler(), { signal: stop.signal });
+  const sessions: SessionEntry[] = [];
+  const pool = new UpstreamPool([{ addr: b, port: 7 }], "rr");
+  const proxy = new TcpProxy(front.ctx, 8080, pool, { onSession: (e) => sessions.push(e) });
+  const running = proxy.run(stop.signal);
+  const first = await client.connect({ hostname: "10.0.0.2", port: 8080 });
+  await first.write(enc.encode("a"));
+  assert.equal(await first.read(new Uint8Array(1)), 1);
+  proxy.replaceUpstreams([{ addr: b, port: 8 }]);
+  const second = await client.connect({ hostname: "10.0.0.2", port: 8080 });
+  await second.write(enc.encode("b"));
+  assert.equal(await second.read(new Uint8Array(1)), 1);
+  await first.write(enc.encode("c")); // the old pair still carries bytes
+  assert.equal(await first.read(new Uint8Array(1)), 1);
+  first.close();
+  second.close();
+  while (sessions.length < 2) await new Promise((r) => setTimeout(r, 5));
+  stop.abort();
+  await running;
+  await Promise.all([echo7, echo8]);
+  assert.deepEqual(sessions.map((e) => [e.upstream, e.bytesSent]).toSorted(), [
+    ["10.0.0.3:7", 2],
+    ["10.0.0.3:8", 1],
+  ]);
+  assert.deepEqual(pool.states.map((s) => [s.connects, s.active]), [[1, 0]]);
 });

@@ -488,3 +488,95 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name:
+    "SIGHUP reloads proxy: a changed upstream file is applied to new clients while an open pair goes on; a broken file keeps the list",
+  ignore: unavailable !== undefined,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const { ns, flags } = await setup();
+    const dir = await Deno.makeTempDir();
+    const list = `${dir}/upstreams`;
+    await Deno.writeTextFile(list, `# the first list\n${KERNEL}:8004\n`);
+    // Two kernel upstreams: each says its port, then echoes.
+    const upstreams = ns.spawn([
+      "python3",
+      "-c",
+      `
+import socket, threading
+def serve(port):
+    s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind(("${KERNEL}", port)); s.listen(16)
+    while True:
+        c, _ = s.accept()
+        def run(c=c):
+            c.sendall(b"%d\\n" % port)
+            while (d := c.recv(4096)): c.sendall(d)
+            c.close()
+        threading.Thread(target=run, daemon=True).start()
+threading.Thread(target=serve, args=(8005,), daemon=True).start()
+serve(8004)
+`,
+    ]);
+    const proxy = CliProcess.start(ns, [
+      "proxy",
+      ...flags,
+      "--listen",
+      "9000",
+      "--upstream-file",
+      list,
+    ]);
+    try {
+      await proxy.waitFor(/^listening on 10\.0\.0\.2:9000 \(proxy to 10\.0\.0\.1:8004, rr\)/);
+      await waitUntil(ns, ["sh", "-c", "ss -ltn | grep -q :8005"]);
+      // One client holds its pair across the reload; the signal file tells it when.
+      const client = py(
+        ns,
+        `
+import socket, os, time
+def banner(c):
+    b = b""
+    while not b.endswith(b"\\n"): b += c.recv(1)
+    return b.decode().strip()
+a = socket.create_connection(("${OURS}", 9000)); first = banner(a)
+while not os.path.exists("${dir}/reloaded"): time.sleep(0.05)
+b = socket.create_connection(("${OURS}", 9000)); second = banner(b)
+a.sendall(b"still"); echoed = a.recv(5).decode()
+print(first, second, echoed)
+`,
+      );
+      await new Promise((r) => setTimeout(r, 500));
+      await Deno.writeTextFile(list, `${KERNEL}:8005\n`);
+      Deno.kill(proxy.pid, "SIGHUP");
+      await proxy.waitFor(/ reload: upstreams 10\.0\.0\.1:8005 \(were 10\.0\.0\.1:8004\)$/);
+      await Deno.writeTextFile(`${dir}/reloaded`, "");
+      assert.deepEqual((await client).trim().split(" "), ["8004", "8005", "still"]);
+      // A file that does not parse: the list stays, and the line says why.
+      await Deno.writeTextFile(list, "web:80\n");
+      Deno.kill(proxy.pid, "SIGHUP");
+      await proxy.waitFor(/ reload: upstreams kept: .*upstreams:1: not IP:PORT/);
+      const again = await py(
+        ns,
+        `import socket\nc = socket.create_connection(("${OURS}", 9000)); print(c.recv(16).decode().strip())`,
+      );
+      assert.equal(again.trim(), "8005");
+      assert.equal((await proxy.stop()).code, 0, "still running until SIGTERM");
+      assert.match(
+        proxy.lines.find((l) => l.startsWith("clients:"))!,
+        /^clients: 3, forwarded 3, /,
+      );
+    } finally {
+      await proxy.stop("SIGKILL");
+      try {
+        upstreams.kill();
+      } catch {
+        // it had ended
+      }
+      await upstreams.status;
+      await ns.delete();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
