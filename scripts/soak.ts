@@ -15,7 +15,7 @@
  * @module
  */
 
-import { CliProcess, Netns, randomBytes, uniqueTag, waitUntil } from "../tests/_support/netns.ts";
+import { CliProcess, Netns, randomBytes, uniqueTag } from "../tests/_support/netns.ts";
 
 const duration = Number(Deno.args[0] ?? 1800);
 const tag = uniqueTag();
@@ -48,7 +48,10 @@ const lastStat = () => {
   const m = /RX: (\d+) pps .* flows: (\d+)/.exec(line);
   return { rxPps: Number(m?.[1] ?? 0), flows: Number(m?.[2] ?? -1) };
 };
-const loop = (cmd: string) => ns.spawn(["sh", "-c", `while :; do ${cmd} >/dev/null 2>&1; done`]);
+// Each loop's shell is marked with the run's tag, so that only ours are stopped.
+const mark = `soak-${tag}`;
+const loop = (cmd: string) =>
+  ns.spawn(["sh", "-c", `while :; do ${cmd} >/dev/null 2>&1; done`, mark]);
 const samples: { t: number; rss: number; flows: number; rxPps: number }[] = [];
 let verdict = "FAIL";
 try {
@@ -94,12 +97,12 @@ while time.time() < end:
       // ended
     }
   }
-  await ns.run(["sh", "-c", "pkill -f 'while :' ; pkill wrk; pkill ab; pkill curl; true"]);
+  // The shells go; a curl or ab they started ends by itself within seconds.
+  await ns.run(["pkill", "-f", `^sh -c while :; do .* ${mark}$`]);
   // TIME-WAIT (60 s) passes; the pool must come back to empty.
   await new Promise((r) => setTimeout(r, 75_000));
   const end = lastStat();
   const answer = await ns.run(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", `${url}/`]);
-  await waitUntil(ns, ["true"]);
   const warm = samples.filter((s) => s.t >= 120);
   const third = Math.max(1, Math.floor(warm.length / 3));
   const avg = (xs: typeof samples) => xs.reduce((a, s) => a + s.rss, 0) / xs.length;
