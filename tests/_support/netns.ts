@@ -126,6 +126,24 @@ export class Netns {
   }
 }
 
+/**
+ * A namespace of its own for a CLI run on a TAP named `PREFIX` + a unique
+ * tag: the kernel's side is 10.0.0.1/24, ours 10.0.0.2/24; `flags` are the
+ * CLI's flags for that.
+ */
+export async function cliNamespace(
+  prefix: string,
+): Promise<{ ns: Netns; tap: string; flags: string[] }> {
+  const tag = uniqueTag();
+  const ns = await Netns.create(tag);
+  const tap = `${prefix}${tag}`;
+  return {
+    ns,
+    tap,
+    flags: ["--dev", `tap:${tap}`, "--ip", "10.0.0.2/24", "--host-ip", "10.0.0.1/24"],
+  };
+}
+
 /** Waits until `cmd` inside `ns` succeeds, for a server to come up. */
 export async function waitUntil(ns: Netns, cmd: string[], timeoutMs = 5000): Promise<void> {
   const end = Date.now() + timeoutMs;

@@ -7,6 +7,7 @@
  */
 import assert from "node:assert/strict";
 import {
+  cliNamespace,
   CliProcess,
   interopUnavailable,
   Netns,
@@ -15,7 +16,6 @@ import {
   sha256,
   stopChild,
   tsharkFields,
-  uniqueTag,
   waitUntil,
 } from "../_support/netns.ts";
 
@@ -25,15 +25,8 @@ const KERNEL = "10.0.0.1";
 const OURS = "10.0.0.2";
 
 /** A namespace and the common flags of a CLI whose TAP lives in it. */
-async function setup(): Promise<{ ns: Netns; tap: string; flags: string[] }> {
-  const tag = uniqueTag();
-  const ns = await Netns.create(tag);
-  const tap = `mta${tag}`;
-  return {
-    ns,
-    tap,
-    flags: ["--dev", `tap:${tap}`, "--ip", `${OURS}/24`, "--host-ip", `${KERNEL}/24`],
-  };
+function setup(): Promise<{ ns: Netns; tap: string; flags: string[] }> {
+  return cliNamespace("mta");
 }
 
 async function curlIn(ns: Netns, ...args: string[]) {

@@ -7,7 +7,13 @@
  * Namespaces are deleted at the end.
  */
 import assert from "node:assert/strict";
-import { CliProcess, interopUnavailable, Netns, uniqueTag, waitUntil } from "../_support/netns.ts";
+import {
+  cliNamespace,
+  CliProcess,
+  interopUnavailable,
+  Netns,
+  waitUntil,
+} from "../_support/netns.ts";
 import { parseExposition } from "../_support/prometheus.ts";
 
 const unavailable = interopUnavailable("curl", "hping3", "python3");
@@ -15,15 +21,8 @@ const unavailable = interopUnavailable("curl", "hping3", "python3");
 const KERNEL = "10.0.0.1";
 const OURS = "10.0.0.2";
 
-async function setup(): Promise<{ ns: Netns; tap: string; flags: string[] }> {
-  const tag = uniqueTag();
-  const ns = await Netns.create(tag);
-  const tap = `mth${tag}`;
-  return {
-    ns,
-    tap,
-    flags: ["--dev", `tap:${tap}`, "--ip", `${OURS}/24`, "--host-ip", `${KERNEL}/24`],
-  };
+function setup(): Promise<{ ns: Netns; tap: string; flags: string[] }> {
+  return cliNamespace("mth");
 }
 
 /** One curl in `ns`: its HTTP status and its total time in ms ("000" when it failed). */
