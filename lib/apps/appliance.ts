@@ -110,6 +110,9 @@ export async function runServe(
     }
   };
   reload.addEventListener("reload", onReload);
+  if (files !== undefined) {
+    stack.appStats = () => ({ responses: Object.fromEntries(files.stats.responses) });
+  }
   const stats: ServerStats = await runTcpServer(stack.ctx, serve.port, handler, {
     signal,
     wantPeer: log !== undefined,

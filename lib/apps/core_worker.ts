@@ -46,7 +46,7 @@ self.onmessage = async (e: MessageEvent<unknown>) => {
     return;
   }
   const timer = setInterval(() => {
-    post({ type: "stats", core, sample: sampleStats(stack.ctx, core) });
+    post({ type: "stats", core, sample: sampleStats(stack.ctx, core, stack.appStats) });
   }, 1000);
   const unwatch = watchDevice(stack, () => {
     post({ type: "error", core, message: deviceGoneMessage(options.dev) });
@@ -56,7 +56,7 @@ self.onmessage = async (e: MessageEvent<unknown>) => {
     const listening = (line: string) => post({ type: "listening", core, line });
     const live = (line: string) => post({ type: "live", core, line });
     const summary = await runCore(stack, options, command, abort.signal, listening, live, reload);
-    post({ type: "done", core, summary, sample: sampleStats(stack.ctx, core) });
+    post({ type: "done", core, summary, sample: sampleStats(stack.ctx, core, stack.appStats) });
   } catch (err) {
     post({ type: "error", core, message: (err as Error).message });
   } finally {

@@ -10,7 +10,7 @@
  * @module
  */
 
-import type { StatsSample } from "./stack.ts";
+import type { StatsSample, UpstreamSample } from "./stack.ts";
 
 interface Family {
   name: string;
@@ -86,7 +86,48 @@ const FAMILIES: Family[] = [
     help: "Connections with data and nothing armed to move it (an engine fault).",
     values: one((s) => s.tcp?.stuckConnections ?? 0),
   },
+  {
+    name: "mtcp_http_responses_total",
+    type: "counter",
+    help: "HTTP responses sent by serve, by status.",
+    values: (s) => Object.entries(s.app?.responses ?? {}).map(([status, v]) => [{ status }, v]),
+  },
+  ...upstreamFamilies(),
 ];
+
+function upstreamFamilies(): Family[] {
+  const per = (pick: (u: UpstreamSample) => number) => (s: StatsSample) =>
+    (s.app?.upstreams ?? []).map((u) => [{ upstream: u.upstream }, pick(u)]) as [
+      Record<string, string>,
+      number,
+    ][];
+  return [
+    {
+      name: "mtcp_upstream_up",
+      type: "gauge",
+      help: "Whether the proxy's upstream takes clients (1) or is down (0).",
+      values: per((u) => u.up),
+    },
+    {
+      name: "mtcp_upstream_connections",
+      type: "gauge",
+      help: "The proxy's connections to the upstream now.",
+      values: per((u) => u.active),
+    },
+    {
+      name: "mtcp_upstream_connects_total",
+      type: "counter",
+      help: "Connects to the upstream started.",
+      values: per((u) => u.connects),
+    },
+    {
+      name: "mtcp_upstream_failures_total",
+      type: "counter",
+      help: "Connects to the upstream that failed or timed out.",
+      values: per((u) => u.failures),
+    },
+  ];
+}
 
 function labels(core: number, extra: Record<string, string>): string {
   const all = { core: String(core), ...extra };

@@ -946,6 +946,18 @@ export async function runProxy(
       : {}),
   });
   reload.addEventListener("reload", onReload);
+  stack.appStats = () => ({
+    upstreams: pool.upstreams.map((u, k) => {
+      const st = pool.states[k]!;
+      return {
+        upstream: name(u),
+        up: st.up ? 1 : 0,
+        active: st.active,
+        connects: st.connects,
+        failures: st.failures,
+      };
+    }),
+  });
   const stats = await proxy.run(signal, () =>
     onListening(
       `listening on ${

@@ -214,12 +214,12 @@ async function runInProcess(
   });
   const metrics = o.metrics === undefined
     ? undefined
-    : serveMetrics(o.metrics, () => [sampleStats(stack.ctx, 0)]);
-  let prev = sampleStats(stack.ctx, 0);
+    : serveMetrics(o.metrics, () => [sampleStats(stack.ctx, 0, stack.appStats)]);
+  let prev = sampleStats(stack.ctx, 0, stack.appStats);
   let prevAt = performance.now();
   const timer = stats
     ? setInterval(() => {
-      const cur = sampleStats(stack.ctx, 0);
+      const cur = sampleStats(stack.ctx, 0, stack.appStats);
       const now = performance.now();
       out(formatStats(prev, cur, (now - prevAt) / 1000));
       prev = cur;
@@ -229,7 +229,7 @@ async function runInProcess(
   try {
     const summary = await runCore(stack, o, command, abort.signal, out, out, reload);
     for (const line of summary.lines) out(line);
-    out(totalsLine(sampleStats(stack.ctx, 0)));
+    out(totalsLine(sampleStats(stack.ctx, 0, stack.appStats)));
     return (summary.ok ?? true) && !gone;
   } finally {
     if (timer !== undefined) clearInterval(timer);

@@ -78,6 +78,30 @@ export interface Stack {
   where: string;
   /** Closes the context and the device (a TAP it created disappears). */
   close(): Promise<void>;
+  /** The running command's own counters, for the statistics samples (set by the command). */
+  appStats?: () => AppStats;
+}
+
+/** A command's own counters in a {@linkcode StatsSample}. */
+export interface AppStats {
+  /** serve: HTTP responses so far, by status. */
+  responses?: Record<string, number>;
+  /** proxy: each upstream now. */
+  upstreams?: UpstreamSample[];
+}
+
+/** One proxy upstream in a {@linkcode StatsSample}. */
+export interface UpstreamSample {
+  /** `IP:PORT`. */
+  upstream: string;
+  /** 1 up, 0 down. */
+  up: number;
+  /** Connections to it now. */
+  active: number;
+  /** Connects started so far. */
+  connects: number;
+  /** Connects that failed so far. */
+  failures: number;
 }
 
 /** Parses `loss=P,reorder=P,duplicate=P,corrupt=P,delay=MS,seed=N`. */
@@ -285,6 +309,8 @@ export interface StatsSample {
    * synQueueEvictions, connectionPoolFull, resets, timeouts): non-zero only.
    */
   tcp: Record<string, number>;
+  /** The command's own counters, when it has any. */
+  app?: AppStats;
 }
 
 const TCP_EVENTS = [
@@ -299,7 +325,11 @@ const TCP_EVENTS = [
 ] as const;
 
 /** A sample of `ctx`'s counters. */
-export function sampleStats(ctx: MtcpContext, core: number): StatsSample {
+export function sampleStats(
+  ctx: MtcpContext,
+  core: number,
+  app?: () => AppStats,
+): StatsSample {
   const s = ctx.iface.stats;
   let flows = 0;
   let retransmits = ctx.stats.retiredRetransmits;
@@ -323,6 +353,7 @@ export function sampleStats(ctx: MtcpContext, core: number): StatsSample {
       ),
       ...stuck(ctx),
     },
+    ...(app !== undefined ? { app: app() } : {}),
   };
 }
 

@@ -480,6 +480,11 @@ Deno.test({
           value(before, "mtcp_connections_opened_total") + 20,
       );
       assert.ok(after.samples.every((s) => s.labels.core === "0"));
+      assert.equal(after.types.get("mtcp_http_responses_total"), "counter");
+      const ok = after.samples.find((s) =>
+        s.name === "mtcp_http_responses_total" && s.labels.status === "200"
+      );
+      assert.ok(ok !== undefined && ok.value >= 20, JSON.stringify(ok));
       assert.equal((await serve.stop()).code, 0);
     } finally {
       await serve.stop("SIGKILL");
@@ -526,6 +531,8 @@ serve(8004)
       "9000",
       "--upstream-file",
       list,
+      "--metrics",
+      "127.0.0.1:9110",
     ]);
     try {
       await proxy.waitFor(/^listening on 10\.0\.0\.2:9000 \(proxy to 10\.0\.0\.1:8004, rr\)/);
@@ -561,6 +568,21 @@ print(first, second, echoed)
         `import socket\nc = socket.create_connection(("${OURS}", 9000)); print(c.recv(16).decode().strip())`,
       );
       assert.equal(again.trim(), "8005");
+      // The metrics follow the list: only 8005 now, up, two clients taken (both gone).
+      await new Promise((r) => setTimeout(r, 1200)); // a second's sample
+      const m = await ns.run(["curl", "-sS", "--fail", "http://127.0.0.1:9110/metrics"]);
+      const ups = parseExposition(m.text).samples.filter((s) =>
+        s.name.startsWith("mtcp_upstream_")
+      );
+      assert.deepEqual(
+        ups.map((s) => `${s.name} ${s.labels.upstream} ${s.value}`).toSorted(),
+        [
+          "mtcp_upstream_connections 10.0.0.1:8005 0",
+          "mtcp_upstream_connects_total 10.0.0.1:8005 2",
+          "mtcp_upstream_failures_total 10.0.0.1:8005 0",
+          "mtcp_upstream_up 10.0.0.1:8005 1",
+        ],
+      );
       assert.equal((await proxy.stop()).code, 0, "still running until SIGTERM");
       assert.match(
         proxy.lines.find((l) => l.startsWith("clients:"))!,
