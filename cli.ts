@@ -66,6 +66,7 @@ const STACK_FLAGS = {
   config: { type: "string", multiple: true },
   pcap: { type: "string" },
   stats: { type: "boolean" },
+  "stats-format": { type: "string" },
   impair: { type: "string" },
   "busy-poll": { type: "boolean" },
   tso: { type: "boolean" },
@@ -122,11 +123,22 @@ type StackValues = {
   config?: string[];
   pcap?: string;
   stats?: boolean;
+  "stats-format"?: string;
   impair?: string;
   "busy-poll"?: boolean;
   tso?: boolean;
   metrics?: string;
 };
+
+function statsFormat(value: string): "text" | "json" {
+  if (value === "text" || value === "json") return value;
+  throw new UsageError(`Invalid --stats-format: ${value} (text or json)`);
+}
+
+// --stats, or a --stats-format that implies it.
+function wantStats(v: StackValues): boolean {
+  return (v.stats ?? false) || v["stats-format"] !== undefined;
+}
 
 function stackOptions(v: StackValues): StackOptions {
   const o: StackOptions = {
@@ -142,6 +154,7 @@ function stackOptions(v: StackValues): StackOptions {
     ...(v["busy-poll"] ? { busyPoll: true } : {}),
     ...(v.tso ? { tso: true } : {}),
     ...(v.metrics !== undefined ? { metrics: v.metrics } : {}),
+    ...(v["stats-format"] !== undefined ? { statsFormat: statsFormat(v["stats-format"]) } : {}),
   };
   checkStackOptions(o);
   return o;
@@ -204,7 +217,7 @@ async function serveCommand(args: string[]): Promise<number> {
   return await runStackCommand(
     stackOptions(values),
     { kind: "serve", serve },
-    values.stats ?? false,
+    wantStats(values),
   );
 }
 
@@ -311,7 +324,7 @@ async function proxyCommand(args: string[]): Promise<number> {
   return await runStackCommand(
     stackOptions(values),
     { kind: "proxy", proxy },
-    values.stats ?? false,
+    wantStats(values),
   );
 }
 
@@ -346,7 +359,7 @@ async function benchCommand(args: string[]): Promise<number> {
       : number(values.duration, "duration", 10, 0.1) * 1000,
     progress: Deno.stdout.isTerminal() && o.cores === 1,
   };
-  return await runStackCommand(o, { kind: "bench", bench }, values.stats ?? false);
+  return await runStackCommand(o, { kind: "bench", bench }, wantStats(values));
 }
 
 async function pingCommand(args: string[]): Promise<void> {

@@ -58,6 +58,7 @@ Deno.test("cli mistakes print one error line and the usage, exit 2", async () =>
       ["serve", "--port", "70000"],
       ["serve", "--echo", "--discard"],
       ["serve", "--impair", "loss=2"],
+      ["serve", "--stats-format", "xml"],
       ["serve", "--cores", "2", "--dev", "packet:lo"],
       ["proxy", "--upstream", "nowhere"],
       ["proxy"],
@@ -156,6 +157,7 @@ Deno.test("cli: every command's --help and -h print its usage, every flag and an
     "--tso",
     "--impair",
     "--stats",
+    "--stats-format",
     "--pcap",
     "--metrics",
   ];

@@ -28,6 +28,7 @@ const STACK = `Device and addresses:
   --impair SPEC         loss=P,reorder=P,duplicate=P,corrupt=P,delay=MS,seed=N
 Output:
   --stats               a statistics line per core and in total every second
+  --stats-format F      text (default) or json (one object a line; implies --stats)
   --pcap FILE           capture every frame the stack sends and receives
   --metrics HOST:PORT   Prometheus text exposition at http://HOST:PORT/metrics, on
                         the kernel's network (default: none)

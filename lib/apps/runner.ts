@@ -221,7 +221,7 @@ async function runInProcess(
     ? setInterval(() => {
       const cur = sampleStats(stack.ctx, 0, stack.appStats);
       const now = performance.now();
-      out(formatStats(prev, cur, (now - prevAt) / 1000));
+      out(formatStats(prev, cur, (now - prevAt) / 1000, o.statsFormat));
       prev = cur;
       prevAt = now;
     }, 1000)
@@ -342,12 +342,14 @@ class CoreWorkers {
       const s = this.#latest.get(core);
       if (s === undefined) continue;
       const p = this.#previous.get(core) ?? s;
-      this.#out(formatStats(p, s, seconds));
+      this.#out(formatStats(p, s, seconds, this.#o.statsFormat));
       cur.push(s);
       prev.push(p);
       this.#previous.set(core, s);
     }
-    if (cur.length > 1) this.#out(formatStats(sumStats(prev), sumStats(cur), seconds));
+    if (cur.length > 1) {
+      this.#out(formatStats(sumStats(prev), sumStats(cur), seconds, this.#o.statsFormat));
+    }
   }
 
   #summarise(): boolean {

@@ -64,6 +64,8 @@ export interface StackOptions {
   tso?: boolean;
   /** Serve the Prometheus exposition at `HOST:PORT` on the kernel's network. */
   metrics?: string;
+  /** The `--stats` lines: `text` (default) or `json`, one object a line. */
+  statsFormat?: "text" | "json";
 }
 
 /** A running context and what it stands on. */
@@ -408,7 +410,13 @@ export function sumStats(samples: StatsSample[]): StatsSample {
  * One statistics line over `seconds` between two samples, like
  * `[CPU 0] RX: 1200 pps (0.014 Gbps) TX: 1190 pps (0.120 Gbps) flows: 50 new: 310/s retx: 0 drops: -`.
  */
-export function formatStats(prev: StatsSample, cur: StatsSample, seconds: number): string {
+export function formatStats(
+  prev: StatsSample,
+  cur: StatsSample,
+  seconds: number,
+  format: "text" | "json" = "text",
+): string {
+  if (format === "json") return statsJson(prev, cur, seconds);
   const rate = (a: number, b: number) => Math.round((b - a) / seconds);
   const gbps = (a: number, b: number) => (((b - a) * 8) / seconds / 1e9).toFixed(3);
   const drops = deltas(prev.drops, cur.drops);
@@ -422,6 +430,29 @@ export function formatStats(prev: StatsSample, cur: StatsSample, seconds: number
       cur.retransmits - prev.retransmits
     } ` +
     `drops: ${drops === "" ? "-" : drops}` + (tcp === "" ? "" : ` tcp: ${tcp}`);
+}
+
+// One second's statistics as a JSON line: rates per second, and counts
+// since the last line for retransmissions, drops and TCP events.
+function statsJson(prev: StatsSample, cur: StatsSample, seconds: number): string {
+  const rate = (a: number, b: number) => Math.round((b - a) / seconds);
+  const since = (a: Record<string, number>, b: Record<string, number>) =>
+    Object.fromEntries(
+      Object.entries(b).map(([k, v]) => [k, v - (a[k] ?? 0)]).filter(([, d]) => d !== 0),
+    );
+  return JSON.stringify({
+    time: new Date().toISOString(),
+    core: cur.core < 0 ? "all" : cur.core,
+    rx_pps: rate(prev.rxPackets, cur.rxPackets),
+    rx_bps: rate(prev.rxBytes * 8, cur.rxBytes * 8),
+    tx_pps: rate(prev.txPackets, cur.txPackets),
+    tx_bps: rate(prev.txBytes * 8, cur.txBytes * 8),
+    flows: cur.flows,
+    new_per_s: rate(prev.opened, cur.opened),
+    retransmits: cur.retransmits - prev.retransmits,
+    drops: since(prev.drops, cur.drops),
+    tcp: since(prev.tcp ?? {}, cur.tcp ?? {}),
+  });
 }
 
 /** Our address as text, without the prefix. */

@@ -1,5 +1,11 @@
 import assert from "node:assert/strict";
-import { loadConfigFiles, openStack, parseImpair, type StackOptions } from "./stack.ts";
+import {
+  formatStats,
+  loadConfigFiles,
+  openStack,
+  parseImpair,
+  type StackOptions,
+} from "./stack.ts";
 import { mtcp_destroy } from "../api/mtcp.ts";
 import { parseIpv4Address } from "../wire/address.ts";
 import { IP_PROTO_TCP } from "../wire/ipv4.ts";
@@ -55,4 +61,51 @@ Deno.test("parseImpair() reads every key and rejects what is not a probability",
   assert.throws(() => parseImpair("loss=1.5"), /probability/);
   assert.throws(() => parseImpair("jitter=3"), /unknown key jitter/);
   assert.throws(() => parseImpair("loss"), /expected key=number/);
+});
+
+Deno.test("formatStats: the text line, and a JSON object a line with rates and counts since the last", () => {
+  const zero = {
+    core: 0,
+    rxPackets: 0,
+    rxBytes: 0,
+    txPackets: 0,
+    txBytes: 0,
+    flows: 0,
+    opened: 0,
+    retransmits: 0,
+    drops: { ipBadChecksum: 1 },
+    tcp: {},
+  };
+  const cur = {
+    ...zero,
+    rxPackets: 2000,
+    rxBytes: 250_000_000,
+    txPackets: 1000,
+    txBytes: 125_000,
+    flows: 7,
+    opened: 20,
+    retransmits: 3,
+    drops: { ipBadChecksum: 5, ethNotForUs: 2 },
+    tcp: { syncookiesSent: 9 },
+  };
+  assert.equal(
+    formatStats(zero, cur, 2),
+    "[CPU 0] RX: 1000 pps (1.000 Gbps) TX: 500 pps (0.001 Gbps) flows: 7 new: 10/s retx: 3 " +
+      "drops: ipBadChecksum=4,ethNotForUs=2 tcp: syncookiesSent=9",
+  );
+  const j = JSON.parse(formatStats(zero, { ...cur, core: -1 }, 2, "json"));
+  assert.match(j.time, /^\d{4}-\d\d-\d\dT/);
+  delete j.time;
+  assert.deepEqual(j, {
+    core: "all",
+    rx_pps: 1000,
+    rx_bps: 1_000_000_000,
+    tx_pps: 500,
+    tx_bps: 500_000,
+    flows: 7,
+    new_per_s: 10,
+    retransmits: 3,
+    drops: { ipBadChecksum: 4, ethNotForUs: 2 },
+    tcp: { syncookiesSent: 9 },
+  });
 });
