@@ -20,9 +20,9 @@ import { checkStackOptions, parseImpair, type StackOptions, UsageError } from ".
 import type { ServeOptions } from "./lib/apps/appliance.ts";
 import { type BenchOptions, parseBenchUrl } from "./lib/apps/bench.ts";
 import {
-  parseUpstreams,
   type ProxyOptions,
   readUpstreamFile,
+  resolveUpstreams,
   type Upstream,
 } from "./lib/apps/proxy.ts";
 import { type HealthCheckOptions, parseHealthCheck } from "./lib/apps/health_check.ts";
@@ -221,9 +221,21 @@ async function serveCommand(args: string[]): Promise<number> {
   );
 }
 
-function upstreamFile(path: string): Upstream[] {
+async function upstreamList(
+  text: string | undefined,
+  path: string | undefined,
+): Promise<Upstream[]> {
+  if (path === undefined) {
+    try {
+      return await resolveUpstreams(text!);
+    } catch (err) {
+      throw new UsageError(
+        `Invalid --upstream: ${(err as Error).message} (HOST:PORT[,HOST:PORT...])`,
+      );
+    }
+  }
   try {
-    return readUpstreamFile(path);
+    return await readUpstreamFile(path);
   } catch (err) {
     const why = err instanceof Deno.errors.NotFound
       ? `${path}: no such file`
@@ -291,17 +303,14 @@ async function proxyCommand(args: string[]): Promise<number> {
   const file = values["upstream-file"];
   if ((values.upstream === undefined) === (file === undefined)) {
     throw new UsageError(
-      "proxy needs one of --upstream IP:PORT[,IP:PORT...] and --upstream-file FILE",
+      "proxy needs one of --upstream HOST:PORT[,HOST:PORT...] and --upstream-file FILE",
     );
   }
   const balance = values.balance ?? "rr";
   if (balance !== "rr" && balance !== "hash" && balance !== "leastconn") {
     throw new UsageError(`Invalid --balance: ${balance} (rr, hash or leastconn)`);
   }
-  const upstreams = file !== undefined ? upstreamFile(file) : parseUpstreams(values.upstream!);
-  if (upstreams === undefined) {
-    throw new UsageError(`Invalid --upstream: ${values.upstream} (IP:PORT[,IP:PORT...])`);
-  }
+  const upstreams = await upstreamList(values.upstream, file);
   const ms = (v: string | undefined, name: string) =>
     v === undefined ? undefined : number(v, name, 0, 0, 86_400) * 1000;
   const proxy: ProxyOptions = {

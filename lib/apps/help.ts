@@ -68,7 +68,7 @@ ${STACK}
 Example:
   ${p} serve --dev tap:mtcp0 --host-ip 10.0.0.1/24 --http ./public --stats`,
   proxy: (p) =>
-    `Usage: ${p} proxy (--upstream IP:PORT[,IP:PORT...] | --upstream-file FILE) [options]
+    `Usage: ${p} proxy (--upstream HOST:PORT[,HOST:PORT...] | --upstream-file FILE) [options]
 
 A TCP proxy with load balancing, both sides on the user-space stack, until
 SIGINT or SIGTERM. A client whose upstream refuses or does not answer is
@@ -77,8 +77,10 @@ coming back is a line on stderr, with the time and the reason.
 
 What to proxy:
   --listen PORT         port to listen on (default 8080)
-  --upstream LIST       IP:PORT[,IP:PORT...] (this or --upstream-file)
-  --upstream-file FILE  IP:PORT per line (# comments), read again on SIGHUP:
+  --upstream LIST       HOST:PORT[,HOST:PORT...], HOST an IPv4 address or a name
+                        resolved at start (this or --upstream-file)
+  --upstream-file FILE  HOST:PORT per line (# comments), read and resolved again
+                        on SIGHUP:
                         new clients use the new list, open pairs go on
   --balance MODE        rr (round robin), hash (of the client's address) or
                         leastconn (fewest connections) (default rr)

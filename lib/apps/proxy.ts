@@ -58,6 +58,7 @@ import {
   type SockOptValue,
 } from "../api/mtcp.ts";
 import type { MtcpContext } from "../api/context.ts";
+import * as dns from "node:dns/promises";
 import { formatIpv4, parseIpv4Address } from "../wire/address.ts";
 import type { CommandSummary } from "./appliance.ts";
 import { LogWriter, type SessionEntry, sessionLine } from "./logs.ts";
@@ -131,21 +132,74 @@ export interface TcpProxyLimits {
   onSession?: (e: SessionEntry) => void;
 }
 
-/** `IP:PORT[,IP:PORT...]`, or undefined when malformed. */
+/** Resolves a host name to an IPv4 address (host order); rejects when it cannot. */
+export type HostLookup = (host: string) => Promise<number>;
+
+// The system's resolver (getaddrinfo: /etc/hosts, then DNS), IPv4 only.
+async function systemLookup(host: string): Promise<number> {
+  const { address } = await dns.lookup(host, { family: 4 });
+  return parseIpv4Address(address)!;
+}
+
 /**
- * Reads an upstream file: `IP:PORT` per line (or comma-separated), `#`
- * starts a comment. Throws `Error` naming the file and the line at fault.
+ * Resolves `HOST:PORT[,HOST:PORT...]`, each HOST an IPv4 address or a name
+ * (resolved now, with `lookup`). Throws `Error` naming the part at fault.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { resolveUpstreams } from "./proxy.ts";
+ * const ups = await resolveUpstreams("10.0.0.1:80,web:8080", async () => 0x0a000005);
+ * assert.deepEqual(ups, [{ addr: 0x0a000001, port: 80 }, { addr: 0x0a000005, port: 8080 }]);
+ * ```
  */
-export function readUpstreamFile(path: string): Upstream[] {
+export async function resolveUpstreams(
+  text: string,
+  lookup: HostLookup = systemLookup,
+): Promise<Upstream[]> {
   const out: Upstream[] = [];
-  const lines = Deno.readTextFileSync(path).split("\n");
-  lines.forEach((raw, i) => {
+  for (const raw of text.split(",")) {
+    const part = raw.trim();
+    const m = /^([A-Za-z0-9.-]+):(\d+)$/.exec(part);
+    const port = m === null ? NaN : Number(m[2]);
+    if (m === null || !(port >= 1 && port <= 65535)) throw new Error(`not HOST:PORT: ${part}`);
+    const host = m[1]!;
+    if (/^[\d.]+$/.test(host)) {
+      const addr = parseIpv4Address(host);
+      if (addr === undefined) throw new Error(`not an IPv4 address: ${host}`);
+      out.push({ addr, port });
+      continue;
+    }
+    try {
+      out.push({ addr: await lookup(host), port });
+    } catch (err) {
+      const code = (err as { code?: string }).code ?? (err as Error).message;
+      throw new Error(`cannot resolve ${host}: ${code}`);
+    }
+  }
+  return out;
+}
+
+/**
+ * Reads an upstream file: `HOST:PORT` per line (or comma-separated), `#`
+ * starts a comment; names are resolved with `lookup`. Throws `Error` naming
+ * the file and the line at fault.
+ */
+export async function readUpstreamFile(
+  path: string,
+  lookup: HostLookup = systemLookup,
+): Promise<Upstream[]> {
+  const out: Upstream[] = [];
+  const lines = (await Deno.readTextFile(path)).split("\n");
+  for (const [i, raw] of lines.entries()) {
     const line = raw.replace(/#.*/, "").trim();
-    if (line === "") return;
-    const ups = parseUpstreams(line);
-    if (ups === undefined) throw new Error(`${path}:${i + 1}: not IP:PORT[,IP:PORT...]: ${line}`);
-    out.push(...ups);
-  });
+    if (line === "") continue;
+    try {
+      out.push(...await resolveUpstreams(line, lookup));
+    } catch (err) {
+      throw new Error(`${path}:${i + 1}: ${(err as Error).message}`);
+    }
+  }
   if (out.length === 0) throw new Error(`${path}: no upstream`);
   return out;
 }
@@ -922,14 +976,15 @@ export async function runProxy(
       log = LogWriter.open(o.accessLog);
     }
     if (o.upstreamFile === undefined) return;
-    const when = new Date().toISOString();
-    try {
+    const file = o.upstreamFile;
+    readUpstreamFile(file).then((ups) => {
       const before = String(pool);
-      proxy.replaceUpstreams(readUpstreamFile(o.upstreamFile));
-      console.error(`${when} reload: upstreams ${pool} (were ${before})`);
-    } catch (err) {
-      console.error(`${when} reload: upstreams kept: ${err instanceof Error ? err.message : err}`);
-    }
+      proxy.replaceUpstreams(ups);
+      console.error(`${new Date().toISOString()} reload: upstreams ${pool} (were ${before})`);
+    }, (err) => {
+      const why = err instanceof Deno.errors.NotFound ? `${file}: no such file` : err.message;
+      console.error(`${new Date().toISOString()} reload: upstreams kept: ${why}`);
+    });
   };
   const pool = new UpstreamPool(o.upstreams, o.balance, {
     ...o,

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { createStack } from "../api/deno_net.ts";
 import { MemoryNetwork } from "../phy/memory.ts";
 import { parseIpv4Address } from "../wire/address.ts";
-import { readUpstreamFile, TcpProxy, UpstreamPool } from "./proxy.ts";
+import { readUpstreamFile, resolveUpstreams, TcpProxy, UpstreamPool } from "./proxy.ts";
 import type { SessionEntry } from "./logs.ts";
 import { echoHandler, runTcpServer } from "./tcp_server.ts";
 import { httpHandler } from "./http_static.ts";
@@ -294,11 +294,22 @@ Deno.test("UpstreamPool.replace keeps the state of upstreams in both lists; read
   const file = await Deno.makeTempFile();
   try {
     await Deno.writeTextFile(file, "# upstreams\n10.0.0.3:80  # web\n\n10.0.0.4:80,10.0.0.5:81\n");
-    assert.deepEqual(readUpstreamFile(file).map((u) => u.port), [80, 80, 81]);
-    await Deno.writeTextFile(file, "10.0.0.3:80\nweb:80\n");
-    assert.throws(() => readUpstreamFile(file), new RegExp(`^Error: ${file}:2: not IP:PORT`));
+    assert.deepEqual((await readUpstreamFile(file)).map((u) => u.port), [80, 80, 81]);
+    await Deno.writeTextFile(file, "10.0.0.3:80\nweb:80\n10.0.0.3\n");
+    const noDns = () => Promise.reject(Object.assign(new Error("x"), { code: "ENOTFOUND" }));
+    await assert.rejects(
+      readUpstreamFile(file, noDns),
+      new RegExp(`^Error: ${file}:2: cannot resolve web: ENOTFOUND$`),
+    );
+    const ups = await readUpstreamFile(file, () => Promise.resolve(0x0a000009)).catch((e) =>
+      e.message
+    );
+    assert.equal(ups, `${file}:3: not HOST:PORT: 10.0.0.3`);
     await Deno.writeTextFile(file, "# none\n");
-    assert.throws(() => readUpstreamFile(file), /no upstream/);
+    await assert.rejects(readUpstreamFile(file), /no upstream/);
+    // A name resolved by the system's resolver (/etc/hosts here).
+    assert.deepEqual(await resolveUpstreams("localhost:8001"), [{ addr: 0x7f000001, port: 8001 }]);
+    await assert.rejects(resolveUpstreams("10.0.0.300:80"), /not an IPv4 address: 10\.0\.0\.300/);
   } finally {
     await Deno.remove(file);
   }

@@ -560,9 +560,9 @@ print(first, second, echoed)
       await Deno.writeTextFile(`${dir}/reloaded`, "");
       assert.deepEqual((await client).trim().split(" "), ["8004", "8005", "still"]);
       // A file that does not parse: the list stays, and the line says why.
-      await Deno.writeTextFile(list, "web:80\n");
+      await Deno.writeTextFile(list, "10.0.0.1\n");
       Deno.kill(proxy.pid, "SIGHUP");
-      await proxy.waitFor(/ reload: upstreams kept: .*upstreams:1: not IP:PORT/);
+      await proxy.waitFor(/ reload: upstreams kept: .*upstreams:1: not HOST:PORT: 10\.0\.0\.1$/);
       const again = await py(
         ns,
         `import socket\nc = socket.create_connection(("${OURS}", 9000)); print(c.recv(16).decode().strip())`,
