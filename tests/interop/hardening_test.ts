@@ -601,3 +601,51 @@ print(first, second, echoed)
     }
   },
 });
+
+Deno.test({
+  name:
+    "data sent after the server closed draws a RST at once (RFC 1122 4.2.2.13), seen by the kernel's socket as EPIPE",
+  ignore: unavailable !== undefined,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const { ns, flags } = await setup();
+    const serve = CliProcess.start(ns, [
+      "serve",
+      ...flags,
+      "--echo",
+      "--port",
+      "7",
+      "--idle-timeout",
+      "1",
+    ]);
+    try {
+      await serve.waitFor(/^listening on /);
+      // The echo server closes after 1 s idle; the client then writes anyway.
+      const out = await py(
+        ns,
+        `
+import errno, socket, time
+c = socket.create_connection(("${OURS}", 7))
+c.sendall(b"hi"); assert c.recv(2) == b"hi"
+assert c.recv(1) == b""  # the server's FIN, after its idle timeout
+t0 = time.time()
+c.sendall(b"late")
+# A RST in CLOSE_WAIT sets the socket's error to EPIPE (Linux's tcp_reset).
+while time.time() - t0 < 3:
+    e = c.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+    if e: break
+    time.sleep(0.005)
+print("%s %.3f" % (errno.errorcode.get(e, "none"), time.time() - t0))
+`,
+      );
+      const m = /^EPIPE (\d+\.\d+)$/.exec(out.trim());
+      assert.ok(m !== null, out);
+      assert.ok(Number(m[1]) < 0.5, `the RST came after ${m[1]} s`);
+      assert.equal((await serve.stop()).code, 0);
+    } finally {
+      await serve.stop("SIGKILL");
+      await ns.delete();
+    }
+  },
+});
