@@ -282,8 +282,15 @@ Deno.test({
       const parsed = conn.map((l) => line.exec(l) ?? assert.fail(`not a log line: ${l}`));
       const carried = parsed.filter((m) => m[1] === "200");
       assert.equal(carried.length, conn.length - 1);
+      // Every answered request is a whole transfer (the first curl, ab's 1000 and 500); ab
+      // may open a connection more than it needs and close it unused, logged as it ended.
+      const whole = carried.filter((m) =>
+        Number(m[2]) > 20000 && Number(m[3]) > 0 && m[5] === "closed"
+      );
+      assert.ok(whole.length >= 1501, `${whole.length} whole transfers`);
       assert.ok(
-        carried.every((m) => Number(m[2]) > 20000 && Number(m[3]) > 0 && m[5] === "closed"),
+        carried.every((m) => whole.includes(m) || m[5] === "closed" || m[5] === "reset"),
+        conn.join("\n"),
       );
       assert.ok(carried.every((m) => /^10\.0\.0\.1:800[12]$/.test(m[4]!)));
       assert.deepEqual(parsed.filter((m) => m[1] === "502").map((m) => m[5]), ["no upstream"]);
