@@ -89,24 +89,12 @@ async function flood(ip: string, port: number, url: string, pids: number[]): Pro
     ip,
   ]);
   await new Promise((r) => setTimeout(r, 300));
-  const times: number[] = [];
-  let served = 0;
-  let asked = 0;
   let rssDuring = 0;
-  const end = performance.now() + 9000;
-  while (performance.now() < end) {
-    const r = await curl(url);
-    asked++;
-    if (r.ok) {
-      served++;
-      times.push(r.ms);
-    }
+  const { served, asked, times } = await probe(url, 100, () => {
     rssDuring = Math.max(rssDuring, rssKb(pids));
-    await new Promise((res) => setTimeout(res, 100));
-  }
+  });
   await hping.status;
   const after = await curl(url);
-  times.sort((a, b) => a - b);
   return {
     served,
     asked,
@@ -118,6 +106,32 @@ async function flood(ip: string, port: number, url: string, pids: number[]): Pro
     rssDuring,
     rssAfter: rssKb(pids),
   };
+}
+
+/**
+ * curl at `url` every `everyMs` for 9 s, `each` after every request: how
+ * many were asked and served, and the served ones' times, sorted (ms).
+ */
+async function probe(
+  url: string,
+  everyMs: number,
+  each: () => void = () => {},
+): Promise<{ served: number; asked: number; times: number[] }> {
+  const times: number[] = [];
+  let served = 0;
+  let asked = 0;
+  const end = performance.now() + 9000;
+  while (performance.now() < end) {
+    const r = await curl(url);
+    asked++;
+    if (r.ok) {
+      served++;
+      times.push(r.ms);
+    }
+    each();
+    await new Promise((res) => setTimeout(res, everyMs));
+  }
+  return { served, asked, times: times.sort((a, b) => a - b) };
 }
 
 interface LorisResult {
@@ -157,21 +171,8 @@ asyncio.run(main())
 `;
   const loris = C.run(["python3", "-c", script]);
   await new Promise((r) => setTimeout(r, 1500));
-  const times: number[] = [];
-  let served = 0;
-  let asked = 0;
-  const end = performance.now() + 9000;
-  while (performance.now() < end) {
-    const r = await curl(url);
-    asked++;
-    if (r.ok) {
-      served++;
-      times.push(r.ms);
-    }
-    await new Promise((res) => setTimeout(res, 200));
-  }
+  const { served, asked, times } = await probe(url, 200);
   const [closed, median] = (await loris).text.trim().split(" ");
-  times.sort((a, b) => a - b);
   return {
     closed: Number(closed),
     medianCloseS: Number(median),
