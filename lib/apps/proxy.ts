@@ -204,19 +204,6 @@ export async function readUpstreamFile(
   return out;
 }
 
-/** Parses `IP:PORT[,IP:PORT...]`; undefined when any part is not one. */
-export function parseUpstreams(text: string): Upstream[] | undefined {
-  const out: Upstream[] = [];
-  for (const part of text.split(",")) {
-    const m = /^(\d+\.\d+\.\d+\.\d+):(\d+)$/.exec(part.trim());
-    const addr = m === null ? undefined : parseIpv4Address(m[1]!);
-    const port = m === null ? NaN : Number(m[2]);
-    if (addr === undefined || !(port >= 1 && port <= 65535)) return undefined;
-    out.push({ addr, port });
-  }
-  return out.length > 0 ? out : undefined;
-}
-
 interface Side {
   fd: number;
   peer: Side | undefined;
