@@ -80,7 +80,7 @@ export interface ProxyOptions {
   port: number;
   /** Servers to forward to. */
   upstreams: Upstream[];
-  /** Where `upstreams` came from, read again on SIGHUP (one IP:PORT per line, `#` comments). */
+  /** Where `upstreams` came from, read again on SIGHUP (one HOST:PORT per line, `#` comments). */
   upstreamFile?: string;
   /** `rr` (round robin), `hash` (by client address) or `leastconn`. */
   balance: Balance;

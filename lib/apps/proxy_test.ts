@@ -9,7 +9,7 @@ import { httpHandler } from "./http_static.ts";
 
 const enc = new TextEncoder();
 
-Deno.test("UpstreamPool: round robin, hash by client, down for downMs, -1 when all are down", () => {
+Deno.test("UpstreamPool: round robin, hash by client, down for fail_timeout, -1 when all are down", () => {
   const ups = [{ addr: 1, port: 1 }, { addr: 2, port: 2 }, { addr: 3, port: 3 }];
   const rr = new UpstreamPool(ups, "rr", 1000);
   assert.deepEqual([0, 1, 2, 3].map(() => rr.pick(0, 9, 0)), [0, 1, 2, 0]);
@@ -21,7 +21,7 @@ Deno.test("UpstreamPool: round robin, hash by client, down for downMs, -1 when a
   assert.equal(hash.pick(0, 0x0a000001, 0), a, "one client, one upstream");
   for (let k = 0; k < 3; k++) hash.markDown(k, 0);
   assert.equal(hash.pick(0, 0x0a000001, 500), -1);
-  assert.equal(hash.pick(0, 0x0a000001, 1000), a, "back when downMs has passed");
+  assert.equal(hash.pick(0, 0x0a000001, 1000), a, "back when fail_timeout has passed");
   assert.equal(String(rr), "0.0.0.1:1,0.0.0.2:2,0.0.0.3:3");
 });
 
