@@ -274,6 +274,10 @@ Deno.test({
         /^upstreams: 10\.0\.0\.1:8001 down connects \d+ failures \d+; 10\.0\.0\.1:8002 down /,
       );
       assert.match(ups, /; checks passed [1-9]\d* failed [1-9]/);
+      // leastconn spread the first 1,001 clients over both (ab keeps 20 open at once); after
+      // 8002 went, 8001 took the 500 more.
+      const [a1, a2] = [...ups.matchAll(/connects (\d+)/g)].map((m) => Number(m[1]));
+      assert.ok(a2! >= 200 && a1! > a2! && a1! + a2! >= 1501, ups);
       // The connection log: a line per client (curl, ab's 1500 or so, the refused curl).
       const conn = (await Deno.readTextFile(`${dir}/conn.log`)).trimEnd().split("\n");
       assert.equal(conn.length, Number(/^clients: (\d+)/.exec(summary)![1]));
