@@ -8,7 +8,7 @@
 import { type CommandSummary, runServe, type ServeOptions } from "./appliance.ts";
 import { type BenchOptions, runBench } from "./bench.ts";
 import { type ProxyOptions, runProxy } from "./proxy.ts";
-import type { Stack, StackOptions } from "./stack.ts";
+import { reloadConfigFiles, type Stack, type StackOptions } from "./stack.ts";
 
 /** A command for one core. */
 export type CoreCommand =
@@ -30,6 +30,31 @@ export function runCore(
   onListening: (line: string) => void,
   live: (line: string) => void,
   reload: EventTarget = new EventTarget(),
+): Promise<CommandSummary> {
+  // SIGHUP also reads the config files again (each core applies them; core 0 says so).
+  const onReload = () => {
+    if (options.configFiles.length === 0) return;
+    let line: string;
+    try {
+      line = reloadConfigFiles(stack, options.configFiles);
+    } catch (err) {
+      line = `config kept: ${(err as Error).message}`;
+    }
+    if (stack.ctx.cpu === 0) console.error(`${new Date().toISOString()} reload: ${line}`);
+  };
+  reload.addEventListener("reload", onReload);
+  return runCommand(stack, options, command, signal, onListening, live, reload)
+    .finally(() => reload.removeEventListener("reload", onReload));
+}
+
+function runCommand(
+  stack: Stack,
+  options: StackOptions,
+  command: CoreCommand,
+  signal: AbortSignal,
+  onListening: (line: string) => void,
+  live: (line: string) => void,
+  reload: EventTarget,
 ): Promise<CommandSummary> {
   switch (command.kind) {
     case "serve":

@@ -22,7 +22,8 @@ const STACK = `Device and addresses:
   --mac MAC             our MAC (default: the device's, or one made from its name)
   --host-ip CIDR        tap: give the kernel's side of the TAP this address, link up
   --cores N             contexts, one worker and one TAP queue each (default 1)
-  --config FILE         mtcp.conf, arp.conf or route.conf (repeatable)
+  --config FILE         mtcp.conf, arp.conf or route.conf (repeatable); SIGHUP
+                        adds arp.conf's static neighbours again
   --busy-poll           spin on the device instead of sleeping in poll
   --tso                 tap: checksum offload and TSO/GRO super-frames both ways
   --impair SPEC         loss=P,reorder=P,duplicate=P,corrupt=P,delay=MS,seed=N

@@ -157,6 +157,30 @@ export interface ExtraConfig {
  * and what is wrong.
  */
 export function loadConfigFiles(files: string[], cores: number): ExtraConfig {
+  const { extra, mtcpConf } = readConfigFiles(files);
+  const rc = mtcpConf === undefined ? mtcp_init({ num_cores: cores }) : mtcp_init(mtcpConf);
+  if (rc !== 0) throw new Error(mtcp_strerror_init());
+  // The command line's --cores wins over the file's num_cores.
+  if (mtcpConf !== undefined && mtcp_setconf({ num_cores: cores }) !== 0) {
+    throw new Error(mtcp_strerror_init());
+  }
+  return extra;
+}
+
+/**
+ * Reads the config files again for a reload (SIGHUP) and adds arp.conf's
+ * static neighbours to `stack`'s interface; route.conf and mtcp.conf are
+ * read at start only. Returns the event line's text; throws `Error` naming
+ * file and line when a file does not parse (nothing is applied then).
+ */
+export function reloadConfigFiles(stack: Stack, files: string[]): string {
+  const { extra } = readConfigFiles(files);
+  for (const e of extra.arp) stack.ctx.iface.arp.addStatic(e.ip, e.mac);
+  return `config re-read: ${extra.arp.length} static neighbours (route.conf and mtcp.conf apply at start)`;
+}
+
+// Parses the config files; the mtcp.conf among them is returned by name.
+function readConfigFiles(files: string[]): { extra: ExtraConfig; mtcpConf: string | undefined } {
   const extra: ExtraConfig = { arp: [], routes: [] };
   let mtcpConf: string | undefined;
   for (const file of files) {
@@ -208,13 +232,7 @@ export function loadConfigFiles(files: string[], cores: number): ExtraConfig {
       throw new Error(`${file}:${first + 1}: ${m[1]} says ${m[2]} entries, the file has ${count}`);
     }
   }
-  const rc = mtcpConf === undefined ? mtcp_init({ num_cores: cores }) : mtcp_init(mtcpConf);
-  if (rc !== 0) throw new Error(mtcp_strerror_init());
-  // The command line's --cores wins over the file's num_cores.
-  if (mtcpConf !== undefined && mtcp_setconf({ num_cores: cores }) !== 0) {
-    throw new Error(mtcp_strerror_init());
-  }
-  return extra;
+  return { extra, mtcpConf };
 }
 
 /** Checks the common options; throws {@linkcode UsageError} for a mistake. */

@@ -4,6 +4,7 @@ import {
   loadConfigFiles,
   openStack,
   parseImpair,
+  reloadConfigFiles,
   type StackOptions,
 } from "./stack.ts";
 import { mtcp_destroy } from "../api/mtcp.ts";
@@ -108,4 +109,39 @@ Deno.test("formatStats: the text line, and a JSON object a line with rates and c
     drops: { ipBadChecksum: 4, ethNotForUs: 2 },
     tcp: { syncookiesSent: 9 },
   });
+});
+
+Deno.test("reloadConfigFiles adds arp.conf's new static neighbours to a running stack; a broken file changes nothing", async () => {
+  const dir = await Deno.makeTempDir();
+  const arp = `${dir}/arp.conf`;
+  try {
+    await Deno.writeTextFile(arp, "ARP_ENTRY 1\n10.0.0.9/32 02:aa:bb:cc:dd:ee\n");
+    const o: StackOptions = { dev: "memory", ip: "10.0.0.2/24", cores: 1, configFiles: [arp] };
+    const stack = openStack(o, 0, loadConfigFiles(o.configFiles, 1));
+    try {
+      const ten = parseIpv4Address("10.0.0.10")!;
+      assert.equal(stack.ctx.iface.arp.get(ten), undefined);
+      await Deno.writeTextFile(
+        arp,
+        "ARP_ENTRY 2\n10.0.0.9/32 02:aa:bb:cc:dd:ee\n10.0.0.10/32 02:00:00:00:00:0a\n",
+      );
+      assert.equal(
+        reloadConfigFiles(stack, o.configFiles),
+        "config re-read: 2 static neighbours (route.conf and mtcp.conf apply at start)",
+      );
+      assert.equal(stack.ctx.iface.arp.get(ten)?.mac, 0x02000000000a);
+      assert.equal(stack.ctx.iface.arp.get(ten)?.state, "STATIC");
+      await Deno.writeTextFile(arp, "ARP_ENTRY 2\n10.0.0.11/32 02:00:00:00:00:0b\n");
+      assert.throws(
+        () => reloadConfigFiles(stack, o.configFiles),
+        /arp\.conf:1: ARP_ENTRY says 2 entries, the file has 1/,
+      );
+      assert.equal(stack.ctx.iface.arp.get(parseIpv4Address("10.0.0.11")!), undefined);
+    } finally {
+      await stack.close();
+      mtcp_destroy();
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

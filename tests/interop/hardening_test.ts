@@ -401,7 +401,18 @@ Deno.test({
     const { ns, flags } = await setup();
     const dir = await Deno.makeTempDir();
     const file = `${dir}/access.log`;
-    const serve = CliProcess.start(ns, ["serve", ...flags, "--port", "8080", "--access-log", file]);
+    const arp = `${dir}/arp.conf`;
+    await Deno.writeTextFile(arp, "ARP_ENTRY 1\n10.0.0.9/32 02:00:00:00:00:09\n");
+    const serve = CliProcess.start(ns, [
+      "serve",
+      ...flags,
+      "--port",
+      "8080",
+      "--access-log",
+      file,
+      "--config",
+      arp,
+    ]);
     try {
       await serve.waitFor(/^listening on /);
       // A kept-alive client: one request, the HUP, then a second on the same connection.
@@ -419,12 +430,17 @@ print(first.split(b"\\r\\n")[0].decode().replace(" ", "_"), second.split(b"\\r\\
       );
       await new Promise((r) => setTimeout(r, 500));
       await Deno.rename(file, `${file}.1`); // a rotation
+      await Deno.writeTextFile(
+        arp,
+        "ARP_ENTRY 2\n10.0.0.9/32 02:00:00:00:00:09\n10.0.0.8/32 02:00:00:00:00:08\n",
+      );
       Deno.kill(serve.pid, "SIGHUP");
       const [first, second] = (await client).trim().split(" ");
       assert.equal(first, "HTTP/1.1_200_OK");
       assert.equal(second, "HTTP/1.1_200_OK", "the connection outlived the reload");
       await ns.run(["curl", "-s", "-o", "/dev/null", `http://${OURS}:8080/`]);
       assert.ok(serve.errors.some((l) => / reload: /.test(l)), serve.errors.join("\n"));
+      await serve.waitFor(/ reload: config re-read: 2 static neighbours /);
       assert.equal((await serve.stop()).code, 0, "still running until SIGTERM");
       const before = (await Deno.readTextFile(`${file}.1`)).trim().split("\n");
       const after = (await Deno.readTextFile(file)).trim().split("\n");
