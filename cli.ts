@@ -70,6 +70,7 @@ const STACK_FLAGS = {
   impair: { type: "string" },
   "busy-poll": { type: "boolean" },
   tso: { type: "boolean" },
+  "no-offload": { type: "boolean" },
   metrics: { type: "string" },
 } as const;
 
@@ -127,6 +128,7 @@ type StackValues = {
   impair?: string;
   "busy-poll"?: boolean;
   tso?: boolean;
+  "no-offload"?: boolean;
   metrics?: string;
 };
 
@@ -141,8 +143,13 @@ function wantStats(v: StackValues): boolean {
 }
 
 function stackOptions(v: StackValues): StackOptions {
+  const dev = v.dev ?? "tap:mtcp0";
+  if (v.tso && v["no-offload"]) {
+    throw new UsageError(`--tso and --no-offload contradict each other`);
+  }
+  if (v.tso && !dev.startsWith("tap:")) throw new UsageError(`--tso needs a tap: device`);
   const o: StackOptions = {
-    dev: v.dev ?? "tap:mtcp0",
+    dev,
     ip: v.ip ?? "10.0.0.2/24",
     cores: number(v.cores, "cores", 1, 1, 64),
     configFiles: v.config ?? [],
@@ -152,7 +159,7 @@ function stackOptions(v: StackValues): StackOptions {
     ...(v.pcap !== undefined ? { pcap: v.pcap } : {}),
     ...(v.impair !== undefined ? { impair: parseImpair(v.impair) } : {}),
     ...(v["busy-poll"] ? { busyPoll: true } : {}),
-    ...(v.tso ? { tso: true } : {}),
+    ...(v["no-offload"] ? { offload: false } : {}),
     ...(v.metrics !== undefined ? { metrics: v.metrics } : {}),
     ...(v["stats-format"] !== undefined ? { statsFormat: statsFormat(v["stats-format"]) } : {}),
   };

@@ -25,7 +25,9 @@ const STACK = `Device and addresses:
   --config FILE         mtcp.conf, arp.conf or route.conf (repeatable); SIGHUP
                         adds arp.conf's static neighbours again
   --busy-poll           spin on the device instead of sleeping in poll
-  --tso                 tap: checksum offload and TSO/GRO super-frames both ways
+  --no-offload          tap: no virtio header, so no checksum offload and no TSO/GRO
+                        super-frames (they are on by default; --tso, the old way to
+                        turn them on, is still accepted)
   --impair SPEC         loss=P,reorder=P,duplicate=P,corrupt=P,delay=MS,seed=N
 Output:
   --stats               a statistics line per core and in total every second

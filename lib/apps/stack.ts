@@ -60,8 +60,12 @@ export interface StackOptions {
   impair?: FaultInjectorOptions;
   /** Spin on the device instead of sleeping in poll (tap, packet, netmap, xdp). */
   busyPoll?: boolean;
-  /** tap: the virtio header with checksum offload and TSO/GRO super-frames both ways. */
-  tso?: boolean;
+  /**
+   * tap: the virtio header with checksum offload and TSO/GRO super-frames
+   * both ways. Default true on a TAP (`--no-offload` turns it off); other
+   * devices have no offloads to ask for.
+   */
+  offload?: boolean;
   /** Serve the Prometheus exposition at `HOST:PORT` on the kernel's network. */
   metrics?: string;
   /** The `--stats` lines: `text` (default) or `json`, one object a line. */
@@ -260,7 +264,6 @@ export function checkStackOptions(o: StackOptions): void {
   if (!Number.isInteger(o.cores) || o.cores < 1 || o.cores > 64) {
     throw new UsageError(`Invalid --cores: ${o.cores} (1 to 64)`);
   }
-  if (o.tso && !o.dev.startsWith("tap:")) throw new UsageError(`--tso needs a tap: device`);
   if (o.cores > 1 && !o.dev.startsWith("tap:")) {
     throw new UsageError(`--cores above 1 needs a tap: device (one TAP queue per core)`);
   }
@@ -282,7 +285,11 @@ export function openStack(o: StackOptions, core: number, extra: ExtraConfig): St
     ...(o.gateway !== undefined ? { gateway: o.gateway } : {}),
     ...(o.mac !== undefined ? { mac: o.mac } : {}),
     ...(o.hostIp !== undefined && core === 0 ? { hostAddress: o.hostIp } : {}),
-    ring: { multiQueue: o.cores > 1, busyPoll: o.busyPoll ?? false, tso: o.tso ?? false },
+    ring: {
+      multiQueue: o.cores > 1,
+      busyPoll: o.busyPoll ?? false,
+      tso: (o.offload ?? true) && o.dev.startsWith("tap:"),
+    },
     context: {
       name: `core${core}`,
       ...(o.impair !== undefined
