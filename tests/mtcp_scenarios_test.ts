@@ -215,12 +215,35 @@ Deno.test(pairTest(
     run(pair, () => cconn.state === "TIME-WAIT" && s.connectionsInUse === 0);
     assert.deepEqual(states, ["FIN-WAIT-1", "FIN-WAIT-2", "TIME-WAIT"]);
     assert.equal(s.connectionsInUse, 0, "LAST-ACK ended in CLOSED and the connection was freed");
+    // The closed socket's TIME-WAIT is a compact record: the pool slot is free.
+    assert.equal(c.connectionsInUse, 0);
+    assert.equal(c.timeWaitRecords, 1);
+    advance(pair, 59_000);
+    assert.equal(c.timeWaitRecords, 1, "still waiting at 59 s");
+    advance(pair, 2_000);
+    assert.equal(c.timeWaitRecords, 0, "gone after 60 s");
+  },
+));
+
+Deno.test(pairTest(
+  "tcp_max_tw_buckets = 0 keeps TIME-WAIT in the socket: 60 s, then CLOSED and freed",
+  (pair) => {
+    const [cfd, sfd] = connected(pair);
+    const c = pair.client, s = pair.server;
+    const cconn = c.connection(c.slotOf(cfd))!;
+    M.mtcp_close(c, cfd);
+    run(pair, () => stateOf(s, sfd) === "CLOSE-WAIT");
+    M.mtcp_close(s, sfd);
+    run(pair, () => cconn.state === "TIME-WAIT" && s.connectionsInUse === 0);
+    assert.equal(c.connectionsInUse, 1);
+    assert.equal(c.timeWaitRecords, 0);
     advance(pair, 59_000);
     assert.equal(cconn.state, "TIME-WAIT");
     advance(pair, 2_000);
     assert.equal(cconn.state, "CLOSED");
     assert.equal(c.connectionsInUse, 0);
   },
+  { tcp_max_tw_buckets: 0 },
 ));
 
 Deno.test(pairTest("tcp_timewait = 0 (mTCP's default) frees the connection at once", (pair) => {
@@ -249,7 +272,29 @@ Deno.test(pairTest(
     assert.equal(s.stats.timeWaitRecycled, 30 - 16);
     assert.equal(s.stats.connectionPoolFull, 0);
   },
-  { max_concurrency: 16 },
+  { max_concurrency: 16, tcp_max_tw_buckets: 0 },
+));
+
+Deno.test(pairTest(
+  "TIME-WAIT records hold no pool slot; past tcp_max_tw_buckets the oldest ends early, counted",
+  (pair) => {
+    const s = pair.server;
+    const lfd = listenOn(s, 80);
+    for (let i = 0; i < 30; i++) {
+      const cfd = connectTo(pair.client, SERVER, 80);
+      const sfd = acceptOne(pair, s, lfd);
+      M.mtcp_close(s, sfd);
+      run(pair, () => pair.client.stateOf(pair.client.slotOf(cfd)) === "CLOSE-WAIT");
+      M.mtcp_close(pair.client, cfd);
+      run(pair, () => pair.client.connectionsInUse === 0, 5000);
+      assert.equal(s.connectionsInUse, 0, "the server's TIME-WAIT left the pool");
+    }
+    assert.equal(s.stats.timeWaitRecycled, 0);
+    assert.equal(s.stats.connectionPoolFull, 0);
+    assert.equal(s.timeWaitRecords, 20);
+    assert.equal(s.stats.timeWaitOverflows, 10);
+  },
+  { max_concurrency: 16, tcp_max_tw_buckets: 20 },
 ));
 
 Deno.test(pairTest("simultaneous close: both ends pass through CLOSING to TIME-WAIT", (pair) => {
@@ -475,7 +520,7 @@ Deno.test(
     M.mtcp_close(s, sfd); // the server closes first: its side goes to TIME-WAIT
     run(pair, () => stateOf(c, first) === "CLOSE-WAIT");
     M.mtcp_close(c, first);
-    run(pair, () => [...s.connections()].some((x) => x.state === "TIME-WAIT"));
+    run(pair, () => timeWaits(s) > 0);
     advance(pair, 1000);
     const again = M.mtcp_socket(c, M.AF_INET, M.SOCK_STREAM, 0);
     M.mtcp_bind(c, again, { family: M.AF_INET, addr: 0, port: 40000 });
@@ -748,8 +793,7 @@ Deno.test(pairTest(
     assert.equal(new Set(used).size, 5, `ports ${used.join(", ")}`);
     assert.ok(used.every((p) => p >= 32768 && p <= 60999));
     assert.ok(used[0] !== 32768 || used[1] !== 32769, "not the fixed walk from 32768");
-    const timeWaits = [...c.connections()].filter((k) => k.state === "TIME-WAIT").length;
-    assert.equal(timeWaits, 5, "all five pairs still in TIME-WAIT, and none was reused");
+    assert.equal(timeWaits(c), 5, "all five pairs still in TIME-WAIT, and none was reused");
   },
 ));
 
@@ -828,3 +872,9 @@ Deno.test("mtcp_core_affinitize: pins the calling thread to a CPU; a CPU that is
   assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
   assert.deepEqual(JSON.parse(text), [0, "0", -1, "EINVAL: invalid argument (cpu 4000)", -1]);
 });
+
+/** Connections of `ctx` in TIME-WAIT: sockets and compact records. */
+function timeWaits(ctx: M.MtcpContext): number {
+  return [...ctx.connections()].filter((k) => k.state === "TIME-WAIT").length +
+    ctx.timeWaitRecords;
+}

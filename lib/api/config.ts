@@ -41,6 +41,12 @@ export interface MtcpConfig {
   tcp_timeout: number;
   /** TIME-WAIT in seconds: 60 (Linux's 2 MSL); mTCP's default 0 closes at once. */
   tcp_timewait: number;
+  /**
+   * Connections kept in TIME-WAIT as compact records (Linux's
+   * `tcp_max_tw_buckets`); past it the oldest ends early, counted. 0 keeps
+   * TIME-WAIT in the whole socket instead. Default 65536.
+   */
+  tcp_max_tw_buckets: number;
   /** Packet I/O module: `memory`, `tap`, `packet`, `netmap` or `xdp` (informational until a device is opened by spec). */
   io: string;
   /** Interface names (`port = tap0`), informational. */
@@ -100,6 +106,7 @@ export function defaultConfig(): MtcpConfig {
     sndbuf: TCP_DEFAULTS.sndBufSize,
     tcp_timeout: -1,
     tcp_timewait: TCP_DEFAULTS.timeWaitMs / 1000,
+    tcp_max_tw_buckets: 65536,
     io: "memory",
     port: "",
     stat_print: "",
@@ -140,6 +147,7 @@ const RULES: Record<keyof MtcpConfig, Rule> = {
   sndbuf: { kind: "int", min: 64, max: 1 << 30 },
   tcp_timeout: { kind: "number", min: -1, max: 1e9 },
   tcp_timewait: { kind: "number", min: 0, max: 3600 },
+  tcp_max_tw_buckets: { kind: "int", min: 0, max: 4_000_000 },
   io: { kind: "enum", values: ["memory", "tap", "packet", "netmap", "xdp"] },
   port: { kind: "string" },
   stat_print: { kind: "string" },

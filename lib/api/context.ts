@@ -17,13 +17,14 @@
  */
 
 import { Interface } from "../iface/interface.ts";
-import { FlowTable } from "../iface/flow_table.ts";
+import { FlowTable } from "../storage/flow_table.ts";
 import type { TcpHandler } from "../iface/interface.ts";
 import type { Network, Pollable } from "../phy/network.ts";
 import { BufferPool } from "../storage/buffer_pool.ts";
 import { TimerWheel } from "../storage/timer_wheel.ts";
 import { IsnGenerator } from "../tcp/isn.ts";
 import { EphemeralPorts } from "../tcp/ephemeral.ts";
+import { type TimeWaitState, TimeWaitTable, TW_ACK, TW_GONE } from "../tcp/time_wait.ts";
 import {
   COOKIE_MSS_TABLE,
   cookieMssIndex,
@@ -181,6 +182,8 @@ export interface ContextStats {
   timeWaitReused: number;
   /** TIME-WAIT connections freed early because the pool was full. */
   timeWaitRecycled: number;
+  /** Compact TIME-WAIT records ended early because `tcp_max_tw_buckets` were in use. */
+  timeWaitOverflows: number;
   /** Segments retransmitted by connections already freed (live ones keep their own count). */
   retiredRetransmits: number;
 }
@@ -265,6 +268,7 @@ export class MtcpContext implements Pollable {
     timeWaitReused: 0,
     retiredRetransmits: 0,
     timeWaitRecycled: 0,
+    timeWaitOverflows: 0,
   };
   /** True once destroyed. */
   destroyed = false;
@@ -311,6 +315,22 @@ export class MtcpContext implements Pollable {
   #connsInUse = 0;
   #twScan = 0;
   readonly #flows: FlowTable;
+  // Connections in TIME-WAIT whose application is done with them, as
+  // records; undefined with tcp_max_tw_buckets = 0.
+  readonly #tw: TimeWaitTable | undefined;
+  readonly #twAck = new TcpRepr();
+  readonly #twState: TimeWaitState = {
+    remoteAddr: 0,
+    remotePort: 0,
+    localPort: 0,
+    sndNxt: 0,
+    rcvNxt: 0,
+    rcvWnd: 0,
+    rcvScale: 0,
+    tsEnabled: false,
+    tsRecent: 0,
+    tsOffset: 0,
+  };
   readonly #timers: TimerWheel;
   readonly #expired: number[] = [];
   readonly #dirty: Int32Array;
@@ -397,6 +417,9 @@ export class MtcpContext implements Pollable {
     for (let i = 0; i < cap; i++) this.#connFree[i] = i;
     this.#connFreeCount = cap;
     this.#flows = new FlowTable(cap);
+    this.#tw = config.tcp_max_tw_buckets > 0
+      ? new TimeWaitTable(config.tcp_max_tw_buckets)
+      : undefined;
     this.#timers = new TimerWheel(cap, attachment.network.clock.now());
     this.#dirty = new Int32Array(cap);
     this.#isDirty = new Uint8Array(cap);
@@ -725,7 +748,7 @@ export class MtcpContext implements Pollable {
         return -1;
       }
       this.#boundPort[slot] = port;
-    } else if (this.#flows.get(remoteAddr, remotePort, port) >= 0) {
+    } else if (this.#pairInUse(remoteAddr, remotePort, port)) {
       this.#releaseConn(conn);
       return -1;
     }
@@ -777,7 +800,7 @@ export class MtcpContext implements Pollable {
       for (let tries = 0; tries < pool.ports.length; tries++) {
         const port = pool.ports[pool.next]!;
         pool.next = (pool.next + 1) % pool.ports.length;
-        if (!this.#listeners.has(port) && this.#flows.get(remoteAddr, remotePort, port) < 0) {
+        if (!this.#listeners.has(port) && !this.#pairInUse(remoteAddr, remotePort, port)) {
           return port;
         }
       }
@@ -787,8 +810,14 @@ export class MtcpContext implements Pollable {
       this.iface.address,
       remoteAddr,
       remotePort,
-      (port) => !this.#listeners.has(port) && this.#flows.get(remoteAddr, remotePort, port) < 0,
+      (port) => !this.#listeners.has(port) && !this.#pairInUse(remoteAddr, remotePort, port),
     );
+  }
+
+  // A connection, or a TIME-WAIT record, holds this four-tuple.
+  #pairInUse(remoteAddr: number, remotePort: number, localPort: number): boolean {
+    return this.#flows.get(remoteAddr, remotePort, localPort) >= 0 ||
+      (this.#tw !== undefined && this.#tw.find(remoteAddr, remotePort, localPort) >= 0);
   }
 
   /** Closes a socket id; the connection, if any, finishes on its own. */
@@ -1050,6 +1079,9 @@ export class MtcpContext implements Pollable {
         this.markDirty(conn);
         return true;
       }
+    } else if (this.#tw !== undefined) {
+      const tw = this.#tw.find(src, seg.srcPort, seg.dstPort);
+      if (tw >= 0 && this.#timeWaitSegment(now, tw, seg)) return true;
     }
     const listener = this.#listeners.get(seg.dstPort);
     if (listener === undefined) return false;
@@ -1261,6 +1293,41 @@ export class MtcpContext implements Pollable {
     return true;
   }
 
+  // A segment for a TIME-WAIT record (see TimeWaitTable.process). False when
+  // the record gave way to a SYN that the listener is to see.
+  #timeWaitSegment(now: number, tw: number, seg: TcpRepr): boolean {
+    const table = this.#tw!;
+    const remote = table.remoteAddr(tw);
+    const verdict = table.process(tw, seg, now);
+    if (verdict === TW_ACK) {
+      table.fillAck(tw, this.#twAck, now);
+      const slot = this.iface.beginIpv4(now, remote, IP_PROTO_TCP, tcpHeaderLen(this.#twAck), true);
+      if (slot !== undefined) {
+        emitTcp(this.#twAck, slot.bytes, slot.offset, this.iface.address, remote, 0);
+        this.iface.commitIpv4(now);
+      }
+      return true;
+    }
+    if (verdict === TW_GONE && (seg.flags & TCP_SYN) !== 0) {
+      this.stats.timeWaitReused++;
+      return false;
+    }
+    return true;
+  }
+
+  // An orphan in TIME-WAIT with nothing left to send becomes a record and
+  // its socket goes (see TimeWaitTable).
+  #toTimeWaitRecord(now: number, conn: number, sock: TcpSocket): void {
+    const s = this.#twState;
+    s.remoteAddr = sock.remoteAddr;
+    s.remotePort = sock.remotePort;
+    s.localPort = sock.localPort;
+    sock.timeWaitRecord(s);
+    const left = Math.max(0, sock.timeWaitEndsAt - now);
+    if (this.#tw!.add(s, now, left)) this.stats.timeWaitOverflows++;
+    this.#freeConn(conn);
+  }
+
   // RFC 6191 §2: with timestamps, the SYN's TSval must be newer; without, its
   // sequence number must be beyond the old connection's.
   #canReuseTimeWait(sock: TcpSocket, seg: TcpRepr): boolean {
@@ -1331,6 +1398,7 @@ export class MtcpContext implements Pollable {
     if (this.destroyed) return false;
     this.#now = now;
     let did = this.iface.poll(now);
+    if (this.#tw !== undefined && this.#tw.size > 0) this.#tw.expire(now);
     const expired = this.#expired;
     if (this.#timers.expire(now, expired) > 0) {
       for (const conn of expired) {
@@ -1364,6 +1432,13 @@ export class MtcpContext implements Pollable {
       const sock = this.#conns[conn];
       if (sock === undefined) continue;
       for (let n = 0; n < 256 && sock.dispatch(now, this); n++);
+      if (
+        sock.state === "TIME-WAIT" && this.#tw !== undefined && this.#connSock[conn] === -1 &&
+        this.#connListener[conn] === -1 && !sock.wantsToSend && sock.timeWaitEndsAt > now
+      ) {
+        this.#toTimeWaitRecord(now, conn, sock);
+        continue;
+      }
       this.#timers.schedule(conn, sock.pollAt());
       // An orphan that reached CLOSED, and has nothing left to send, goes.
       if (
@@ -1380,7 +1455,8 @@ export class MtcpContext implements Pollable {
   pollAt(now: number): number {
     if (this.destroyed) return Infinity;
     if (this.#dirtyCount > 0) return now;
-    return Math.min(this.iface.pollAt(now), this.#timers.nextDue());
+    const tw = this.#tw !== undefined && this.#tw.size > 0 ? this.#tw.nextExpiry() : Infinity;
+    return Math.min(this.iface.pollAt(now), this.#timers.nextDue(), tw);
   }
 
   /** Stops the context: it leaves the network; connections are dropped without a word. */
@@ -1401,6 +1477,26 @@ export class MtcpContext implements Pollable {
    */
   *connections(): IterableIterator<TcpSocket> {
     for (const sock of this.#conns) if (sock !== undefined) yield sock;
+  }
+
+  /**
+   * Connections in TIME-WAIT that the application had closed, kept as
+   * compact records (see TimeWaitTable) and not in
+   * {@linkcode MtcpContext.connections}: how many there are now.
+   */
+  get timeWaitRecords(): number {
+    return this.#tw?.size ?? 0;
+  }
+
+  /**
+   * Every TIME-WAIT record, oldest first (for stats and tools).
+   *
+   * @internal
+   */
+  *timeWaits(): IterableIterator<
+    { remoteAddr: number; remotePort: number; localPort: number; expiresAt: number }
+  > {
+    if (this.#tw !== undefined) yield* this.#tw.records();
   }
 
   /** A connection's state by socket id, for tests and tools. */

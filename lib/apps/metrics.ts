@@ -54,6 +54,12 @@ const FAMILIES: Family[] = [
     values: one((s) => s.flows),
   },
   {
+    name: "mtcp_flows",
+    type: "gauge",
+    help: "Connections by RFC 9293 state (TIME-WAIT records included).",
+    values: (s) => Object.entries(s.states ?? {}).map(([state, v]) => [{ state }, v]),
+  },
+  {
     name: "mtcp_connections_opened_total",
     type: "counter",
     help: "Connections opened, accepted and connected.",

@@ -322,8 +322,10 @@ export interface StatsSample {
   txPackets: number;
   /** Bytes sent. */
   txBytes: number;
-  /** Connections in the pool now. */
+  /** Connections in the pool now (TIME-WAIT records included). */
   flows: number;
+  /** The same by RFC 9293 state (non-zero only). */
+  states?: Record<string, number>;
   /** Connections opened so far (accepted and connected). */
   opened: number;
   /** Segments retransmitted so far. */
@@ -333,7 +335,8 @@ export interface StatsSample {
   /**
    * What the listeners refused or answered statelessly so far, by kind
    * (listenOverflows, syncookiesSent, syncookiesRecv, syncookiesFailed,
-   * synQueueEvictions, connectionPoolFull, resets, timeouts): non-zero only.
+   * synQueueEvictions, connectionPoolFull, resets, timeouts,
+   * timeWaitOverflows): non-zero only.
    */
   tcp: Record<string, number>;
   /** The command's own counters, when it has any. */
@@ -349,6 +352,7 @@ const TCP_EVENTS = [
   "connectionPoolFull",
   "resets",
   "timeouts",
+  "timeWaitOverflows",
 ] as const;
 
 /** A sample of `ctx`'s counters. */
@@ -358,11 +362,13 @@ export function sampleStats(
   app?: () => AppStats,
 ): StatsSample {
   const s = ctx.iface.stats;
-  let flows = 0;
+  let flows = ctx.timeWaitRecords;
   let retransmits = ctx.stats.retiredRetransmits;
+  const states: Record<string, number> = flows > 0 ? { "TIME-WAIT": flows } : {};
   for (const sock of ctx.connections()) {
     flows++;
     retransmits += sock.stats.retransmits;
+    states[sock.state] = (states[sock.state] ?? 0) + 1;
   }
   return {
     core,
@@ -371,6 +377,7 @@ export function sampleStats(
     txPackets: s.tx.frames,
     txBytes: s.tx.bytes,
     flows,
+    states,
     opened: ctx.stats.passiveOpens + ctx.stats.activeOpens,
     retransmits,
     drops: { ...s.nonZeroDrops() } as Record<string, number>,
@@ -412,6 +419,7 @@ export function sumStats(samples: StatsSample[]): StatsSample {
     txPackets: 0,
     txBytes: 0,
     flows: 0,
+    states: {},
     opened: 0,
     retransmits: 0,
     drops: {},
@@ -427,6 +435,7 @@ export function sumStats(samples: StatsSample[]): StatsSample {
     out.retransmits += s.retransmits;
     addCounts(out.drops, s.drops);
     addCounts(out.tcp, s.tcp ?? {});
+    addCounts(out.states!, s.states ?? {});
   }
   return out;
 }

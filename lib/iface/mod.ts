@@ -16,4 +16,3 @@ export * from "./device.ts";
 export * from "./interface.ts";
 export * from "./reassembly.ts";
 export * from "./stats.ts";
-export * from "./flow_table.ts";

@@ -14,3 +14,4 @@ export * from "./ring_buffer.ts";
 export * from "./timer_wheel.ts";
 export * from "./buffer_pool.ts";
 export * from "./arena.ts";
+export * from "./flow_table.ts";

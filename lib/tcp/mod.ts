@@ -14,3 +14,4 @@ export * from "./socket.ts";
 export * from "./state.ts";
 export * from "./syncookie.ts";
 export * from "./ephemeral.ts";
+export * from "./time_wait.ts";

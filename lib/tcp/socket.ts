@@ -35,6 +35,7 @@ import {
   createController,
 } from "./congestion/mod.ts";
 import { RttEstimator } from "./rtt_estimator.ts";
+import type { TimeWaitState } from "./time_wait.ts";
 import { isSynchronized, type TcpState } from "./state.ts";
 
 /**
@@ -2133,6 +2134,27 @@ export class TcpSocket {
       this.finWait2At,
       this.idleAt,
     );
+  }
+
+  /** The end of TIME-WAIT (the clock's ms), or Infinity outside it. */
+  get timeWaitEndsAt(): number {
+    return this.timeWaitAt;
+  }
+
+  /**
+   * Writes what a compact TIME-WAIT record keeps (see TimeWaitTable) into
+   * `into`; the four-tuple is the caller's.
+   *
+   * @internal
+   */
+  timeWaitRecord(into: TimeWaitState): void {
+    into.sndNxt = this.sndNxt;
+    into.rcvNxt = this.rcvNxt;
+    into.rcvWnd = this.#receiveWindow();
+    into.rcvScale = this.rcvScale;
+    into.tsEnabled = this.tsEnabled;
+    into.tsRecent = this.tsRecent;
+    into.tsOffset = this.tsOffset;
   }
 
   /**

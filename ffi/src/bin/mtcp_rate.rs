@@ -17,8 +17,12 @@
 //! failed, and latency quantiles in microseconds (requests due in the first
 //! `--warmup` seconds are sent but not counted).
 //!
+//! With `--log FILE`, every counted request is also written to FILE as a
+//! line `DUE_US LATENCY_US STATUS` (0 for a failure), for a timeline.
+//!
 //! Usage: mtcp_rate --host IP --port N [--path /] --rate R [--seconds 10]
 //!                  [--warmup 2] [--mode keepalive|close] [--connections 50]
+//!                  [--log FILE]
 
 use std::collections::VecDeque;
 use std::env;
@@ -81,13 +85,14 @@ struct Options {
     warmup: f64,
     close_mode: bool,
     connections: usize,
+    log: Option<String>,
 }
 
 fn usage(msg: &str) -> ! {
     eprintln!("error: {msg}");
     eprintln!(
         "Usage: mtcp_rate --host IP --port N [--path /] --rate R [--seconds 10] [--warmup 2] \
-         [--mode keepalive|close] [--connections 50]"
+         [--mode keepalive|close] [--connections 50] [--log FILE]"
     );
     exit(2)
 }
@@ -96,7 +101,7 @@ fn parse_options() -> Options {
     let args: Vec<String> = env::args().skip(1).collect();
     let (mut host, mut port, mut path) = (None, None, "/".to_string());
     let (mut rate, mut seconds, mut warmup) = (None, 10.0, 2.0);
-    let (mut close_mode, mut connections) = (false, 50usize);
+    let (mut close_mode, mut connections, mut log) = (false, 50usize, None);
     let mut i = 0;
     while i < args.len() {
         let v = args
@@ -113,6 +118,7 @@ fn parse_options() -> Options {
             }
             "--port" => port = Some(v.parse::<u16>().unwrap_or_else(|_| usage("bad --port"))),
             "--path" => path = v,
+            "--log" => log = Some(v),
             "--rate" => rate = Some(num(&v).unwrap_or_else(|| usage("bad --rate"))),
             "--seconds" => seconds = num(&v).unwrap_or_else(|| usage("bad --seconds")),
             "--warmup" => {
@@ -159,6 +165,7 @@ fn parse_options() -> Options {
         warmup,
         close_mode,
         connections,
+        log,
     }
 }
 
@@ -194,6 +201,7 @@ struct Run {
     conns: Vec<Conn>,
     queue: VecDeque<f64>,
     latencies: Vec<u32>,
+    timeline: Vec<(u32, u32, u16)>,
     completed: u64,
     failed: u64,
     next: u64,
@@ -235,14 +243,17 @@ impl Run {
         n == req.len() as isize
     }
 
-    fn record(&mut self, due: f64, ok: bool) {
+    fn record(&mut self, due: f64, status: u16) {
         if due < self.o.warmup {
             return;
         }
-        if ok {
+        let us = ((self.now() - due) * 1e6).clamp(0.0, u32::MAX as f64) as u32;
+        if self.o.log.is_some() {
+            self.timeline.push(((due * 1e6) as u32, us, status));
+        }
+        if status == 200 {
             self.completed += 1;
-            let us = ((self.now() - due) * 1e6).max(0.0);
-            self.latencies.push(us.min(u32::MAX as f64) as u32);
+            self.latencies.push(us);
         } else {
             self.failed += 1;
         }
@@ -259,7 +270,7 @@ impl Run {
         if self.o.close_mode {
             while let Some(due) = self.queue.pop_front() {
                 if self.open(due).is_none() {
-                    self.record(due, false);
+                    self.record(due, 0);
                 }
             }
             return;
@@ -274,7 +285,7 @@ impl Run {
                 self.conns[i].due = due;
                 if !self.send(i) {
                     self.conns[i].busy = false;
-                    self.record(due, false);
+                    self.record(due, 0);
                 }
             }
         }
@@ -285,7 +296,7 @@ impl Run {
         if !self.conns[i].connected {
             if revents & (POLLERR | POLLHUP) != 0 {
                 let due = self.conns[i].due;
-                self.record(due, false);
+                self.record(due, 0);
                 return false;
             }
             if revents & POLLOUT != 0 {
@@ -294,7 +305,7 @@ impl Run {
                     self.conns[i].busy = true;
                     if !self.send(i) {
                         let due = self.conns[i].due;
-                        self.record(due, false);
+                        self.record(due, 0);
                         return false;
                     }
                 }
@@ -316,7 +327,7 @@ impl Run {
                 // The end: fine after a whole response in close mode.
                 let (unanswered, due) = (c.busy && !c.done, c.due);
                 if unanswered {
-                    self.record(due, false);
+                    self.record(due, 0);
                 }
                 return false;
             }
@@ -332,7 +343,7 @@ impl Run {
                 } else {
                     c.busy = false;
                 }
-                self.record(due, status == 200);
+                self.record(due, status);
             }
         }
     }
@@ -378,6 +389,7 @@ fn main() {
         conns: Vec::new(),
         queue: VecDeque::new(),
         latencies: Vec::new(),
+        timeline: Vec::new(),
         completed: 0,
         failed: 0,
         next: 0,
@@ -422,6 +434,16 @@ fn main() {
             .iter()
             .filter(|c| (c.busy && !c.done) || !c.connected)
             .count() as u64;
+    if let Some(path) = &run.o.log {
+        let mut text = String::with_capacity(run.timeline.len() * 20);
+        for (due, us, status) in &run.timeline {
+            text.push_str(&format!("{due} {us} {status}\n"));
+        }
+        if let Err(e) = std::fs::write(path, text) {
+            eprintln!("error: cannot write {path}: {e}");
+            exit(1);
+        }
+    }
     let counted_from = run.o.warmup;
     let elapsed = run.o.seconds - counted_from;
     let mut l = std::mem::take(&mut run.latencies);
