@@ -15,3 +15,4 @@ export * from "./state.ts";
 export * from "./syncookie.ts";
 export * from "./ephemeral.ts";
 export * from "./time_wait.ts";
+export * from "./stored_time.ts";

@@ -35,6 +35,7 @@ import {
   createController,
 } from "./congestion/mod.ts";
 import { RttEstimator } from "./rtt_estimator.ts";
+import { decodeTime, storedAfter, storedMs, T_INF, T_NEG_INF, T_NONE } from "./stored_time.ts";
 import type { TimeWaitState } from "./time_wait.ts";
 import { isSynchronized, type TcpState } from "./state.ts";
 
@@ -119,29 +120,6 @@ export interface TcpConfig {
 // always empty (no range ever fits in it, so it never changes). An assembler
 // object is 64 bytes, and most connections never need one.
 const NO_ASSEMBLER = new Assembler(0);
-
-// Reserved stored values of a time: Infinity (a timer that is off), -Infinity
-// and -1 (the "none" of a field that uses it).
-const T_INF = 0x7fffffff;
-const T_NEG_INF = -0x7fffffff;
-const T_NONE = -0x7ffffffe;
-
-/**
- * A time already in whole ms from the epoch (`Math.ceil(now - epoch) + d`,
- * worked out where it is stored, so no large number crosses a call), kept
- * off the reserved values: a step past one keeps it a plain number.
- */
-function relMs(r: number): number {
-  return r === T_INF ? r + 1 : r === T_NEG_INF || r === T_NONE ? r - 3 : r;
-}
-
-/** The time a stored value stands for. */
-function decodeTime(x: number, epoch: number): number {
-  if (x === T_INF) return Infinity;
-  if (x === T_NEG_INF) return -Infinity;
-  if (x === T_NONE) return -1;
-  return epoch + x;
-}
 
 /** Defaults, after Linux where mTCP and the RFCs leave room. */
 export const TCP_DEFAULTS: Readonly<TcpConfig> = {
@@ -581,6 +559,10 @@ export class TcpSocket {
   private nowMs(now: number): number {
     return Math.ceil(now - (this.#owner.timeEpoch ?? 0));
   }
+  /** A stored time (see stored_time.ts) on this socket's clock. */
+  private decodeStored(stored: number): number {
+    return decodeTime(stored, this.#owner.timeEpoch ?? 0);
+  }
   #firstUnackedAtMs = T_NONE;
   #timedAtMs = T_NONE; // when the timed segment went out; T_NONE: nothing is timed
   #rtoAtMs = T_INF;
@@ -597,51 +579,51 @@ export class TcpSocket {
   #challengeWindowStartMs = T_NEG_INF;
   /** When the oldest unacknowledged data was first sent, or -1 (the user timeout). */
   private get firstUnackedAt(): number {
-    return decodeTime(this.#firstUnackedAtMs, this.#owner.timeEpoch ?? 0);
+    return this.decodeStored(this.#firstUnackedAtMs);
   }
   /** The retransmission timer (RFC 6298), or Infinity. */
   private get rtoAt(): number {
-    return decodeTime(this.#rtoAtMs, this.#owner.timeEpoch ?? 0);
+    return this.decodeStored(this.#rtoAtMs);
   }
   /** The delayed-ACK timer, or Infinity. */
   private get delayedAckAt(): number {
-    return decodeTime(this.#delayedAckAtMs, this.#owner.timeEpoch ?? 0);
+    return this.decodeStored(this.#delayedAckAtMs);
   }
   /** The persist timer (zero-window probes), or Infinity. */
   private get persistAt(): number {
-    return decodeTime(this.#persistAtMs, this.#owner.timeEpoch ?? 0);
+    return this.decodeStored(this.#persistAtMs);
   }
   /** The keepalive timer, or Infinity. */
   private get keepaliveAt(): number {
-    return decodeTime(this.#keepaliveAtMs, this.#owner.timeEpoch ?? 0);
+    return this.decodeStored(this.#keepaliveAtMs);
   }
   /** When the last keepalive probe went out. */
   private get keepaliveProbeAt(): number {
-    return decodeTime(this.#keepaliveProbeAtMs, this.#owner.timeEpoch ?? 0);
+    return this.decodeStored(this.#keepaliveProbeAtMs);
   }
   /** The end of TIME-WAIT, or Infinity. */
   private get timeWaitAt(): number {
-    return decodeTime(this.#timeWaitAtMs, this.#owner.timeEpoch ?? 0);
+    return this.decodeStored(this.#timeWaitAtMs);
   }
   /** When to try again a segment that could not be sent (no slot, ARP queue full), or Infinity. */
   private get retryAt(): number {
-    return decodeTime(this.#retryAtMs, this.#owner.timeEpoch ?? 0);
+    return this.decodeStored(this.#retryAtMs);
   }
   /** The FIN-WAIT-2 timeout of an orphaned socket, or Infinity. */
   private get finWait2At(): number {
-    return decodeTime(this.#finWait2AtMs, this.#owner.timeEpoch ?? 0);
+    return this.decodeStored(this.#finWait2AtMs);
   }
   /** The idle timeout (tcp_timeout), or Infinity. */
   private get idleAt(): number {
-    return decodeTime(this.#idleAtMs, this.#owner.timeEpoch ?? 0);
+    return this.decodeStored(this.#idleAtMs);
   }
   /** When the last segment arrived. */
   private get lastSegmentAt(): number {
-    return decodeTime(this.#lastSegmentAtMs, this.#owner.timeEpoch ?? 0);
+    return this.decodeStored(this.#lastSegmentAtMs);
   }
   /** The start of the current second of challenge ACKs (RFC 5961 §7). */
   private get challengeWindowStart(): number {
-    return decodeTime(this.#challengeWindowStartMs, this.#owner.timeEpoch ?? 0);
+    return this.decodeStored(this.#challengeWindowStartMs);
   }
 
   // Sequence numbers are stored as int32 (the same value modulo 2^32): a field
@@ -860,7 +842,7 @@ export class TcpSocket {
     this.sndWl2 = this.iss;
     this.#maxSndWnd = this.sndWnd;
     this.rcvRight = this.rcvNxt;
-    this.#lastSegmentAtMs = relMs(this.nowMs(now));
+    this.#lastSegmentAtMs = storedMs(this.nowMs(now));
     this.synPending = true;
     this.#setState("SYN-RECEIVED");
   }
@@ -1008,9 +990,7 @@ export class TcpSocket {
         return;
       case "FIN-WAIT-2":
         // Linux tcp_fin_timeout: an orphan does not wait forever for the peer.
-        this.#finWait2AtMs = relMs(
-          this.nowMs(now) + Math.ceil(this.config.finWait2TimeoutMs),
-        );
+        this.#finWait2AtMs = storedAfter(this.nowMs(now), this.config.finWait2TimeoutMs);
         return;
     }
   }
@@ -1057,7 +1037,7 @@ export class TcpSocket {
    */
   process(now: number, seg: TcpRepr, bytes: Uint8Array): void {
     this.stats.segmentsIn++;
-    this.#lastSegmentAtMs = relMs(this.nowMs(now));
+    this.#lastSegmentAtMs = storedMs(this.nowMs(now));
     switch (this.state) {
       case "CLOSED":
       case "LISTEN":
@@ -1225,10 +1205,7 @@ export class TcpSocket {
         if (this.#finAcked()) {
           this.#setState("FIN-WAIT-2");
           if (this.orphaned) {
-            this.#finWait2AtMs = relMs(
-              this.nowMs(now) +
-                Math.ceil(this.config.finWait2TimeoutMs),
-            );
+            this.#finWait2AtMs = storedAfter(this.nowMs(now), this.config.finWait2TimeoutMs);
           }
         }
         break;
@@ -1391,10 +1368,8 @@ export class TcpSocket {
       this.#rtoAtMs = T_INF;
       this.#firstUnackedAtMs = T_NONE;
     } else {
-      this.#rtoAtMs = relMs(
-        this.nowMs(now) + Math.ceil(this.rtt.rto),
-      );
-      this.#firstUnackedAtMs = relMs(this.nowMs(now));
+      this.#rtoAtMs = storedAfter(this.nowMs(now), this.rtt.rto);
+      this.#firstUnackedAtMs = storedMs(this.nowMs(now));
     }
     if (finAcked) this.#finSent = true; // for good: a timeout must not re-arm it
     if (dataAcked > 0 || finAcked) this.#emit(TCP_EV_WRITABLE);
@@ -1552,9 +1527,7 @@ export class TcpSocket {
       this.#unackedSegments += len >= this.mss ? 1 : 0.5;
       if (this.#unackedSegments >= 2) this.#ackNow = true;
       else if (this.#delayedAckAtMs === T_INF) {
-        this.#delayedAckAtMs = relMs(
-          this.nowMs(now) + Math.ceil(this.config.delayedAckMs),
-        );
+        this.#delayedAckAtMs = storedAfter(this.nowMs(now), this.config.delayedAckMs);
       }
     }
     if (fin) {
@@ -1605,9 +1578,7 @@ export class TcpSocket {
     if (!sent && this.blocked) {
       this.blocked = false;
       if (this.#retryAtMs === T_INF) {
-        this.#retryAtMs = relMs(
-          this.nowMs(now) + Math.ceil(TX_RETRY_MS),
-        );
+        this.#retryAtMs = storedAfter(this.nowMs(now), TX_RETRY_MS);
       }
     }
     return sent;
@@ -1817,13 +1788,11 @@ export class TcpSocket {
       this.rcvRight = seqMax(this.rcvRight, seqAdd(this.rcvNxt, r.window));
     }
     if (this.#rtoAtMs === T_INF) {
-      this.#rtoAtMs = relMs(
-        this.nowMs(now) + Math.ceil(this.rtt.rto),
-      );
+      this.#rtoAtMs = storedAfter(this.nowMs(now), this.rtt.rto);
     }
     if (this.#retries === 0 && this.#timedAtMs === T_NONE) {
       this.#timedSeq = this.sndNxt | 0;
-      this.#timedAtMs = relMs(this.nowMs(now));
+      this.#timedAtMs = storedMs(this.nowMs(now));
     }
     return true;
   }
@@ -1886,17 +1855,15 @@ export class TcpSocket {
       this.sndMax = end;
       if (this.#timedAtMs === T_NONE && !this.tsEnabled) {
         this.#timedSeq = end | 0;
-        this.#timedAtMs = relMs(this.nowMs(now));
+        this.#timedAtMs = storedMs(this.nowMs(now));
       }
     }
     if (len > 0) this.stats.bytesOut += len;
     // RFC 6298 §5.1: start the timer when data (or a FIN) goes out and none runs.
     if (!isProbe && (len > 0 || (flags & TCP_FIN) !== 0) && this.#rtoAtMs === T_INF) {
-      this.#rtoAtMs = relMs(
-        this.nowMs(now) + Math.ceil(this.rtt.rto),
-      );
+      this.#rtoAtMs = storedAfter(this.nowMs(now), this.rtt.rto);
       if (this.#firstUnackedAtMs === T_NONE) {
-        this.#firstUnackedAtMs = relMs(this.nowMs(now));
+        this.#firstUnackedAtMs = storedMs(this.nowMs(now));
       }
     }
     if (len > 0) this.#persistAtMs = T_INF;
@@ -2048,7 +2015,7 @@ export class TcpSocket {
   // segments) are rate-limited per connection.
   #challengeAck(now: number): void {
     if (now - this.challengeWindowStart >= 1000) {
-      this.#challengeWindowStartMs = relMs(this.nowMs(now));
+      this.#challengeWindowStartMs = storedMs(this.nowMs(now));
       this.#challengeCount = 0;
     }
     if (this.#challengeCount >= this.config.challengeAcksPerSecond) return;
@@ -2190,7 +2157,7 @@ export class TcpSocket {
     if (now >= this.idleAt) {
       this.#idleAtMs = T_INF;
       if (now - this.lastSegmentAt >= this.config.idleTimeoutMs) return this.#fail("timeout");
-      this.#idleAtMs = relMs(this.#lastSegmentAtMs + Math.ceil(this.config.idleTimeoutMs));
+      this.#idleAtMs = storedAfter(this.#lastSegmentAtMs, this.config.idleTimeoutMs);
     }
     if (now >= this.rtoAt) {
       this.#rtoAtMs = T_INF;
@@ -2243,9 +2210,7 @@ export class TcpSocket {
     if (handshake) {
       this.sndNxt = this.iss;
       this.synPending = true;
-      this.#rtoAtMs = relMs(
-        this.nowMs(now) + Math.ceil(this.rtt.rto),
-      );
+      this.#rtoAtMs = storedAfter(this.nowMs(now), this.rtt.rto);
       return;
     }
     if (this.sndUna === this.sndMax) return;
@@ -2261,23 +2226,21 @@ export class TcpSocket {
     this.sndNxt = this.sndUna;
     // The FIN goes again after the data, unless it was acknowledged.
     if (!this.#finAcked()) this.#finSent = false;
-    this.#rtoAtMs = relMs(this.nowMs(now) + Math.ceil(this.rtt.rto));
+    this.#rtoAtMs = storedAfter(this.nowMs(now), this.rtt.rto);
   }
 
   #armPersist(now: number): void {
     // RFC 9293 §3.8.6.1: probe the zero window with the RTO, backed off.
     const base = Math.max(this.rtt.rto, this.config.minRtoMs);
-    this.#persistAtMs = relMs(
-      this.nowMs(now) +
-        Math.ceil(Math.min(base * 2 ** this.#persistBackoff, this.config.maxRtoMs)),
+    this.#persistAtMs = storedAfter(
+      this.nowMs(now),
+      Math.min(base * 2 ** this.#persistBackoff, this.config.maxRtoMs),
     );
   }
 
   #armKeepalive(now: number): void {
     this.#keepaliveProbes = 0;
-    this.#keepaliveAtMs = relMs(
-      this.nowMs(now) + Math.ceil(this.config.keepIdleMs),
-    );
+    this.#keepaliveAtMs = storedAfter(this.nowMs(now), this.config.keepIdleMs);
   }
 
   // RFC 1122 §4.2.3.6: after keepIdle of silence, probe every keepIntvl; after
@@ -2289,16 +2252,14 @@ export class TcpSocket {
       this.#keepaliveProbes = 0;
     }
     if (this.#keepaliveProbes === 0 && now - this.lastSegmentAt < this.config.keepIdleMs) {
-      this.#keepaliveAtMs = relMs(this.#lastSegmentAtMs + Math.ceil(this.config.keepIdleMs));
+      this.#keepaliveAtMs = storedAfter(this.#lastSegmentAtMs, this.config.keepIdleMs);
       return;
     }
     if (this.#keepaliveProbes >= this.config.keepCnt) return this.#fail("timeout");
     this.#keepaliveProbes++;
-    this.#keepaliveProbeAtMs = relMs(this.nowMs(now));
+    this.#keepaliveProbeAtMs = storedMs(this.nowMs(now));
     this.probePending = true;
-    this.#keepaliveAtMs = relMs(
-      this.nowMs(now) + Math.ceil(this.config.keepIntvlMs),
-    );
+    this.#keepaliveAtMs = storedAfter(this.nowMs(now), this.config.keepIntvlMs);
   }
 
   // --- State plumbing ----------------------------------------------------------------
@@ -2312,11 +2273,9 @@ export class TcpSocket {
     this.highRxt = iss;
     // RFC 7323 §5.4: a random offset per connection for TSval.
     this.tsOffset = tsOffsetFor(iss);
-    this.#lastSegmentAtMs = relMs(this.nowMs(now));
+    this.#lastSegmentAtMs = storedMs(this.nowMs(now));
     if (this.config.idleTimeoutMs > 0) {
-      this.#idleAtMs = relMs(
-        this.nowMs(now) + Math.ceil(this.config.idleTimeoutMs),
-      );
+      this.#idleAtMs = storedAfter(this.nowMs(now), this.config.idleTimeoutMs);
     }
   }
 
@@ -2365,12 +2324,10 @@ export class TcpSocket {
     this.#releaseTx();
     if (this.config.timeWaitMs <= 0) {
       // mTCP's tcp_timewait = 0: gone at once (the final ACK is still sent).
-      this.#timeWaitAtMs = relMs(this.nowMs(now));
+      this.#timeWaitAtMs = storedMs(this.nowMs(now));
       return;
     }
-    this.#timeWaitAtMs = relMs(
-      this.nowMs(now) + Math.ceil(this.config.timeWaitMs),
-    );
+    this.#timeWaitAtMs = storedAfter(this.nowMs(now), this.config.timeWaitMs);
   }
 
   // The connection failed: CLOSED with an error for the application.
