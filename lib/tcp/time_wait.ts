@@ -13,9 +13,9 @@
  * promoted into V8's old generation. Short connections then leave nothing
  * behind in the young generation but garbage.
  *
- * Records sit in a ring in order of expiry (a restarted wait moves its record
- * to the tail); when the ring is full the oldest is dropped early and
- * counted, as Linux does past `tcp_max_tw_buckets`.
+ * Records sit in a list in order of expiry (a restarted wait moves its record
+ * to the tail), their slots on a free list; when every slot is in use the
+ * oldest ends early and is counted, as Linux does past `tcp_max_tw_buckets`.
  *
  * @module
  */
@@ -89,8 +89,12 @@ export class TimeWaitTable {
   readonly #meta: Uint8Array; // bit 7 live, bit 6 timestamps, bits 0-3 scale
   readonly #expires: Float64Array;
   readonly #duration: Uint32Array; // ms: the whole wait, for a restart
-  #head = 0; // oldest slot
-  #count = 0; // slots from head to tail, dead ones included
+  readonly #next: Int32Array; // expiry order, -1 at the end
+  readonly #prev: Int32Array;
+  readonly #free: Int32Array; // a stack of free slots
+  #freeTop: number;
+  #head = -1; // the oldest record
+  #tail = -1;
   #live = 0;
 
   /** A table for up to `capacity` records. */
@@ -108,6 +112,11 @@ export class TimeWaitTable {
     this.#meta = new Uint8Array(n);
     this.#expires = new Float64Array(n);
     this.#duration = new Uint32Array(n);
+    this.#next = new Int32Array(n);
+    this.#prev = new Int32Array(n);
+    this.#free = new Int32Array(n);
+    for (let i = 0; i < n; i++) this.#free[i] = n - 1 - i;
+    this.#freeTop = n;
   }
 
   /** Records held. */
@@ -128,10 +137,19 @@ export class TimeWaitTable {
   add(s: TimeWaitState, now: number, durationMs: number): boolean {
     const old = this.find(s.remoteAddr, s.remotePort, s.localPort);
     if (old >= 0) this.#kill(old);
-    const evicted = this.#count === this.capacity && this.#evictHead();
-    const i = (this.#head + this.#count) % this.capacity;
-    this.#count++;
+    let evicted = false;
+    if (this.#live === this.capacity) {
+      this.stats.overflows++;
+      this.#kill(this.#head);
+      evicted = true;
+    }
+    const i = this.#free[--this.#freeTop]!;
     this.#live++;
+    this.#prev[i] = this.#tail;
+    this.#next[i] = -1;
+    if (this.#tail >= 0) this.#next[this.#tail] = i;
+    else this.#head = i;
+    this.#tail = i;
     this.#addr[i] = s.remoteAddr;
     this.#ports[i] = ((s.remotePort << 16) | s.localPort) >>> 0;
     this.#sndNxt[i] = s.sndNxt;
@@ -149,26 +167,16 @@ export class TimeWaitTable {
   /** Ends every record whose time is up; returns how many ended. */
   expire(now: number): number {
     let n = 0;
-    while (this.#count > 0) {
-      const i = this.#head;
-      if ((this.#meta[i]! & 0x80) !== 0) {
-        if (this.#expires[i]! > now) break;
-        this.#kill(i);
-        n++;
-      }
-      this.#head = (i + 1) % this.capacity;
-      this.#count--;
+    while (this.#head >= 0 && this.#expires[this.#head]! <= now) {
+      this.#kill(this.#head);
+      n++;
     }
     return n;
   }
 
   /** When the oldest record ends (Infinity when there is none). */
   nextExpiry(): number {
-    for (let k = 0; k < this.#count; k++) {
-      const i = (this.#head + k) % this.capacity;
-      if ((this.#meta[i]! & 0x80) !== 0) return this.#expires[i]!;
-    }
-    return Infinity;
+    return this.#head >= 0 ? this.#expires[this.#head]! : Infinity;
   }
 
   /** Ends a record at once (the pair is needed for something else). */
@@ -256,9 +264,7 @@ export class TimeWaitTable {
   *records(): IterableIterator<
     { remoteAddr: number; remotePort: number; localPort: number; expiresAt: number }
   > {
-    for (let k = 0; k < this.#count; k++) {
-      const i = (this.#head + k) % this.capacity;
-      if ((this.#meta[i]! & 0x80) === 0) continue;
+    for (let i = this.#head; i >= 0; i = this.#next[i]!) {
       const ports = this.#ports[i]!;
       yield {
         remoteAddr: this.#addr[i]!,
@@ -293,22 +299,16 @@ export class TimeWaitTable {
     this.add(s, now, durationMs);
   }
 
-  #evictHead(): boolean {
-    const i = this.#head;
-    const live = (this.#meta[i]! & 0x80) !== 0;
-    if (live) {
-      this.#kill(i);
-      this.stats.overflows++;
-    }
-    this.#head = (i + 1) % this.capacity;
-    this.#count--;
-    return live;
-  }
-
   #kill(i: number): void {
     const ports = this.#ports[i]!;
     this.#flows.delete(this.#addr[i]!, ports >>> 16, ports & 0xffff);
     this.#meta[i] = 0;
     this.#live--;
+    const p = this.#prev[i]!, n = this.#next[i]!;
+    if (p >= 0) this.#next[p] = n;
+    else this.#head = n;
+    if (n >= 0) this.#prev[n] = p;
+    else this.#tail = p;
+    this.#free[this.#freeTop++] = i;
   }
 }

@@ -138,3 +138,16 @@ Deno.test("TIME-WAIT table: records end in order; a full table ends the oldest e
   assert.equal(tw.size, 0);
   assert.equal(tw.nextExpiry(), Infinity);
 });
+
+Deno.test("TIME-WAIT table: a record ended early (reused, reset) frees its slot at once: no overflow while slots are free", () => {
+  const tw = new TimeWaitTable(3);
+  tw.add(state({ remotePort: 1 }), 0, 60_000); // stays all along
+  for (let p = 2; p < 100; p++) {
+    tw.add(state({ remotePort: p }), p, 60_000);
+    // A new SYN takes the pair over: the record ends at once.
+    assert.equal(tw.process(tw.find(PEER, p, 80), seg(TCP_SYN, RCV_NXT + 1000), p), TW_GONE);
+    assert.equal(tw.size, 1);
+  }
+  assert.equal(tw.stats.overflows, 0);
+  assert.notEqual(tw.find(PEER, 1, 80), -1, "the first record is still there");
+});
