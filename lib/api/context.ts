@@ -937,12 +937,15 @@ export class MtcpContext implements Pollable {
   /**
    * The pool is full: free one connection in TIME-WAIT, as Linux does when
    * its TIME-WAIT buckets overflow (tcp_max_tw_buckets), so that a burst of
-   * short connections is not refused by its own past. A rotating scan keeps
-   * the cost spread out. False when no connection is in TIME-WAIT.
+   * short connections is not refused by its own past. A rotating scan of at
+   * most 256 slots a call keeps the cost bounded: a pool full of live
+   * connections under a flood of SYNs must not cost a pass over the whole
+   * pool for each (that stalled the loop for seconds). False when none of
+   * the slots looked at is in TIME-WAIT.
    */
   #recycleTimeWait(): boolean {
     const cap = this.#capacity;
-    for (let i = 0; i < cap; i++) {
+    for (let i = 0; i < cap && i < 256; i++) {
       const c = this.#twScan;
       this.#twScan = (c + 1) % cap;
       const sock = this.#conns[c];

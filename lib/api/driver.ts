@@ -32,8 +32,8 @@ import { type Clock, VirtualClock } from "../phy/clock.ts";
 export interface Scheduler {
   /** The clock the scheduler's hosts read. */
   readonly clock: Clock;
-  /** Polls everything until nothing more happens now. */
-  pollAll(): boolean;
+  /** Polls everything until nothing more happens now, or for `maxPasses` passes. */
+  pollAll(maxPasses?: number): boolean;
   /** The earliest time anything wants to run. */
   nextEvent(): number;
   /** Sleeps until a device event, a wake, or `timeoutMs` (real devices; else a timer). */
@@ -51,6 +51,14 @@ interface Waiter {
 function macrotask(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
+
+/**
+ * Polling passes per round on a real clock before the waiters are looked at
+ * (each pass lets every context take a receive burst, run its timers and
+ * send), as mTCP's loop takes one batch of packets and then the
+ * application's events.
+ */
+const POLL_PASSES = 4;
 
 const drivers = new WeakMap<Scheduler, Driver>();
 
@@ -148,7 +156,10 @@ export class Driver {
     try {
       for (let idleRounds = 0;;) {
         this.#kicked = false;
-        s.pollAll();
+        // In real time a round is bounded, so that a sustained stream of
+        // frames cannot keep the applications' waiters from running (receive
+        // livelock: connections pile up unserved while new ones are taken).
+        s.pollAll(virtual ? Infinity : POLL_PASSES);
         const now = clock.now();
         let resolved = 0;
         let nextDeadline = Infinity;

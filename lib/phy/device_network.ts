@@ -111,9 +111,9 @@ export class DeviceNetwork implements Network {
     this.#pollables.remove(p);
   }
 
-  /** Polls everything until nobody does anything. */
-  pollAll(): boolean {
-    const any = this.#pollables.pollAll(this.clock);
+  /** Polls everything until nobody does anything, or for `maxPasses` passes. */
+  pollAll(maxPasses = Infinity): boolean {
+    const any = this.#pollables.pollAll(this.clock, maxPasses);
     if (any) {
       this.#lastBusy = this.clock.now();
       this.#spurious = 0;

@@ -414,8 +414,8 @@ export class MemoryNetwork implements Network {
   }
 
   /** Polls everything until nobody does anything (see {@linkcode PollSet.pollAll}). */
-  pollAll(): boolean {
-    return this.#pollables.pollAll(this.clock);
+  pollAll(maxPasses = Infinity): boolean {
+    return this.#pollables.pollAll(this.clock, maxPasses);
   }
 
   /** The earliest time anything registered wants to run. */

@@ -74,8 +74,11 @@ export interface Network {
   add(p: Pollable): void;
   /** Stops driving `p`. */
   remove(p: Pollable): void;
-  /** Polls everything until nothing more happens now; true if anything did. */
-  pollAll(): boolean;
+  /**
+   * Polls everything until nothing more happens now, or for at most
+   * `maxPasses` passes; true if anything did.
+   */
+  pollAll(maxPasses?: number): boolean;
   /** The earliest time anything registered wants to run. */
   nextEvent(): number;
   /**
@@ -103,14 +106,14 @@ export class PollSet {
   }
 
   /**
-   * Polls everything until nobody does anything; true if anything did. Each
-   * poll reads the clock, so in real time a round trip is measured, not
-   * rounded to one instant.
+   * Polls everything until nobody does anything, or for at most `maxPasses`
+   * passes; true if anything did. Each poll reads the clock, so in real time
+   * a round trip is measured, not rounded to one instant.
    */
-  pollAll(clock: Clock): boolean {
+  pollAll(clock: Clock, maxPasses = Infinity): boolean {
     const items = this.#items;
     let any = false;
-    for (let progress = true; progress;) {
+    for (let progress = true, pass = 0; progress && pass < maxPasses; pass++) {
       progress = false;
       // Indexed, not for-of: an iterator and its results would be allocated
       // on every pass wherever this loop is not optimised.
