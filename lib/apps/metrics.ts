@@ -167,6 +167,45 @@ export function exposition(samples: StatsSample[]): string {
 }
 
 /**
+ * The process' own gauges, under the names Prometheus' client libraries use:
+ * resident memory and CPU time from `/proc/self` (0 where there is none), and
+ * the heap of this thread's isolate (a worker's, with `--cores`, is its own).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { processExposition } from "./metrics.ts";
+ * assert.match(processExposition(), /\nprocess_resident_memory_bytes \d+\n/);
+ * assert.match(processExposition(), /\ndeno_heap_used_bytes \d+\n/);
+ * ```
+ */
+export function processExposition(): string {
+  const m = Deno.memoryUsage();
+  let cpu = 0;
+  try {
+    const f = Deno.readTextFileSync("/proc/self/stat").split(") ")[1]!.split(" ");
+    cpu = (Number(f[11]) + Number(f[12])) / 100; // clock ticks, USER_HZ = 100
+  } catch {
+    // not Linux
+  }
+  const gauges: [string, string, string, number][] = [
+    ["process_resident_memory_bytes", "gauge", "Resident memory size in bytes.", m.rss],
+    ["process_cpu_seconds_total", "counter", "User and system CPU time, seconds.", cpu],
+    ["deno_heap_used_bytes", "gauge", "V8 heap in use (this isolate).", m.heapUsed],
+    ["deno_heap_total_bytes", "gauge", "V8 heap reserved (this isolate).", m.heapTotal],
+    [
+      "deno_external_memory_bytes",
+      "gauge",
+      "Memory outside the heap held by JavaScript objects.",
+      m.external,
+    ],
+  ];
+  return gauges.map(([name, type, help, v]) =>
+    `# HELP ${name} ${help}\n# TYPE ${name} ${type}\n${name} ${v}\n`
+  ).join("");
+}
+
+/**
  * Serves `/metrics` at `addr` (`HOST:PORT`, the kernel's network) from
  * `samples()`; returns the server, to be shut down at the end of the run.
  * Throws `Error` with one line when the address cannot be used.
@@ -179,7 +218,7 @@ export function serveMetrics(addr: string, samples: () => StatsSample[]): Deno.H
       if (new URL(req.url).pathname !== "/metrics") {
         return new Response("not found\n", { status: 404 });
       }
-      return new Response(exposition(samples()), {
+      return new Response(exposition(samples()) + processExposition(), {
         headers: { "content-type": "text/plain; version=0.0.4; charset=utf-8" },
       });
     });

@@ -88,8 +88,9 @@ export class Lab {
     await Deno.writeTextFile(
       `${w}/nginx.conf`,
       `${o.nginxStream ? "load_module /usr/lib/nginx/modules/ngx_stream_module.so;\n" : ""}` +
-        `daemon off; worker_processes 1; pid ${w}/nginx.pid; error_log ${w}/error.log;
-events { worker_connections 65536; }
+        `daemon off; worker_processes 1; worker_rlimit_nofile 300000; pid ${w}/nginx.pid;
+error_log ${w}/error.log;
+events { worker_connections 262144; }
 http { access_log off; sendfile on; tcp_nopush on; keepalive_requests 1000000;
   client_body_temp_path ${w}; proxy_temp_path ${w}; fastcgi_temp_path ${w};
   uwsgi_temp_path ${w}; scgi_temp_path ${w}; ${o.nginxHttp ?? ""}

@@ -495,7 +495,13 @@ Deno.test({
         value(after, "mtcp_connections_opened_total") >=
           value(before, "mtcp_connections_opened_total") + 20,
       );
-      assert.ok(after.samples.every((s) => s.labels.core === "0"));
+      assert.ok(
+        after.samples.filter((s) => s.name.startsWith("mtcp_")).every((s) => s.labels.core === "0"),
+      );
+      assert.equal(after.types.get("mtcp_flows"), "gauge");
+      assert.ok(value(after, "process_resident_memory_bytes") > 10e6);
+      assert.ok(value(after, "deno_heap_used_bytes") > 1e6);
+      assert.ok(value(after, "process_cpu_seconds_total") > 0);
       assert.equal(after.types.get("mtcp_http_responses_total"), "counter");
       const ok = after.samples.find((s) =>
         s.name === "mtcp_http_responses_total" && s.labels.status === "200"
