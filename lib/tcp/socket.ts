@@ -1135,6 +1135,16 @@ export class TcpSocket {
       } else {
         // RFC 9293: send <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK> unless RST, and drop.
         if (!isRst) this.#challengeAck(now);
+        // TIME-WAIT: the peer's FIN again (it sits just before RCV.NXT, so
+        // it is never acceptable) means our last ACK was lost; 2 MSL starts
+        // again (RFC 9293 §3.10.7.4, eighth step; Linux reschedules the
+        // time-wait for it, and so does TimeWaitTable).
+        if (
+          this.state === "TIME-WAIT" && (flags & TCP_FIN) !== 0 &&
+          seqAdd(seq, len) === seqSub(this.rcvNxt, 1) >>> 0
+        ) {
+          this.#enterTimeWait(now);
+        }
         return this.#drop();
       }
     }
@@ -1147,8 +1157,15 @@ export class TcpSocket {
     }
     // Fifth: the ACK field.
     if ((flags & TCP_ACK) === 0) return this.#drop();
-    // RFC 5961 §5.2: SND.UNA - MAX.SND.WND <= SEG.ACK <= SND.NXT, else ACK and drop.
     const ack = seg.ackNumber;
+    // RFC 9293 §3.10.7.4, fifth check, SYN-RECEIVED: an ACK outside
+    // SND.UNA < SEG.ACK =< SND.NXT gets <SEQ=SEG.ACK><CTL=RST> (RFC 5961
+    // leaves this state alone; Linux's tcp_check_req resets too).
+    if (this.state === "SYN-RECEIVED" && (!seqGt(ack, this.sndUna) || seqGt(ack, this.sndMax))) {
+      this.#queueReset(ack, 0, TCP_RST);
+      return this.#drop();
+    }
+    // RFC 5961 §5.2: SND.UNA - MAX.SND.WND <= SEG.ACK <= SND.NXT, else ACK and drop.
     if (seqGt(ack, this.sndMax) || seqLt(ack, seqSub(this.sndUna, this.#maxSndWnd) >>> 0)) {
       this.#challengeAck(now);
       return this.#drop();
