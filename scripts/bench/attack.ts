@@ -18,33 +18,13 @@
  * @module
  */
 
-import { CliProcess, Netns, uniqueTag, waitUntil } from "../../tests/_support/netns.ts";
+import { Lab, quantile, rssKb } from "./_lab.ts";
 
-const tag = uniqueTag();
-const C = await Netns.create(`ac${tag}`);
-const S = await Netns.create(`as${tag}`);
-const WWW = await Deno.makeTempDir();
+const WWW = `/dev/shm/mtcp-attack-${Deno.pid}`;
+await Deno.mkdir(WWW, { recursive: true });
 await Deno.writeTextFile(`${WWW}/index.html`, "<h1>hello</h1>\n");
-const children: Deno.ChildProcess[] = [];
-
-function quantile(sorted: number[], q: number): number {
-  return sorted.length === 0
-    ? NaN
-    : sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
-}
-
-function rssKb(pids: number[]): number {
-  let kb = 0;
-  for (const pid of pids) {
-    try {
-      const m = /VmRSS:\s+(\d+)/.exec(Deno.readTextFileSync(`/proc/${pid}/status`));
-      kb += Number(m?.[1] ?? 0);
-    } catch {
-      // gone
-    }
-  }
-  return kb;
-}
+const lab = await Lab.create(WWW, { nginxHttp: "client_header_timeout 5s;" });
+const C = lab.C, S = lab.S;
 
 async function curl(url: string): Promise<{ ok: boolean; ms: number }> {
   const r = await C.run([
@@ -184,65 +164,19 @@ asyncio.run(main())
 
 const rows: string[] = [];
 try {
-  // Ours: a TAP whose kernel side is in C.
-  const ours = CliProcess.start(C, [
-    "serve",
-    "--dev",
-    `tap:mta${tag}`,
-    "--ip",
-    "10.0.3.2/24",
-    "--host-ip",
-    "10.0.3.1/24",
-    "--port",
-    "8080",
-    "--http",
-    WWW,
-    "--header-timeout",
-    "5",
-  ]);
+  const ours = lab.ours(["serve", "--port", "8080", "--http", WWW, "--header-timeout", "5"]);
   await ours.waitFor(/^listening on /);
-  // Linux + nginx: a veth from C to S.
-  await C.must([
-    "ip",
-    "link",
-    "add",
-    `vc${tag}`,
-    "type",
-    "veth",
-    "peer",
-    "name",
-    `vs${tag}`,
-    "netns",
-    S.name,
-  ]);
-  await C.must(["ip", "addr", "add", "10.0.4.1/24", "dev", `vc${tag}`]);
-  await C.must(["ip", "link", "set", `vc${tag}`, "up"]);
-  await S.must(["ip", "addr", "add", "10.0.4.2/24", "dev", `vs${tag}`]);
-  await S.must(["ip", "link", "set", `vs${tag}`, "up"]);
-  await Deno.writeTextFile(
-    `${WWW}/nginx.conf`,
-    `daemon off; worker_processes 1; pid ${WWW}/nginx.pid; error_log ${WWW}/error.log;
-events { worker_connections 4096; }
-http { access_log off; client_header_timeout 5s;
-  client_body_temp_path ${WWW}; proxy_temp_path ${WWW}; fastcgi_temp_path ${WWW};
-  uwsgi_temp_path ${WWW}; scgi_temp_path ${WWW};
-  server { listen 8081; root ${WWW}; } }
-`,
-  );
-  children.push(S.spawn(["nginx", "-c", `${WWW}/nginx.conf`, "-p", WWW]));
-  await waitUntil(S, ["sh", "-c", "ss -ltn | grep -q :8081"]);
-  const nginxPids = (await S.run(["pgrep", "-f", `nginx -c ${WWW}/nginx.conf|nginx: worker`])).text
-    .trim().split("\n").filter((x) => x !== "").map(Number);
+  const nginxPids = lab.nginxPids;
   const cookies = (await S.run(["sysctl", "-n", "net.ipv4.tcp_syncookies"])).text.trim();
   const somaxconn = (await S.run(["sysctl", "-n", "net.core.somaxconn"])).text.trim();
 
   const contenders: [string, string, number, string, number[]][] = [
-    ["ours (serve, TAP)", "10.0.3.2", 8080, "http://10.0.3.2:8080/", [ours.pid]],
+    ["ours (serve, TAP)", "10.0.0.2", 8080, "http://10.0.0.2:8080/", [ours.pid]],
     [
       `Linux + nginx (veth; syncookies ${cookies}, somaxconn ${somaxconn})`,
-      "10.0.4.2",
+      "10.0.1.2",
       8081,
-      "http://10.0.4.2:8081/",
+      "http://10.0.1.2:8081/",
       nginxPids,
     ],
   ];
@@ -293,15 +227,5 @@ http { access_log off; client_header_timeout 5s;
   console.log(rows.join("\n"));
   await ours.stop();
 } finally {
-  for (const c of children) {
-    try {
-      c.kill("SIGKILL");
-    } catch {
-      // ended
-    }
-  }
-  await S.run(["sh", "-c", `test -f ${WWW}/nginx.pid && kill $(cat ${WWW}/nginx.pid); true`]);
-  await C.delete();
-  await S.delete();
-  await Deno.remove(WWW, { recursive: true });
+  await lab.close();
 }
