@@ -12,7 +12,8 @@
  * first level. Prints a markdown table and writes `latency.svg` (p99 by
  * level) unless `--no-write`.
  *
- * Usage (root): deno run -A scripts/bench/latency.ts [--seconds 10] [--no-write]
+ * Usage (root): deno run -A scripts/bench/latency.ts [--seconds 10]
+ *   [--cases keepalive,short,proxy] [--no-write]
  *
  * @module
  */
@@ -24,6 +25,7 @@ import { Lab } from "./_lab.ts";
 const { values } = parseArgs({
   options: {
     seconds: { type: "string", default: "10" },
+    cases: { type: "string", default: "keepalive,short,proxy" },
     "no-write": { type: "boolean" },
   },
   strict: true,
@@ -148,12 +150,23 @@ try {
   const nginx = { name: "nginx (1 worker, veth)", host: "10.0.1.2", port: 8081 };
   const deno = { name: "Deno.serve (veth)", host: "10.0.1.2", port: 8082 };
   const ours = { name: "ours (serve --http, TAP)", host: "10.0.0.2", port: 8080, start: serve };
-  maxes[KA] = await closedLoopMax("http://10.0.1.2:8081/64b", false);
-  maxes[SHORT] = await closedLoopMax("http://10.0.1.2:8081/64b", true);
-  maxes[PROXY] = await closedLoopMax("http://10.0.1.2:9001/64b", false);
+  const cases = new Set(values.cases!.split(","));
+  if (cases.has("keepalive")) {
+    maxes[KA] = await closedLoopMax("http://10.0.1.2:8081/64b", false);
+    await measure(KA, false, maxes[KA]!, [ours, nginx, deno]);
+  }
+  if (cases.has("short")) {
+    maxes[SHORT] = await closedLoopMax("http://10.0.1.2:8081/64b", true);
+    await measure(SHORT, true, maxes[SHORT]!, [ours, nginx, deno]);
+  }
+  if (cases.has("proxy")) await proxyCase();
   console.error(`nginx maxima: ${JSON.stringify(maxes)}`);
-  await measure(KA, false, maxes[KA]!, [ours, nginx, deno]);
-  await measure(SHORT, true, maxes[SHORT]!, [ours, nginx, deno]);
+} finally {
+  await lab.close();
+}
+
+async function proxyCase(): Promise<void> {
+  maxes[PROXY] = await closedLoopMax("http://10.0.1.2:9001/64b", false);
   await measure(PROXY, false, maxes[PROXY]!, [
     {
       name: "ours (proxy, TAP)",
@@ -163,8 +176,6 @@ try {
     },
     { name: "nginx stream (1 worker, veth)", host: "10.0.1.2", port: 9001 },
   ]);
-} finally {
-  await lab.close();
 }
 
 const ms = (us: number) => (us / 1000).toFixed(2);
