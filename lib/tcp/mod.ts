@@ -16,3 +16,5 @@ export * from "./syncookie.ts";
 export * from "./ephemeral.ts";
 export * from "./time_wait.ts";
 export * from "./stored_time.ts";
+export * from "./sack_scoreboard.ts";
+export * from "./loss_recovery.ts";

@@ -37,6 +37,8 @@ import {
 import { RttEstimator } from "./rtt_estimator.ts";
 import { decodeTime, storedAfter, storedMs, T_INF, T_NEG_INF, T_NONE } from "./stored_time.ts";
 import type { TimeWaitState } from "./time_wait.ts";
+import { DUP_THRESH, type LossRecovery, NEWRENO_RECOVERY, SACK_RECOVERY } from "./loss_recovery.ts";
+import { SackScoreboard } from "./sack_scoreboard.ts";
 import { isSynchronized, type TcpState } from "./state.ts";
 
 /**
@@ -305,14 +307,9 @@ export interface TcpSocketStats {
   abortsOnData: number;
 }
 
-// RFC 5681 §3.2: the duplicate-ACK threshold.
-const DUP_THRESH = 3;
 // RFC 2018: the most SACK blocks that fit beside timestamps, and without.
 const SACK_BLOCKS_WITH_TS = 3;
 const SACK_BLOCKS_NO_TS = 4;
-// Most SACKed ranges the sender's scoreboard keeps (excess is ignored: safe,
-// it only delays recovery).
-const SCOREBOARD_RANGES = 16;
 
 // The segment being built, shared by every socket: a socket fills it and
 // hands it to its transmit in one synchronous step and never reads it again,
@@ -440,7 +437,7 @@ export class TcpSocket {
   #timedSeq = 0; // Karn: the segment being timed (its end), as int32, while timedAt is set
   // The sender's scoreboard: SACKed ranges as byte offsets from SND.UNA
   // (an Assembler, shifted as SND.UNA advances), made at the first SACK block.
-  #sacked: Assembler = NO_ASSEMBLER;
+  #scoreboard: SackScoreboard = SackScoreboard.EMPTY; // made at the first SACK block
 
   // Timers (absolute ms; Infinity when off).
   #persistBackoff = 0;
@@ -1311,14 +1308,13 @@ export class TcpSocket {
       this.#ackAdvanced(now, seg);
     } else if (duplicate) {
       this.#dupAcks++;
-      if (this.#inRecovery && !this.sackEnabled) {
-        this.cc.cwnd += this.mss; // RFC 6582 §3.2 step 4: inflate
-      }
+      if (this.#inRecovery) this.recovery.duplicateInRecovery(this.cc, this.mss);
     }
     if (!this.#inRecovery && this.#lossDetected() && seqGt(this.sndUna, this.recover)) {
       this.#enterRecovery(now);
     } else if (
-      !this.#inRecovery && this.#lossDetected() && !this.sackEnabled && this.#dupAcks === DUP_THRESH
+      !this.#inRecovery && this.recovery.forgetsOldDuplicates && this.#lossDetected() &&
+      this.#dupAcks === DUP_THRESH
     ) {
       // RFC 6582 §3.2 step 1: duplicates of data sent before the last
       // recovery do not start another one.
@@ -1350,7 +1346,7 @@ export class TcpSocket {
       this.rtt.sample(now - ((this.#owner.timeEpoch ?? 0) + this.#timedAtMs));
       this.#timedAtMs = T_NONE;
     }
-    if (!this.#sacked.isEmpty) this.#sacked.advance(seqSub(ack, this.sndUna));
+    this.#scoreboard.advance(seqSub(ack, this.sndUna));
     this.sndUna = ack;
     if (seqLt(this.sndNxt, this.sndUna)) this.sndNxt = this.sndUna;
     if (dataAcked > 0) {
@@ -1364,17 +1360,9 @@ export class TcpSocket {
       if (seqGe(ack, this.recover)) {
         this.#inRecovery = false;
         this.#rtxSeq = -1;
-        const flight = seqSub(this.sndMax, this.sndUna);
-        this.cc.cwnd = this.sackEnabled
-          ? this.cc.ssthresh
-          : Math.min(this.cc.ssthresh, Math.max(flight, this.mss) + this.mss);
-      } else if (!this.sackEnabled) {
-        // Partial ACK: retransmit the next hole, deflate by what was acked.
-        this.#rtxSeq = this.sndUna;
-        this.cc.cwnd = Math.max(
-          this.cc.cwnd - dataAcked + (dataAcked >= this.mss ? this.mss : 0),
-          this.mss,
-        );
+        this.recovery.exit(this.cc, this.mss, seqSub(this.sndMax, this.sndUna));
+      } else if (this.recovery.partialAck(this.cc, this.mss, dataAcked)) {
+        this.#rtxSeq = this.sndUna; // the next hole
       }
     } else if (dataAcked > 0) {
       // Whole microseconds: a fractional RTT would be a heap number in the call.
@@ -1392,15 +1380,14 @@ export class TcpSocket {
     if (dataAcked > 0 || finAcked) this.#emit(TCP_EV_WRITABLE);
   }
 
+  /** The connection's loss recovery: RFC 6675's when SACK was agreed, else NewReno's. */
+  private get recovery(): LossRecovery {
+    return this.sackEnabled ? SACK_RECOVERY : NEWRENO_RECOVERY;
+  }
+
   // RFC 6675 §4 IsLost(SND.UNA), or RFC 5681's three duplicate ACKs.
   #lossDetected(): boolean {
-    if (this.#dupAcks >= DUP_THRESH) return true;
-    if (!this.sackEnabled || this.#sacked.isEmpty) return false;
-    let sacked = 0;
-    for (let i = 0; i < this.#sacked.count; i++) {
-      sacked += this.#sacked.endOf(i) - this.#sacked.startOf(i);
-    }
-    return sacked > (DUP_THRESH - 1) * this.mss;
+    return this.recovery.lossDetected(this.#dupAcks, this.#scoreboard, this.mss);
   }
 
   #enterRecovery(now: number): void {
@@ -1411,11 +1398,7 @@ export class TcpSocket {
     const flight = seqSub(this.sndMax, this.sndUna);
     this.cc.onLoss(now, flight);
     this.#timedAtMs = T_NONE;
-    if (!this.sackEnabled) {
-      // RFC 6582 §3.2 step 2-3: retransmit, cwnd = ssthresh + 3 SMSS.
-      this.#rtxSeq = this.sndUna;
-      this.cc.cwnd = this.cc.ssthresh + DUP_THRESH * this.mss;
-    }
+    if (this.recovery.enter(this.cc, this.mss)) this.#rtxSeq = this.sndUna;
   }
 
   // The sender's scoreboard: SACKed ranges above SND.UNA, as byte offsets from
@@ -1428,45 +1411,9 @@ export class TcpSocket {
       if (!seqLt(left, right) || !seqGt(right, this.sndUna) || seqGt(right, this.sndMax)) continue;
       const lo = Math.max(0, seqSub(left, this.sndUna));
       const hi = seqSub(right, this.sndUna);
-      if (this.#sacked === NO_ASSEMBLER) this.#sacked = new Assembler(SCOREBOARD_RANGES);
-      this.#sacked.add(lo, hi - lo); // a full scoreboard ignores it: recovery is only slower
+      if (this.#scoreboard === SackScoreboard.EMPTY) this.#scoreboard = new SackScoreboard();
+      this.#scoreboard.add(lo, hi - lo); // a full scoreboard ignores it: recovery is only slower
     }
-  }
-
-  // If `offset` (from SND.UNA) lies in a SACKed range, that range's end; else -1.
-  #sackedEnd(offset: number): number {
-    for (let k = 0; k < this.#sacked.count; k++) {
-      if (offset >= this.#sacked.startOf(k) && offset < this.#sacked.endOf(k)) {
-        return this.#sacked.endOf(k);
-      }
-    }
-    return -1;
-  }
-
-  // The start of the next SACKed range above `offset`, or Infinity.
-  #nextSackedStart(offset: number): number {
-    for (let k = 0; k < this.#sacked.count; k++) {
-      if (this.#sacked.startOf(k) > offset) return this.#sacked.startOf(k);
-    }
-    return Infinity;
-  }
-
-  // RFC 6675 §4 SetPipe, in the FACK form: everything above the highest SACKed
-  // byte is in flight, holes below it are lost, and what was retransmitted
-  // into them is in flight again.
-  #pipe(): number {
-    const max = seqSub(this.sndMax, this.sndUna);
-    const fack = this.#sacked.isEmpty ? 0 : this.#sacked.endOf(this.#sacked.count - 1);
-    const above = Math.max(0, max - fack);
-    const rxt = Math.max(0, seqSub(this.highRxt, this.sndUna));
-    let sackedBelowRxt = 0;
-    const rxtEnd = rxt;
-    for (let k = 0; k < this.#sacked.count; k++) {
-      const lo = this.#sacked.startOf(k);
-      const hi = Math.min(this.#sacked.endOf(k), rxtEnd);
-      if (hi > lo) sackedBelowRxt += hi - lo;
-    }
-    return above + Math.max(0, rxt - sackedBelowRxt);
   }
 
   // RFC 9293 §3.10.7.4 seventh and eighth: `len` payload bytes starting
@@ -1659,8 +1606,8 @@ export class TcpSocket {
     if (!isSynchronized(this.state) && this.state !== "SYN-RECEIVED") return false;
     if (this.state === "SYN-RECEIVED") return false;
     // Skip what the peer has SACKed (after a timeout we go back to SND.UNA).
-    if (this.sackEnabled && !this.#sacked.isEmpty && seqLt(this.sndNxt, this.sndMax)) {
-      const end = this.#sackedEnd(seqSub(this.sndNxt, this.sndUna));
+    if (this.sackEnabled && !this.#scoreboard.isEmpty && seqLt(this.sndNxt, this.sndMax)) {
+      const end = this.#scoreboard.endAt(seqSub(this.sndNxt, this.sndUna));
       if (end >= 0) this.sndNxt = seqAdd(this.sndUna, end);
     }
     const offset = seqSub(this.sndNxt, this.sndUna);
@@ -1680,8 +1627,8 @@ export class TcpSocket {
 
     if (len > 0) {
       // Stop at the next SACKed range when going back over old data.
-      if (retransmitting && this.sackEnabled && !this.#sacked.isEmpty) {
-        const next = this.#nextSackedStart(offset);
+      if (retransmitting && this.sackEnabled && !this.#scoreboard.isEmpty) {
+        const next = this.#scoreboard.nextStart(offset);
         if (next !== Infinity) len = Math.min(len, next - offset);
       }
       if (!retransmitting && len < this.mss && len < sendable && inFlight > 0) {
@@ -1719,13 +1666,19 @@ export class TcpSocket {
   // RFC 6675 §5 (steps C.1-C.5): while cwnd - pipe allows a segment, send
   // NextSeg(): the first lost byte not yet retransmitted, else new data.
   #sackRecoverySend(now: number, tx: TcpTransmit): boolean {
-    if (this.cc.cwnd - this.#pipe() < this.mss) return false;
-    const fack = this.#sacked.isEmpty ? 0 : this.#sacked.endOf(this.#sacked.count - 1);
+    const pipe = this.#scoreboard.pipe(
+      seqSub(this.sndMax, this.sndUna),
+      seqSub(this.highRxt, this.sndUna),
+    );
+    if (this.cc.cwnd - pipe < this.mss) return false;
+    const fack = this.#scoreboard.highest();
     let off = Math.max(0, seqSub(this.highRxt, this.sndUna));
     // Skip SACKed ranges.
-    for (let end = this.#sackedEnd(off); end >= 0; end = this.#sackedEnd(off)) off = end;
+    for (let end = this.#scoreboard.endAt(off); end >= 0; end = this.#scoreboard.endAt(off)) {
+      off = end;
+    }
     if (off < fack && off < seqSub(this.sndMax, this.sndUna)) {
-      const next = this.#nextSackedStart(off);
+      const next = this.#scoreboard.nextStart(off);
       const len = Math.min(this.mss, next - off);
       const seq = seqAdd(this.sndUna, off);
       this.highRxt = seqAdd(seq, len);
