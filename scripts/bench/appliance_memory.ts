@@ -18,6 +18,7 @@ import { Lab } from "./_lab.ts";
 
 const COUNTS = Deno.args.length > 0 ? Deno.args.map(Number) : [10_000, 100_000];
 const ADDRS = 4; // client addresses 10.0.0.11 .. 10.0.0.14
+const PER_CLIENT = 15_000;
 const WWW = `/dev/shm/mtcp-mem-${Deno.pid}`;
 await Deno.mkdir(WWW, { recursive: true });
 await Deno.writeFile(`${WWW}/64b`, new Uint8Array(64).fill(0x61));
@@ -27,7 +28,8 @@ await Deno.writeFile(`${WWW}/64b`, new Uint8Array(64).fill(0x61));
 const CLIENT = `
 import resource, socket, sys
 n, port = int(sys.argv[1]), int(sys.argv[2])
-resource.setrlimit(resource.RLIMIT_NOFILE, (n + 1000, n + 1000))
+soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
 req = b"GET /64b HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n"
 held = []
 for i in range(n):
@@ -77,24 +79,41 @@ async function measure(lab: Lab, args: string[], n: number): Promise<[Gauges, Ga
     await lab.C.run(["wrk", "-t1", "-c50", "-d3s", "http://10.0.0.2:8080/64b"]);
     await new Promise((r) => setTimeout(r, 2000));
     const before = await gauges(lab);
-    const client = new Deno.Command("ip", {
-      args: ["netns", "exec", lab.C.name, "python3", "-c", CLIENT, String(n), "8080"],
-      stdin: "piped",
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
-    const reader = client.stdout.getReader();
-    const { value } = await reader.read();
-    const line = new TextDecoder().decode(value ?? new Uint8Array());
-    if (!line.startsWith("ready")) {
-      const err = new TextDecoder().decode((await client.output()).stderr);
-      throw new Error(`client: ${line} ${err}`);
+    // A process may hold 20,000 descriptors here (the hard limit): several clients.
+    const clients: Deno.ChildProcess[] = [];
+    for (let left = n; left > 0; left -= PER_CLIENT) {
+      clients.push(
+        new Deno.Command("ip", {
+          args: [
+            "netns",
+            "exec",
+            lab.C.name,
+            "python3",
+            "-c",
+            CLIENT,
+            String(Math.min(left, PER_CLIENT)),
+            "8080",
+          ],
+          stdin: "piped",
+          stdout: "piped",
+          stderr: "piped",
+        }).spawn(),
+      );
+    }
+    for (const client of clients) {
+      const errors = new Response(client.stderr).text();
+      const reader = client.stdout.getReader();
+      const { value } = await reader.read();
+      reader.releaseLock();
+      const line = new TextDecoder().decode(value ?? new Uint8Array());
+      if (!line.startsWith("ready")) throw new Error(`client: ${line} ${await errors}`);
     }
     await new Promise((r) => setTimeout(r, 3000)); // idle: timers settle, a GC or two
     const after = await gauges(lab);
-    await client.stdin.close();
-    reader.releaseLock();
-    await client.status;
+    for (const client of clients) {
+      await client.stdin.close();
+      await client.status;
+    }
     return [before, after];
   } finally {
     await p.stop();
