@@ -13,6 +13,7 @@ import {
   connectTo,
   listenOn,
   makePair,
+  type Pair,
   pairTest,
   readAll,
   run,
@@ -259,16 +260,8 @@ Deno.test(pairTest(
   "a pool full of TIME-WAIT gives the oldest up for a new connection, as Linux's tw buckets do",
   (pair) => {
     const s = pair.server;
-    const lfd = listenOn(s, 80);
-    // Thirty connections through a pool of 16: the server closes first each time, so each leaves TIME-WAIT.
-    for (let i = 0; i < 30; i++) {
-      const cfd = connectTo(pair.client, SERVER, 80);
-      const sfd = acceptOne(pair, s, lfd);
-      M.mtcp_close(s, sfd);
-      run(pair, () => pair.client.stateOf(pair.client.slotOf(cfd)) === "CLOSE-WAIT");
-      M.mtcp_close(pair.client, cfd);
-      run(pair, () => pair.client.connectionsInUse === 0, 5000);
-    }
+    // Thirty connections through a pool of 16: each leaves TIME-WAIT.
+    serverClosesFirst(pair, 30, () => {});
     assert.equal(s.stats.timeWaitRecycled, 30 - 16);
     assert.equal(s.stats.connectionPoolFull, 0);
   },
@@ -279,16 +272,9 @@ Deno.test(pairTest(
   "TIME-WAIT records hold no pool slot; past tcp_max_tw_buckets the oldest ends early, counted",
   (pair) => {
     const s = pair.server;
-    const lfd = listenOn(s, 80);
-    for (let i = 0; i < 30; i++) {
-      const cfd = connectTo(pair.client, SERVER, 80);
-      const sfd = acceptOne(pair, s, lfd);
-      M.mtcp_close(s, sfd);
-      run(pair, () => pair.client.stateOf(pair.client.slotOf(cfd)) === "CLOSE-WAIT");
-      M.mtcp_close(pair.client, cfd);
-      run(pair, () => pair.client.connectionsInUse === 0, 5000);
+    serverClosesFirst(pair, 30, () => {
       assert.equal(s.connectionsInUse, 0, "the server's TIME-WAIT left the pool");
-    }
+    });
     assert.equal(s.stats.timeWaitRecycled, 0);
     assert.equal(s.stats.connectionPoolFull, 0);
     assert.equal(s.timeWaitRecords, 20);
@@ -877,4 +863,22 @@ Deno.test("mtcp_core_affinitize: pins the calling thread to a CPU; a CPU that is
 function timeWaits(ctx: M.MtcpContext): number {
   return [...ctx.connections()].filter((k) => k.state === "TIME-WAIT").length +
     ctx.timeWaitRecords;
+}
+
+/**
+ * `n` connections to a listener on the server's port 80, each closed by the
+ * server first (so its side ends in TIME-WAIT), `each` after every one.
+ */
+function serverClosesFirst(pair: Pair, n: number, each: () => void): void {
+  const s = pair.server;
+  const lfd = listenOn(s, 80);
+  for (let i = 0; i < n; i++) {
+    const cfd = connectTo(pair.client, SERVER, 80);
+    const sfd = acceptOne(pair, s, lfd);
+    M.mtcp_close(s, sfd);
+    run(pair, () => pair.client.stateOf(pair.client.slotOf(cfd)) === "CLOSE-WAIT");
+    M.mtcp_close(pair.client, cfd);
+    run(pair, () => pair.client.connectionsInUse === 0, 5000);
+    each();
+  }
 }

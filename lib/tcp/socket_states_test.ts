@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { seqAdd } from "../wire/seq_number.ts";
 import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN, TcpRepr } from "../wire/tcp.ts";
 import { TCP_EV_CLOSED, type TcpConfig, TcpSocket } from "./socket.ts";
-import type { TcpState } from "./state.ts";
+import { isSynchronized, TCP_STATES, type TcpState } from "./state.ts";
 import {
   config,
   established,
@@ -87,15 +87,7 @@ function reach(state: TcpState, over: Partial<TcpConfig> = {}): At {
   return at(100);
 }
 
-const SYNCHRONIZED: TcpState[] = [
-  "ESTABLISHED",
-  "FIN-WAIT-1",
-  "FIN-WAIT-2",
-  "CLOSE-WAIT",
-  "CLOSING",
-  "LAST-ACK",
-  "TIME-WAIT",
-];
+const SYNCHRONIZED = TCP_STATES.filter(isSynchronized);
 
 // --- The matrix: the same stray segments in every synchronized state -----------------
 

@@ -34,6 +34,7 @@ import {
   uniqueTag,
   waitUntil,
 } from "../../tests/_support/netns.ts";
+import { pidsOf, processTicks } from "./_lab.ts";
 
 const { values } = parseArgs({
   options: {
@@ -69,25 +70,6 @@ async function machineTicks(): Promise<number> {
     .map(Number);
   const [user, nice, system, _idle, _iowait, irq, softirq, steal] = line;
   return user! + nice! + system! + irq! + softirq! + (steal ?? 0);
-}
-
-/** CPU ticks (user + system) of processes. */
-async function processTicks(pids: number[]): Promise<number> {
-  let t = 0;
-  for (const pid of pids) {
-    try {
-      const f = (await Deno.readTextFile(`/proc/${pid}/stat`)).split(") ")[1]!.split(" ");
-      t += Number(f[11]) + Number(f[12]);
-    } catch {
-      // gone
-    }
-  }
-  return t;
-}
-
-async function pidsOf(pattern: string): Promise<number[]> {
-  const r = await run(["pgrep", "-f", pattern]);
-  return r.text.split("\n").filter(Boolean).map(Number);
 }
 
 function latencyMs(text: string, pct: string): number {
