@@ -65,36 +65,16 @@ import {
   MTCP_EPOLLRDHUP,
 } from "./constants.ts";
 import { Driver } from "./driver.ts";
+import { ConnectionPool } from "./connection_pool.ts";
+import {
+  KIND_LISTENER,
+  KIND_PIPE,
+  KIND_STREAM,
+  type SocketKind,
+  SocketPool,
+} from "./socket_pool.ts";
 import { Epoll, type ReadinessSource } from "./epoll.ts";
 import { createHostStack, type HostOptions } from "./host.ts";
-
-/**
- * Kinds of socket slot, as mTCP's socket_type.
- *
- * @example The kind of each id
- * ```ts
- * import assert from "node:assert/strict";
- * import { AF_INET, INADDR_ANY, MemoryNetwork, SOCK_STREAM, type SocketKind, mtcp_bind, mtcp_create_context, mtcp_destroy, mtcp_epoll_create, mtcp_init, mtcp_listen, mtcp_socket } from "../../mod.ts";
- * mtcp_init({ num_cores: 1 });
- * const ctx = mtcp_create_context(0, { network: new MemoryNetwork(), address: "10.0.0.1/24" })!;
- * const fd = mtcp_socket(ctx, AF_INET, SOCK_STREAM, 0);
- * const ep = mtcp_epoll_create(ctx, 4);
- * const kind = (id: number): SocketKind => ctx.kindOf(ctx.slotOf(id));
- * assert.equal(kind(fd), "stream");
- * mtcp_bind(ctx, fd, { family: AF_INET, addr: INADDR_ANY, port: 80 });
- * mtcp_listen(ctx, fd, 4);
- * assert.equal(kind(fd), "listener");
- * assert.equal(kind(ep), "epoll");
- * mtcp_destroy();
- * ```
- */
-export type SocketKind = "unused" | "stream" | "listener" | "epoll" | "pipe";
-
-const KIND_UNUSED = 0;
-const KIND_STREAM = 1;
-const KIND_LISTENER = 2;
-const KIND_PIPE = 4;
-const KIND_NAMES: readonly SocketKind[] = ["unused", "stream", "listener", "epoll", "pipe"];
 
 /** mTCP's pipe buffer (pipe.c): 10,240 bytes. */
 export const PIPE_BUFFER_BYTES = 10240;
@@ -285,20 +265,10 @@ export class MtcpContext implements Pollable {
 
   readonly #capacity: number;
   // Socket id pool.
-  readonly #kind: Uint8Array;
-  readonly #gen: Uint32Array;
-  readonly #maxGen: number;
-  readonly #sockConn: Int32Array;
-  readonly #nonblock: Uint8Array;
-  readonly #boundPort: Int32Array; // -1 unbound
-  readonly #pendingError: Int32Array;
-  readonly #shutWrite: Uint8Array;
+  readonly #ids: SocketPool;
   readonly #epolls: (Epoll | undefined)[];
   readonly #options: (TcpConfig | undefined)[]; // per-socket options (setsockopt before a connection)
   readonly #watchers: (number[] | undefined)[]; // epoll slots watching a socket slot
-  readonly #sockFree: Int32Array;
-  #sockFreeHead = 0;
-  #sockFreeCount: number;
   // Listeners.
   readonly #listenerPort: Int32Array;
   readonly #backlog: Int32Array;
@@ -306,14 +276,7 @@ export class MtcpContext implements Pollable {
   readonly #acceptQueue: (number[] | undefined)[];
   readonly #listeners = new Map<number, number>(); // port -> socket slot
   // Connection pool.
-  readonly #conns: (TcpSocket | undefined)[];
-  readonly #connSock: Int32Array; // socket slot or -1
-  readonly #connListener: Int32Array; // listener slot while unaccepted, or -1
-  readonly #connFree: Int32Array;
-  #connFreeHead = 0;
-  #connFreeCount: number;
-  #connsInUse = 0;
-  #twScan = 0;
+  readonly #pool: ConnectionPool;
   readonly #flows: FlowTable;
   // Connections in TIME-WAIT whose application is done with them, as
   // records; undefined with tcp_max_tw_buckets = 0.
@@ -392,30 +355,15 @@ export class MtcpContext implements Pollable {
     };
     const cap = config.max_concurrency;
     this.#capacity = cap;
-    this.#kind = new Uint8Array(cap);
-    this.#gen = new Uint32Array(cap);
-    this.#maxGen = Math.max(1, Math.floor(0x7fffffff / cap));
-    this.#sockConn = new Int32Array(cap).fill(-1);
-    this.#nonblock = new Uint8Array(cap);
-    this.#boundPort = new Int32Array(cap).fill(-1);
-    this.#pendingError = new Int32Array(cap);
-    this.#shutWrite = new Uint8Array(cap);
+    this.#ids = new SocketPool(cap);
     this.#epolls = new Array<Epoll | undefined>(cap).fill(undefined);
     this.#options = new Array<TcpConfig | undefined>(cap).fill(undefined);
     this.#watchers = new Array<number[] | undefined>(cap).fill(undefined);
-    this.#sockFree = new Int32Array(cap);
-    for (let i = 0; i < cap; i++) this.#sockFree[i] = i;
-    this.#sockFreeCount = cap;
     this.#listenerPort = new Int32Array(cap).fill(-1);
     this.#backlog = new Int32Array(cap);
     this.#synCount = new Int32Array(cap);
     this.#acceptQueue = new Array<number[] | undefined>(cap).fill(undefined);
-    this.#conns = new Array<TcpSocket | undefined>(cap).fill(undefined);
-    this.#connSock = new Int32Array(cap).fill(-1);
-    this.#connListener = new Int32Array(cap).fill(-1);
-    this.#connFree = new Int32Array(cap);
-    for (let i = 0; i < cap; i++) this.#connFree[i] = i;
-    this.#connFreeCount = cap;
+    this.#pool = new ConnectionPool(cap);
     this.#flows = new FlowTable(cap);
     this.#tw = config.tcp_max_tw_buckets > 0
       ? new TimeWaitTable(config.tcp_max_tw_buckets)
@@ -446,7 +394,7 @@ export class MtcpContext implements Pollable {
 
   /** Sockets (ids) in use. */
   get socketsInUse(): number {
-    return this.#capacity - this.#sockFreeCount;
+    return this.#ids.inUse;
   }
   /**
    * Connections that are stuck: data waiting to be sent or acknowledged and
@@ -457,7 +405,7 @@ export class MtcpContext implements Pollable {
    */
   stuckConnections(): number {
     let n = 0;
-    for (const sock of this.#conns) {
+    for (const sock of this.#pool.conns) {
       if (sock === undefined || !isSynchronized(sock.state) || sock.sendQueued === 0) continue;
       if (sock.pollAt() === Infinity && !sock.wantsToSend) n++;
     }
@@ -466,7 +414,7 @@ export class MtcpContext implements Pollable {
 
   /** Connections in the pool, orphans and embryos included. */
   get connectionsInUse(): number {
-    return this.#connsInUse;
+    return this.#pool.inUse;
   }
   /** Buffers out of the pools. */
   get buffersInUse(): number {
@@ -477,36 +425,19 @@ export class MtcpContext implements Pollable {
 
   /** The slot of a live id, or -1. */
   slotOf(id: number): number {
-    if (!Number.isInteger(id) || id < 0) return -1;
-    const slot = id % this.#capacity;
-    const gen = Math.floor(id / this.#capacity);
-    if (this.#kind[slot] === KIND_UNUSED || this.#gen[slot] !== gen) return -1;
-    return slot;
+    return this.#ids.slotOf(id);
   }
 
   /** The kind of a live id's socket. */
   kindOf(slot: number): SocketKind {
-    return KIND_NAMES[this.#kind[slot]!]!;
-  }
-
-  #idOf(slot: number): number {
-    return this.#gen[slot]! * this.#capacity + slot;
+    return this.#ids.kindOf(slot);
   }
 
   /** Allocates a socket id of `kind`; -1 when the pool is full. */
   allocSocket(kind: SocketKind): number {
-    if (this.#sockFreeCount === 0) return -1;
-    const slot = this.#sockFree[this.#sockFreeHead]!;
-    this.#sockFreeHead = (this.#sockFreeHead + 1) % this.#capacity;
-    this.#sockFreeCount--;
-    this.#kind[slot] = KIND_NAMES.indexOf(kind);
-    this.#sockConn[slot] = -1;
-    this.#nonblock[slot] = 0;
-    this.#boundPort[slot] = -1;
-    this.#pendingError[slot] = 0;
-    this.#shutWrite[slot] = 0;
-    if (kind === "epoll") this.#epolls[slot] = new Epoll();
-    return this.#idOf(slot);
+    const id = this.#ids.alloc(kind);
+    if (id >= 0 && kind === "epoll") this.#epolls[this.#ids.slotOf(id)] = new Epoll();
+    return id;
   }
 
   // FIFO reuse, as mTCP's free TAILQ; the generation makes old ids invalid.
@@ -522,7 +453,7 @@ export class MtcpContext implements Pollable {
    * @internal
    */
   openPipe(): [number, number] | -1 {
-    if (this.#sockFreeCount < 2) return -1;
+    if (this.#ids.capacity - this.#ids.inUse < 2) return -1;
     const readId = this.allocSocket("pipe");
     const writeId = this.allocSocket("pipe");
     const pipe: Pipe = {
@@ -612,12 +543,8 @@ export class MtcpContext implements Pollable {
       for (const watched of epoll.registrations.keys()) this.#unwatch(watched, slot);
       this.#epolls[slot] = undefined;
     }
-    this.#kind[slot] = KIND_UNUSED;
-    this.#sockConn[slot] = -1;
     this.#options[slot] = undefined;
-    this.#gen[slot] = (this.#gen[slot]! + 1) % this.#maxGen;
-    this.#sockFree[(this.#sockFreeHead + this.#sockFreeCount) % this.#capacity] = slot;
-    this.#sockFreeCount++;
+    this.#ids.free(slot);
   }
 
   /**
@@ -626,8 +553,8 @@ export class MtcpContext implements Pollable {
    * @internal
    */
   connection(slot: number): TcpSocket | undefined {
-    const c = this.#sockConn[slot]!;
-    return c < 0 ? undefined : this.#conns[c];
+    const c = this.#ids.conn[slot]!;
+    return c < 0 ? undefined : this.#pool.conns[c];
   }
 
   /**
@@ -641,57 +568,53 @@ export class MtcpContext implements Pollable {
 
   /** True for a nonblocking socket. */
   isNonblocking(slot: number): boolean {
-    return this.#nonblock[slot] === 1;
+    return this.#ids.nonblock[slot] === 1;
   }
 
   /** Marks a socket nonblocking. */
   setNonblocking(slot: number): void {
-    this.#nonblock[slot] = 1;
+    this.#ids.nonblock[slot] = 1;
   }
 
   /** The bound port, or -1. */
   boundPort(slot: number): number {
-    return this.#boundPort[slot]!;
+    return this.#ids.boundPort[slot]!;
   }
 
   /** Binds a socket's port (0 picks one at listen or connect). */
   setBoundPort(slot: number, port: number): void {
-    this.#boundPort[slot] = port;
+    this.#ids.boundPort[slot] = port;
   }
 
   /** True when a listener or another bound socket holds `port`. */
   portInUse(port: number, except: number): boolean {
-    if (this.#listeners.has(port)) return true;
-    for (let s = 0; s < this.#capacity; s++) {
-      if (s !== except && this.#kind[s] !== KIND_UNUSED && this.#boundPort[s] === port) return true;
-    }
-    return false;
+    return this.#listeners.has(port) || this.#ids.portBound(port, except);
   }
 
   /** The pending error of a socket (SO_ERROR), cleared when `clear`. */
   pendingError(slot: number, clear: boolean): number {
-    const e = this.#pendingError[slot]!;
-    if (clear) this.#pendingError[slot] = 0;
+    const e = this.#ids.pendingError[slot]!;
+    if (clear) this.#ids.pendingError[slot] = 0;
     return e;
   }
 
   /** True after shutdown(SHUT_WR) or close of the write side. */
   writeShut(slot: number): boolean {
-    return this.#shutWrite[slot] === 1;
+    return this.#ids.shutWrite[slot] === 1;
   }
 
   /** Records shutdown(SHUT_WR). */
   setWriteShut(slot: number): void {
-    this.#shutWrite[slot] = 1;
+    this.#ids.shutWrite[slot] = 1;
   }
 
   // --- Listeners ---------------------------------------------------------------------
 
   /** Turns a stream socket into a listener on `port` with `backlog`. */
   listen(slot: number, port: number, backlog: number): void {
-    this.#kind[slot] = KIND_LISTENER;
+    this.#ids.kind[slot] = KIND_LISTENER;
     this.#listenerPort[slot] = port;
-    this.#boundPort[slot] = port;
+    this.#ids.boundPort[slot] = port;
     this.#backlog[slot] = backlog;
     this.#synCount[slot] = 0;
     this.#acceptQueue[slot] = [];
@@ -720,12 +643,12 @@ export class MtcpContext implements Pollable {
     if (id < 0) return -2;
     const conn = queue.shift()!;
     const s = this.slotOf(id);
-    this.#sockConn[s] = conn;
-    this.#connSock[conn] = s;
-    this.#connListener[conn] = -1;
-    const sock = this.#conns[conn]!;
-    this.#boundPort[s] = sock.localPort;
-    if (sock.state === "CLOSED") this.#pendingError[s] = errnoOf(sock.error);
+    this.#ids.conn[s] = conn;
+    this.#pool.sock[conn] = s;
+    this.#pool.listener[conn] = -1;
+    const sock = this.#pool.conns[conn]!;
+    this.#ids.boundPort[s] = sock.localPort;
+    if (sock.state === "CLOSED") this.#ids.pendingError[s] = errnoOf(sock.error);
     // Level-triggered listeners stay readable while the queue is not empty.
     if (queue.length > 0) this.#notify(slot, MTCP_EPOLLIN);
     return id;
@@ -740,21 +663,21 @@ export class MtcpContext implements Pollable {
   connect(slot: number, remoteAddr: number, remotePort: number): number {
     const conn = this.#allocConn();
     if (conn < 0) return -1;
-    let port = this.#boundPort[slot]!;
+    let port = this.#ids.boundPort[slot]!;
     if (port <= 0) {
       port = this.#ephemeralPort(remoteAddr, remotePort);
       if (port < 0) {
-        this.#releaseConn(conn);
+        this.#pool.release(conn);
         return -1;
       }
-      this.#boundPort[slot] = port;
+      this.#ids.boundPort[slot] = port;
     } else if (this.#pairInUse(remoteAddr, remotePort, port)) {
-      this.#releaseConn(conn);
+      this.#pool.release(conn);
       return -1;
     }
     const sock = this.#newSocket(conn, this.#options[slot] ?? this.tcpConfig);
-    this.#sockConn[slot] = conn;
-    this.#connSock[conn] = slot;
+    this.#ids.conn[slot] = conn;
+    this.#pool.sock[conn] = slot;
     const now = this.now();
     sock.connect(
       now,
@@ -822,15 +745,15 @@ export class MtcpContext implements Pollable {
 
   /** Closes a socket id; the connection, if any, finishes on its own. */
   close(slot: number): void {
-    const kind = this.#kind[slot];
+    const kind = this.#ids.kind[slot];
     if (kind === KIND_LISTENER) {
       const port = this.#listenerPort[slot]!;
       if (this.#listeners.get(port) === slot) this.#listeners.delete(port);
       // Embryonic and unaccepted connections of this listener are reset.
       for (let c = 0; c < this.#capacity; c++) {
-        if (this.#connListener[c] === slot) {
-          this.#connListener[c] = -1;
-          this.#conns[c]?.abort(this.now());
+        if (this.#pool.listener[c] === slot) {
+          this.#pool.listener[c] = -1;
+          this.#pool.conns[c]?.abort(this.now());
           this.markDirty(c);
         }
       }
@@ -839,10 +762,10 @@ export class MtcpContext implements Pollable {
     } else if (kind === KIND_PIPE) {
       this.#closePipeEnd(slot);
     } else if (kind === KIND_STREAM) {
-      const conn = this.#sockConn[slot]!;
+      const conn = this.#ids.conn[slot]!;
       if (conn >= 0) {
-        this.#connSock[conn] = -1;
-        const sock = this.#conns[conn]!;
+        this.#pool.sock[conn] = -1;
+        const sock = this.#pool.conns[conn]!;
         if (sock.state === "CLOSED") {
           this.#toFree.push(conn);
         } else {
@@ -859,10 +782,10 @@ export class MtcpContext implements Pollable {
 
   /** Aborts a stream socket's connection with a RST and frees the id. */
   abort(slot: number): void {
-    const conn = this.#sockConn[slot]!;
+    const conn = this.#ids.conn[slot]!;
     if (conn >= 0) {
-      this.#connSock[conn] = -1;
-      const sock = this.#conns[conn]!;
+      this.#pool.sock[conn] = -1;
+      const sock = this.#pool.conns[conn]!;
       sock.abort(this.now());
       this.markDirty(conn);
       if (sock.state === "CLOSED" && !sock.wantsToSend) this.#toFree.push(conn);
@@ -873,19 +796,21 @@ export class MtcpContext implements Pollable {
 
   /** The socket's readiness as epoll bits (see ReadinessSource). */
   readiness(slot: number): number {
-    switch (this.#kind[slot]) {
+    switch (this.#ids.kind[slot]) {
       case KIND_LISTENER:
         return (this.#acceptQueue[slot]?.length ?? 0) > 0 ? MTCP_EPOLLIN : 0;
       case KIND_STREAM: {
         const sock = this.connection(slot);
-        let ev = this.#pendingError[slot] !== 0 ? MTCP_EPOLLERR : 0;
+        let ev = this.#ids.pendingError[slot] !== 0 ? MTCP_EPOLLERR : 0;
         // Linux: a socket never connected is writable and hung up.
         if (sock === undefined) return ev | MTCP_EPOLLOUT | MTCP_EPOLLHUP;
         const state = sock.state;
         if (sock.readable > 0 || sock.readClosed) ev |= MTCP_EPOLLIN;
         if (sock.peerFinReceived || state === "CLOSED") ev |= MTCP_EPOLLRDHUP;
         if (state === "CLOSED") ev |= MTCP_EPOLLHUP | MTCP_EPOLLOUT;
-        else if (canSend(state) && !this.#shutWrite[slot] && sock.writable > 0) ev |= MTCP_EPOLLOUT;
+        else if (canSend(state) && !this.#ids.shutWrite[slot] && sock.writable > 0) {
+          ev |= MTCP_EPOLLOUT;
+        }
         return ev;
       }
       case KIND_PIPE:
@@ -926,56 +851,29 @@ export class MtcpContext implements Pollable {
   // --- Connections ---------------------------------------------------------------------
 
   #allocConn(): number {
-    if (this.#connFreeCount === 0 && !this.#recycleTimeWait()) return -1;
-    const c = this.#connFree[this.#connFreeHead]!;
-    this.#connFreeHead = (this.#connFreeHead + 1) % this.#capacity;
-    this.#connFreeCount--;
-    this.#connsInUse++;
-    return c;
+    return this.#pool.alloc(this.#recycle);
   }
 
-  /**
-   * The pool is full: free one connection in TIME-WAIT, as Linux does when
-   * its TIME-WAIT buckets overflow (tcp_max_tw_buckets), so that a burst of
-   * short connections is not refused by its own past. A rotating scan of at
-   * most 256 slots a call keeps the cost bounded: a pool full of live
-   * connections under a flood of SYNs must not cost a pass over the whole
-   * pool for each (that stalled the loop for seconds). False when none of
-   * the slots looked at is in TIME-WAIT.
-   */
-  #recycleTimeWait(): boolean {
-    const cap = this.#capacity;
-    for (let i = 0; i < cap && i < 256; i++) {
-      const c = this.#twScan;
-      this.#twScan = (c + 1) % cap;
-      const sock = this.#conns[c];
-      if (sock !== undefined && sock.state === "TIME-WAIT" && this.#connSock[c] === -1) {
-        this.#freeConn(c);
-        this.stats.timeWaitRecycled++;
-        return true;
-      }
-    }
-    return false;
-  }
-
-  #releaseConn(c: number): void {
-    this.#connFree[(this.#connFreeHead + this.#connFreeCount) % this.#capacity] = c;
-    this.#connFreeCount++;
-    this.#connsInUse--;
-  }
+  // The pool is full: a connection in TIME-WAIT that no application holds
+  // gives way (see ConnectionPool.alloc), counted.
+  readonly #recycle = (conn: number): boolean => {
+    this.#freeConn(conn);
+    this.stats.timeWaitRecycled++;
+    return true;
+  };
 
   #newSocket(conn: number, config: TcpConfig): TcpSocket {
     const sock = new TcpSocket(conn, this, config);
     sock.usePools(this.#rxPool, this.#txPool);
-    this.#conns[conn] = sock;
-    this.#connSock[conn] = -1;
-    this.#connListener[conn] = -1;
+    this.#pool.conns[conn] = sock;
+    this.#pool.sock[conn] = -1;
+    this.#pool.listener[conn] = -1;
     return sock;
   }
 
   // A connection is gone for good: forget its flow, timers and buffers.
   #freeConn(conn: number): void {
-    const sock = this.#conns[conn];
+    const sock = this.#pool.conns[conn];
     if (sock === undefined) return;
     if (this.#flows.get(sock.remoteAddr, sock.remotePort, sock.localPort) === conn) {
       this.#flows.delete(sock.remoteAddr, sock.remotePort, sock.localPort);
@@ -983,10 +881,10 @@ export class MtcpContext implements Pollable {
     this.#timers.cancel(conn);
     this.stats.retiredRetransmits += sock.stats.retransmits;
     sock.release();
-    this.#conns[conn] = undefined;
-    this.#connSock[conn] = -1;
-    this.#connListener[conn] = -1;
-    this.#releaseConn(conn);
+    this.#pool.conns[conn] = undefined;
+    this.#pool.sock[conn] = -1;
+    this.#pool.listener[conn] = -1;
+    this.#pool.release(conn);
   }
 
   /** Queues a connection for dispatch at the next poll. */
@@ -1025,7 +923,7 @@ export class MtcpContext implements Pollable {
   socketEvent(sock: TcpSocket, events: number): void {
     const conn = sock.id;
     this.markDirty(conn);
-    const listener = this.#connListener[conn]!;
+    const listener = this.#pool.listener[conn]!;
     if ((events & TCP_EV_ESTABLISHED) !== 0 && listener >= 0) {
       // The handshake completed: from the SYN queue to the accept queue.
       this.#synCount[listener]!--;
@@ -1038,22 +936,22 @@ export class MtcpContext implements Pollable {
       if (this.#flows.get(sock.remoteAddr, sock.remotePort, sock.localPort) === conn) {
         this.#flows.delete(sock.remoteAddr, sock.remotePort, sock.localPort);
       }
-      const slot = this.#connSock[conn]!;
+      const slot = this.#pool.sock[conn]!;
       if (slot >= 0) {
-        if ((events & TCP_EV_ERROR) !== 0) this.#pendingError[slot] = errnoOf(sock.error);
+        if ((events & TCP_EV_ERROR) !== 0) this.#ids.pendingError[slot] = errnoOf(sock.error);
       } else if (listener >= 0) {
         // Never accepted: leave the listener's queues, and go.
         const queue = this.#acceptQueue[listener]!;
         const i = queue.indexOf(conn);
         if (i >= 0) queue.splice(i, 1);
         else this.#synCount[listener]!--;
-        this.#connListener[conn] = -1;
+        this.#pool.listener[conn] = -1;
         this.#toFree.push(conn);
       } else {
         this.#toFree.push(conn);
       }
     }
-    const slot = this.#connSock[conn]!;
+    const slot = this.#pool.sock[conn]!;
     if (slot >= 0) this.#notify(slot, events & 0xffff);
   }
 
@@ -1064,7 +962,7 @@ export class MtcpContext implements Pollable {
     this.#now = now;
     const conn = this.#flows.get(src, seg.srcPort, seg.dstPort);
     if (conn >= 0) {
-      const sock = this.#conns[conn]!;
+      const sock = this.#pool.conns[conn]!;
       if (
         sock.state === "TIME-WAIT" && (seg.flags & (TCP_SYN | TCP_ACK | TCP_RST)) === TCP_SYN &&
         this.#canReuseTimeWait(sock, seg)
@@ -1149,7 +1047,7 @@ export class MtcpContext implements Pollable {
     const c = this.#allocConn();
     if (c < 0) return this.#poolFull(now, src, seg);
     const sock = this.#newSocket(c, this.#options[listener] ?? this.tcpConfig);
-    this.#connListener[c] = listener;
+    this.#pool.listener[c] = listener;
     this.#synCount[listener]!++;
     sock.acceptSyn(
       now,
@@ -1177,8 +1075,8 @@ export class MtcpContext implements Pollable {
   }
 
   #isEmbryoOf(c: number, listener: number): boolean {
-    return this.#connListener[c] === listener && this.#conns[c]?.state === "SYN-RECEIVED" &&
-      this.#connSock[c] === -1;
+    return this.#pool.listener[c] === listener && this.#pool.conns[c]?.state === "SYN-RECEIVED" &&
+      this.#pool.sock[c] === -1;
   }
 
   // With cookies off and the SYN queue full, the oldest half-open connection
@@ -1192,7 +1090,7 @@ export class MtcpContext implements Pollable {
     for (let i = 0; i < embryos.length; i++) {
       const c = embryos[i]!;
       if (!this.#isEmbryoOf(c, listener)) continue;
-      if (!this.#conns[c]!.dropHalfOpen()) return false; // the oldest is young: all are
+      if (!this.#pool.conns[c]!.dropHalfOpen()) return false; // the oldest is young: all are
       embryos.splice(0, i + 1);
       this.stats.synQueueEvictions++;
       this.markDirty(c);
@@ -1284,7 +1182,7 @@ export class MtcpContext implements Pollable {
       syn.tsVal = ack.tsVal;
     }
     const sock = this.#newSocket(c, this.#options[listener] ?? this.tcpConfig);
-    this.#connListener[c] = listener;
+    this.#pool.listener[c] = listener;
     this.#synCount[listener]!++;
     this.#flows.set(src, ack.srcPort, ack.dstPort, c);
     this.stats.passiveOpens++;
@@ -1405,7 +1303,7 @@ export class MtcpContext implements Pollable {
     const expired = this.#expired;
     if (this.#timers.expire(now, expired) > 0) {
       for (const conn of expired) {
-        const sock = this.#conns[conn];
+        const sock = this.#pool.conns[conn];
         if (sock === undefined) continue;
         sock.onTimer(now);
         this.markDirty(conn);
@@ -1432,12 +1330,12 @@ export class MtcpContext implements Pollable {
     for (let i = 0; i < this.#dirtyCount; i++) {
       const conn = this.#dirty[i]!;
       this.#isDirty[conn] = 0;
-      const sock = this.#conns[conn];
+      const sock = this.#pool.conns[conn];
       if (sock === undefined) continue;
       for (let n = 0; n < 256 && sock.dispatch(now, this); n++);
       if (
-        sock.state === "TIME-WAIT" && this.#tw !== undefined && this.#connSock[conn] === -1 &&
-        this.#connListener[conn] === -1 && !sock.wantsToSend && sock.timeWaitEndsAt > now
+        sock.state === "TIME-WAIT" && this.#tw !== undefined && this.#pool.sock[conn] === -1 &&
+        this.#pool.listener[conn] === -1 && !sock.wantsToSend && sock.timeWaitEndsAt > now
       ) {
         this.#toTimeWaitRecord(now, conn, sock);
         continue;
@@ -1445,7 +1343,8 @@ export class MtcpContext implements Pollable {
       this.#timers.schedule(conn, sock.pollAt());
       // An orphan that reached CLOSED, and has nothing left to send, goes.
       if (
-        sock.state === "CLOSED" && this.#connSock[conn] === -1 && this.#connListener[conn] === -1 &&
+        sock.state === "CLOSED" && this.#pool.sock[conn] === -1 &&
+        this.#pool.listener[conn] === -1 &&
         !this.#toFree.includes(conn)
       ) {
         this.#toFree.push(conn);
@@ -1479,7 +1378,7 @@ export class MtcpContext implements Pollable {
    * @internal
    */
   *connections(): IterableIterator<TcpSocket> {
-    for (const sock of this.#conns) if (sock !== undefined) yield sock;
+    for (const sock of this.#pool.conns) if (sock !== undefined) yield sock;
   }
 
   /**
