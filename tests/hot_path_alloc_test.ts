@@ -32,25 +32,36 @@ async function bytesPerPacket(layer: string, env: Record<string, string> = {}): 
   return b;
 }
 
-/** The least of up to two runs: a run on a loaded machine can measure code the JIT has not yet optimised. */
-async function leastOfTwo(layer: string, bound: number, env: Record<string, string> = {}) {
-  const first = await bytesPerPacket(layer, env);
-  return first < bound ? first : Math.min(first, await bytesPerPacket(layer, env));
+/**
+ * The least of up to three runs: on a loaded machine a run can measure code
+ * the JIT has not optimised yet, or optimised differently. With four runs of
+ * the context layer at once on this 2-core machine, most runs measure 4 to
+ * 10 bytes per data segment and about one in four measures 18 to 23 (one
+ * boxed number per segment in a less inlined build of the same code); three
+ * independent runs all that high would be one in sixty, and a real
+ * regression (an object per packet, 32 bytes or more) fails all three.
+ */
+async function leastOfThree(layer: string, bound: number, env: Record<string, string> = {}) {
+  let least = Infinity;
+  for (let i = 0; i < 3 && least >= bound; i++) {
+    least = Math.min(least, await bytesPerPacket(layer, env));
+  }
+  return least;
 }
 
 Deno.test("hot path: the TCP engine allocates under 16 bytes per segment (two sockets, one arena)", async () => {
-  const b = await leastOfTwo("socket", 16);
+  const b = await leastOfThree("socket", 16);
   assert.ok(b < 16, `${b.toFixed(1)} bytes per segment`);
 });
 
 Deno.test("hot path: the interface allocates under 8 bytes per frame (TCP frames both ways)", async () => {
-  const b = await leastOfTwo("interface", 8);
+  const b = await leastOfThree("interface", 8);
   assert.ok(b < 8, `${b.toFixed(1)} bytes per frame`);
 });
 
 Deno.test("hot path: the whole stack allocates under 24 bytes per data segment over 30 rounds", async () => {
   // 30 rounds (about a million segments) so a collection or a recompilation
   // during the run is spread thin.
-  const b = await leastOfTwo("context", 24, { ROUNDS: "30" });
+  const b = await leastOfThree("context", 24, { ROUNDS: "30" });
   assert.ok(b < 24, `${b.toFixed(1)} bytes per data segment`);
 });
