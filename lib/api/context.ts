@@ -17,14 +17,13 @@
  */
 
 import { Interface } from "../iface/interface.ts";
-import { FlowTable } from "../storage/flow_table.ts";
 import type { TcpHandler } from "../iface/interface.ts";
 import type { Network, Pollable } from "../phy/network.ts";
 import { BufferPool } from "../storage/buffer_pool.ts";
 import { TimerWheel } from "../storage/timer_wheel.ts";
 import { IsnGenerator } from "../tcp/isn.ts";
 import { EphemeralPorts } from "../tcp/ephemeral.ts";
-import { type TimeWaitState, TimeWaitTable, TW_ACK, TW_GONE } from "../tcp/time_wait.ts";
+import { type TimeWaitState, TW_ACK, TW_GONE } from "../tcp/time_wait.ts";
 import {
   COOKIE_MSS_TABLE,
   cookieMssIndex,
@@ -43,7 +42,6 @@ import {
   type TcpError,
   TcpSocket,
   type TcpSocketOwner,
-  type TcpTransmit,
   tsOffsetFor,
 } from "../tcp/socket.ts";
 import { canSend, isSynchronized } from "../tcp/state.ts";
@@ -66,6 +64,8 @@ import {
 } from "./constants.ts";
 import { Driver } from "./driver.ts";
 import { ConnectionPool } from "./connection_pool.ts";
+import { Demux } from "./demux.ts";
+import { TransmitPath } from "./transmit.ts";
 import {
   KIND_LISTENER,
   KIND_PIPE,
@@ -214,8 +214,8 @@ function errnoOf(error: TcpError): number {
  * ```
  */
 export class MtcpContext implements Pollable {
-  // The sockets' owner and transmit path (TcpSocketOwner, TcpTransmit), the
-  // interface's TCP handler (TcpHandler) and epoll's readiness source
+  // The sockets' owner (TcpSocketOwner; their transmit path is a
+  // TransmitPath), the interface's TCP handler (TcpHandler) and epoll's readiness source
   // (ReadinessSource): the context satisfies those engine contracts
   // structurally where it is handed over, so the public surface need not
   // name them.
@@ -274,13 +274,11 @@ export class MtcpContext implements Pollable {
   readonly #backlog: Int32Array;
   readonly #synCount: Int32Array;
   readonly #acceptQueue: (number[] | undefined)[];
-  readonly #listeners = new Map<number, number>(); // port -> socket slot
   // Connection pool.
   readonly #pool: ConnectionPool;
-  readonly #flows: FlowTable;
-  // Connections in TIME-WAIT whose application is done with them, as
-  // records; undefined with tcp_max_tw_buckets = 0.
-  readonly #tw: TimeWaitTable | undefined;
+  // Flows, TIME-WAIT records (none with tcp_max_tw_buckets = 0), listeners.
+  readonly #demux: Demux;
+  readonly #tx: TransmitPath;
   readonly #twAck = new TcpRepr();
   readonly #twState: TimeWaitState = {
     remoteAddr: 0,
@@ -364,10 +362,8 @@ export class MtcpContext implements Pollable {
     this.#synCount = new Int32Array(cap);
     this.#acceptQueue = new Array<number[] | undefined>(cap).fill(undefined);
     this.#pool = new ConnectionPool(cap);
-    this.#flows = new FlowTable(cap);
-    this.#tw = config.tcp_max_tw_buckets > 0
-      ? new TimeWaitTable(config.tcp_max_tw_buckets)
-      : undefined;
+    this.#demux = new Demux(cap, config.tcp_max_tw_buckets);
+    this.#tx = new TransmitPath(iface);
     this.#timers = new TimerWheel(cap, attachment.network.clock.now());
     this.#dirty = new Int32Array(cap);
     this.#isDirty = new Uint8Array(cap);
@@ -588,7 +584,7 @@ export class MtcpContext implements Pollable {
 
   /** True when a listener or another bound socket holds `port`. */
   portInUse(port: number, except: number): boolean {
-    return this.#listeners.has(port) || this.#ids.portBound(port, except);
+    return this.#demux.listenerOf(port) !== undefined || this.#ids.portBound(port, except);
   }
 
   /** The pending error of a socket (SO_ERROR), cleared when `clear`. */
@@ -618,12 +614,12 @@ export class MtcpContext implements Pollable {
     this.#backlog[slot] = backlog;
     this.#synCount[slot] = 0;
     this.#acceptQueue[slot] = [];
-    this.#listeners.set(port, slot);
+    this.#demux.listen(port, slot);
   }
 
   /** True when a listener already holds `port`. */
   isListening(port: number): boolean {
-    return this.#listeners.has(port);
+    return this.#demux.listenerOf(port) !== undefined;
   }
 
   /** Connections waiting in a listener's accept queue. */
@@ -671,7 +667,7 @@ export class MtcpContext implements Pollable {
         return -1;
       }
       this.#ids.boundPort[slot] = port;
-    } else if (this.#pairInUse(remoteAddr, remotePort, port)) {
+    } else if (this.#demux.pairInUse(remoteAddr, remotePort, port)) {
       this.#pool.release(conn);
       return -1;
     }
@@ -687,7 +683,7 @@ export class MtcpContext implements Pollable {
       remotePort,
       this.#isn.isn(now, this.iface.address, port, remoteAddr, remotePort),
     );
-    this.#flows.set(remoteAddr, remotePort, port, conn);
+    this.#demux.add(remoteAddr, remotePort, port, conn);
     this.stats.activeOpens++;
     this.markDirty(conn);
     return 0;
@@ -723,7 +719,10 @@ export class MtcpContext implements Pollable {
       for (let tries = 0; tries < pool.ports.length; tries++) {
         const port = pool.ports[pool.next]!;
         pool.next = (pool.next + 1) % pool.ports.length;
-        if (!this.#listeners.has(port) && !this.#pairInUse(remoteAddr, remotePort, port)) {
+        if (
+          !this.#demux.listenerOf(port) !== undefined &&
+          !this.#demux.pairInUse(remoteAddr, remotePort, port)
+        ) {
           return port;
         }
       }
@@ -733,14 +732,10 @@ export class MtcpContext implements Pollable {
       this.iface.address,
       remoteAddr,
       remotePort,
-      (port) => !this.#listeners.has(port) && !this.#pairInUse(remoteAddr, remotePort, port),
+      (port) =>
+        !this.#demux.listenerOf(port) !== undefined &&
+        !this.#demux.pairInUse(remoteAddr, remotePort, port),
     );
-  }
-
-  // A connection, or a TIME-WAIT record, holds this four-tuple.
-  #pairInUse(remoteAddr: number, remotePort: number, localPort: number): boolean {
-    return this.#flows.get(remoteAddr, remotePort, localPort) >= 0 ||
-      (this.#tw !== undefined && this.#tw.find(remoteAddr, remotePort, localPort) >= 0);
   }
 
   /** Closes a socket id; the connection, if any, finishes on its own. */
@@ -748,7 +743,7 @@ export class MtcpContext implements Pollable {
     const kind = this.#ids.kind[slot];
     if (kind === KIND_LISTENER) {
       const port = this.#listenerPort[slot]!;
-      if (this.#listeners.get(port) === slot) this.#listeners.delete(port);
+      this.#demux.unlisten(port, slot);
       // Embryonic and unaccepted connections of this listener are reset.
       for (let c = 0; c < this.#capacity; c++) {
         if (this.#pool.listener[c] === slot) {
@@ -875,9 +870,7 @@ export class MtcpContext implements Pollable {
   #freeConn(conn: number): void {
     const sock = this.#pool.conns[conn];
     if (sock === undefined) return;
-    if (this.#flows.get(sock.remoteAddr, sock.remotePort, sock.localPort) === conn) {
-      this.#flows.delete(sock.remoteAddr, sock.remotePort, sock.localPort);
-    }
+    this.#demux.remove(sock.remoteAddr, sock.remotePort, sock.localPort, conn);
     this.#timers.cancel(conn);
     this.stats.retiredRetransmits += sock.stats.retransmits;
     sock.release();
@@ -933,9 +926,7 @@ export class MtcpContext implements Pollable {
     if ((events & TCP_EV_CLOSED) !== 0) {
       if (sock.error === "reset") this.stats.resets++;
       if (sock.error === "timeout") this.stats.timeouts++;
-      if (this.#flows.get(sock.remoteAddr, sock.remotePort, sock.localPort) === conn) {
-        this.#flows.delete(sock.remoteAddr, sock.remotePort, sock.localPort);
-      }
+      this.#demux.remove(sock.remoteAddr, sock.remotePort, sock.localPort, conn);
       const slot = this.#pool.sock[conn]!;
       if (slot >= 0) {
         if ((events & TCP_EV_ERROR) !== 0) this.#ids.pendingError[slot] = errnoOf(sock.error);
@@ -960,7 +951,7 @@ export class MtcpContext implements Pollable {
   /** @internal A valid segment for our address. */
   segmentArrived(now: number, src: number, _dst: number, seg: TcpRepr, bytes: Uint8Array): boolean {
     this.#now = now;
-    const conn = this.#flows.get(src, seg.srcPort, seg.dstPort);
+    const conn = this.#demux.connection(src, seg.srcPort, seg.dstPort);
     if (conn >= 0) {
       const sock = this.#pool.conns[conn]!;
       if (
@@ -969,22 +960,22 @@ export class MtcpContext implements Pollable {
       ) {
         // RFC 6191: a new incarnation may take over a TIME-WAIT pair.
         this.stats.timeWaitReused++;
-        this.#flows.delete(src, seg.srcPort, seg.dstPort);
+        this.#demux.remove(src, seg.srcPort, seg.dstPort);
         sock.onTimer(Infinity); // ends TIME-WAIT now
       } else {
         const dropped = sock.stats.dropped;
         sock.process(now, seg, bytes);
         // A segment the connection would not take is counted as such.
         if (sock.stats.dropped !== dropped) this.iface.dropReceived("tcpUnacceptable");
-        if (sock.ackDue) sock.dispatch(now, this);
+        if (sock.ackDue) sock.dispatch(now, this.#tx);
         this.markDirty(conn);
         return true;
       }
-    } else if (this.#tw !== undefined) {
-      const tw = this.#tw.find(src, seg.srcPort, seg.dstPort);
+    } else {
+      const tw = this.#demux.timeWaitRecord(src, seg.srcPort, seg.dstPort);
       if (tw >= 0 && this.#timeWaitSegment(now, tw, seg)) return true;
     }
-    const listener = this.#listeners.get(seg.dstPort);
+    const listener = this.#demux.listenerOf(seg.dstPort);
     if (listener === undefined) return false;
     return this.#toListener(now, listener, src, seg, bytes);
   }
@@ -1056,7 +1047,7 @@ export class MtcpContext implements Pollable {
       seg,
       this.#isn.isn(now, this.iface.address, seg.dstPort, src, seg.srcPort),
     );
-    this.#flows.set(src, seg.srcPort, seg.dstPort, c);
+    this.#demux.add(src, seg.srcPort, seg.dstPort, c);
     this.stats.passiveOpens++;
     this.markDirty(c);
     const embryos = this.#embryos[listener] ??= [];
@@ -1184,12 +1175,12 @@ export class MtcpContext implements Pollable {
     const sock = this.#newSocket(c, this.#options[listener] ?? this.tcpConfig);
     this.#pool.listener[c] = listener;
     this.#synCount[listener]!++;
-    this.#flows.set(src, ack.srcPort, ack.dstPort, c);
+    this.#demux.add(src, ack.srcPort, ack.dstPort, c);
     this.stats.passiveOpens++;
     sock.acceptCookie(now, local, src, syn, cookie);
     // The ACK itself (and any data on it) completes the handshake.
     sock.process(now, ack, bytes);
-    if (sock.ackDue) sock.dispatch(now, this);
+    if (sock.ackDue) sock.dispatch(now, this.#tx);
     this.markDirty(c);
     return true;
   }
@@ -1197,16 +1188,12 @@ export class MtcpContext implements Pollable {
   // A segment for a TIME-WAIT record (see TimeWaitTable.process). False when
   // the record gave way to a SYN that the listener is to see.
   #timeWaitSegment(now: number, tw: number, seg: TcpRepr): boolean {
-    const table = this.#tw!;
+    const table = this.#demux.timeWait!;
     const remote = table.remoteAddr(tw);
     const verdict = table.process(tw, seg, now);
     if (verdict === TW_ACK) {
       table.fillAck(tw, this.#twAck, now);
-      const slot = this.iface.beginIpv4(now, remote, IP_PROTO_TCP, tcpHeaderLen(this.#twAck), true);
-      if (slot !== undefined) {
-        emitTcp(this.#twAck, slot.bytes, slot.offset, this.iface.address, remote, 0);
-        this.iface.commitIpv4(now);
-      }
+      this.#tx.sendBare(now, remote, this.#twAck);
       return true;
     }
     if (verdict === TW_GONE && (seg.flags & TCP_SYN) !== 0) {
@@ -1225,7 +1212,7 @@ export class MtcpContext implements Pollable {
     s.localPort = sock.localPort;
     sock.timeWaitRecord(s);
     const left = Math.max(0, sock.timeWaitEndsAt - now);
-    if (this.#tw!.add(s, now, left)) this.stats.timeWaitOverflows++;
+    if (this.#demux.timeWait!.add(s, now, left)) this.stats.timeWaitOverflows++;
     this.#freeConn(conn);
   }
 
@@ -1234,46 +1221,6 @@ export class MtcpContext implements Pollable {
   #canReuseTimeWait(sock: TcpSocket, seg: TcpRepr): boolean {
     if (sock.tsEnabled && seg.hasTimestamps) return true;
     return seqGt(seg.seqNumber, sock.rcvNxt);
-  }
-
-  // --- TcpTransmit ---------------------------------------------------------------------------
-
-  /** @internal Builds one segment straight into the device's transmit slot. */
-  send(
-    now: number,
-    sock: TcpSocket,
-    repr: TcpRepr,
-    payloadOffset: number,
-    payloadLength: number,
-  ): boolean {
-    const hl = tcpHeaderLen(repr);
-    // A segment longer than the MSS is a TSO super-segment: the device cuts it
-    // into MSS-sized pieces and completes their checksums.
-    const gso = payloadLength > sock.mss ? sock.mss : 0;
-    const slot = this.iface.beginIpv4(
-      now,
-      sock.remoteAddr,
-      IP_PROTO_TCP,
-      hl + payloadLength,
-      true,
-      gso,
-    );
-    // No route is a loss, as on a wire: the socket's timers retransmit,
-    // backing off, instead of retrying at every round.
-    if (slot === undefined) return this.iface.txLost;
-    if (payloadLength > 0) {
-      sock.copyPayload(payloadOffset, payloadLength, slot.bytes, slot.offset + hl);
-    }
-    emitTcp(
-      repr,
-      slot.bytes,
-      slot.offset,
-      this.iface.address,
-      sock.remoteAddr,
-      payloadLength,
-      gso > 0,
-    );
-    return this.iface.commitIpv4(now);
   }
 
   // --- The loop ----------------------------------------------------------------------------
@@ -1299,7 +1246,7 @@ export class MtcpContext implements Pollable {
     if (this.destroyed) return false;
     this.#now = now;
     let did = this.iface.poll(now);
-    if (this.#tw !== undefined && this.#tw.size > 0) this.#tw.expire(now);
+    if (this.#demux.timeWaitRecords > 0) this.#demux.timeWait!.expire(now);
     const expired = this.#expired;
     if (this.#timers.expire(now, expired) > 0) {
       for (const conn of expired) {
@@ -1332,9 +1279,10 @@ export class MtcpContext implements Pollable {
       this.#isDirty[conn] = 0;
       const sock = this.#pool.conns[conn];
       if (sock === undefined) continue;
-      for (let n = 0; n < 256 && sock.dispatch(now, this); n++);
+      for (let n = 0; n < 256 && sock.dispatch(now, this.#tx); n++);
       if (
-        sock.state === "TIME-WAIT" && this.#tw !== undefined && this.#pool.sock[conn] === -1 &&
+        sock.state === "TIME-WAIT" && this.#demux.timeWait !== undefined &&
+        this.#pool.sock[conn] === -1 &&
         this.#pool.listener[conn] === -1 && !sock.wantsToSend && sock.timeWaitEndsAt > now
       ) {
         this.#toTimeWaitRecord(now, conn, sock);
@@ -1357,7 +1305,7 @@ export class MtcpContext implements Pollable {
   pollAt(now: number): number {
     if (this.destroyed) return Infinity;
     if (this.#dirtyCount > 0) return now;
-    const tw = this.#tw !== undefined && this.#tw.size > 0 ? this.#tw.nextExpiry() : Infinity;
+    const tw = this.#demux.timeWaitRecords > 0 ? this.#demux.timeWait!.nextExpiry() : Infinity;
     return Math.min(this.iface.pollAt(now), this.#timers.nextDue(), tw);
   }
 
@@ -1387,7 +1335,7 @@ export class MtcpContext implements Pollable {
    * {@linkcode MtcpContext.connections}: how many there are now.
    */
   get timeWaitRecords(): number {
-    return this.#tw?.size ?? 0;
+    return this.#demux.timeWaitRecords;
   }
 
   /**
@@ -1398,7 +1346,8 @@ export class MtcpContext implements Pollable {
   *timeWaits(): IterableIterator<
     { remoteAddr: number; remotePort: number; localPort: number; expiresAt: number }
   > {
-    if (this.#tw !== undefined) yield* this.#tw.records();
+    const tw = this.#demux.timeWait;
+    if (tw !== undefined) yield* tw.records();
   }
 
   /** A connection's state by socket id, for tests and tools. */
@@ -1415,6 +1364,6 @@ export class MtcpContext implements Pollable {
 
 // The engine contracts the context satisfies, checked here at compile time
 // rather than named in its public type (see the class's opening comment).
-function _contracts(c: MtcpContext): [TcpSocketOwner, TcpHandler, TcpTransmit, ReadinessSource] {
-  return [c, c, c, c];
+function _contracts(c: MtcpContext): [TcpSocketOwner, TcpHandler, ReadinessSource] {
+  return [c, c, c];
 }

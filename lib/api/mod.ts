@@ -15,6 +15,8 @@ export * from "./constants.ts";
 export * from "./context.ts";
 export * from "./socket_pool.ts";
 export * from "./connection_pool.ts";
+export * from "./demux.ts";
+export * from "./transmit.ts";
 export * from "./driver.ts";
 export * from "./epoll.ts";
 export * from "./host.ts";

@@ -228,13 +228,13 @@ export interface TcpSocketOwner {
 /**
  * Sends segments built by {@linkcode TcpSocket.dispatch}.
  *
- * @example A context sends its sockets' segments through its interface
+ * @example A context's transmit path sends its sockets' segments through its interface
  * ```ts
  * import assert from "node:assert/strict";
- * import { MemoryNetwork, type TcpTransmit, mtcp_create_context, mtcp_destroy, mtcp_init } from "../mod.ts";
+ * import { MemoryNetwork, type TcpTransmit, TransmitPath, mtcp_create_context, mtcp_destroy, mtcp_init } from "../mod.ts";
  * mtcp_init({ num_cores: 1 });
  * const ctx = mtcp_create_context(0, { network: new MemoryNetwork(), address: "10.0.0.1/24" })!;
- * const transmit: TcpTransmit = ctx;
+ * const transmit: TcpTransmit = new TransmitPath(ctx.iface);
  * assert.equal(typeof transmit.send, "function");
  * mtcp_destroy();
  * ```
