@@ -29,12 +29,11 @@ import {
   CliProcess,
   must,
   Netns,
-  run,
   stopChild,
   uniqueTag,
   waitUntil,
 } from "../../tests/_support/netns.ts";
-import { pidsOf, processTicks } from "./_lab.ts";
+import { Lab, median, pidsOf, processTicks } from "./_lab.ts";
 
 const { values } = parseArgs({
   options: {
@@ -152,23 +151,13 @@ await Deno.writeFile(`${WWW}/64b`, new Uint8Array(64).fill(0x61));
 await Deno.writeTextFile(`${WWW}/bulk.conf`, "sndbuf = 4194304\nmax_num_buffers = 16\n");
 await must(["sh", "-c", `head -c 1073741824 /dev/zero > ${WWW}/big`]);
 const tag = uniqueTag();
-const C = await Netns.create(`bc${tag}`);
-const S = await Netns.create(`bs${tag}`);
-const tap = `mtb${tag}`;
+// The lab: C with the clients and our TAP, S with nginx (and its stream
+// proxy) and Deno.serve behind a veth (see _lab.ts); socat is added here.
+const lab = await Lab.create(WWW, { nginxStream: true, denoServeFile: `${WWW}/64b` });
+const C = lab.C, S = lab.S;
 const children: Deno.ChildProcess[] = [];
 let ours: CliProcess | undefined;
-const cli = (args: string[]) =>
-  CliProcess.start(C, [
-    ...args,
-    "--dev",
-    `tap:${tap}`,
-    "--ip",
-    "10.0.0.2/24",
-    "--host-ip",
-    "10.0.0.1/24",
-    "--gateway",
-    "10.0.0.1",
-  ]);
+const cli = (args: string[]) => lab.ours(args);
 // Ours again over AF_XDP, on a veth whose both ends are in C (the kernel's
 // end 10.0.2.1; ours, with no address, 10.0.2.2 on the stack).
 const xdpOurs = `xo${tag}`;
@@ -191,54 +180,10 @@ try {
   }
   // AF_XDP reports no checksum state: the kernel's end computes its own.
   await C.must(["ethtool", "-K", `xk${tag}`, "tx", "off"]);
-  await must([
-    "ip",
-    "link",
-    "add",
-    `vc${tag}`,
-    "netns",
-    C.name,
-    "type",
-    "veth",
-    "peer",
-    "name",
-    `vs${tag}`,
-    "netns",
-    S.name,
-  ]);
-  await C.must(["ip", "addr", "add", "10.0.1.1/24", "dev", `vc${tag}`]);
-  await C.must(["ip", "link", "set", `vc${tag}`, "up"]);
-  await C.must(["sysctl", "-qw", "net.ipv4.ip_forward=1"]);
-  await S.must(["ip", "addr", "add", "10.0.1.2/24", "dev", `vs${tag}`]);
-  await S.must(["ip", "link", "set", `vs${tag}`, "up"]);
-  await S.must(["ip", "route", "add", "default", "via", "10.0.1.1"]);
-  // nginx, one worker: files, and a stream proxy to itself.
-  await Deno.writeTextFile(
-    `${WWW}/nginx.conf`,
-    `load_module /usr/lib/nginx/modules/ngx_stream_module.so;
-daemon off; worker_processes 1; pid ${WWW}/nginx.pid; error_log ${WWW}/error.log;
-events { worker_connections 4096; }
-http { access_log off; sendfile on; tcp_nopush on; keepalive_requests 1000000;
-  client_body_temp_path ${WWW}; proxy_temp_path ${WWW}; fastcgi_temp_path ${WWW};
-  uwsgi_temp_path ${WWW}; scgi_temp_path ${WWW};
-  server { listen 8081 reuseport; root ${WWW}; } }
-stream { server { listen 9001; proxy_pass 127.0.0.1:8081; } }
-`,
-  );
-  children.push(S.spawn(["nginx", "-c", `${WWW}/nginx.conf`, "-p", WWW]));
-  const denoServe = S.spawn([
-    Deno.execPath(),
-    "eval",
-    `const b = await Deno.readFile("${WWW}/64b");
-     Deno.serve({ hostname: "10.0.1.2", port: 8082, onListen() {} }, () => new Response(b));`,
-  ]);
-  children.push(denoServe);
   children.push(S.spawn(["socat", "TCP-LISTEN:9002,fork,reuseaddr", "TCP:127.0.0.1:8081"]));
-  for (const port of [8081, 8082, 9001, 9002]) {
-    await waitUntil(S, ["sh", "-c", `ss -ltn | grep -q :${port}`]);
-  }
+  await waitUntil(S, ["sh", "-c", "ss -ltn | grep -q :9002"]);
   const nginxPids = await pidsOf("nginx: worker process");
-  const denoPids = [denoServe.pid];
+  const denoPids = [lab.denoPid];
 
   for (let round = 0; round < ROUNDS; round++) {
     console.error(`--- round ${round + 1} of ${ROUNDS}`);
@@ -321,22 +266,11 @@ stream { server { listen 9001; proxy_pass 127.0.0.1:8081; } }
 } finally {
   await ours?.stop("SIGKILL");
   for (const c of children) await stopChild(c);
-  await run([
-    "sh",
-    "-c",
-    `test -f ${WWW}/nginx.pid && kill $(cat ${WWW}/nginx.pid) 2>/dev/null; true`,
-  ]);
-  await C.delete();
-  await S.delete();
-  await Deno.remove(WWW, { recursive: true });
+  await lab.close();
 }
 
 // --- report -----------------------------------------------------------------------
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
-}
 const fmt = (x: number) => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2));
 const lines: string[] = [];
 const bars: { label: string; ratio: number }[] = [];
