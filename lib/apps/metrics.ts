@@ -60,6 +60,12 @@ const FAMILIES: Family[] = [
     values: (s) => Object.entries(s.states ?? {}).map(([state, v]) => [{ state }, v]),
   },
   {
+    name: "mtcp_buffers_in_use",
+    type: "gauge",
+    help: "Send and receive buffers out of the pools (mtcp.conf max_num_buffers bounds them).",
+    values: one((s) => s.buffers ?? 0),
+  },
+  {
     name: "mtcp_connections_opened_total",
     type: "counter",
     help: "Connections opened, accepted and connected.",

@@ -326,6 +326,8 @@ export interface StatsSample {
   flows: number;
   /** The same by RFC 9293 state (non-zero only). */
   states?: Record<string, number>;
+  /** Send and receive buffers out of the pools now (idle connections hold none). */
+  buffers?: number;
   /** Connections opened so far (accepted and connected). */
   opened: number;
   /** Segments retransmitted so far. */
@@ -378,6 +380,7 @@ export function sampleStats(
     txBytes: s.tx.bytes,
     flows,
     states,
+    buffers: ctx.buffersInUse,
     opened: ctx.stats.passiveOpens + ctx.stats.activeOpens,
     retransmits,
     drops: { ...s.nonZeroDrops() } as Record<string, number>,
@@ -431,6 +434,7 @@ export function sumStats(samples: StatsSample[]): StatsSample {
     out.txPackets += s.txPackets;
     out.txBytes += s.txBytes;
     out.flows += s.flows;
+    out.buffers = (out.buffers ?? 0) + (s.buffers ?? 0);
     out.opened += s.opened;
     out.retransmits += s.retransmits;
     addCounts(out.drops, s.drops);

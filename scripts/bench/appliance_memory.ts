@@ -51,12 +51,18 @@ sys.stdin.read()
 interface Gauges {
   rss: number;
   heap: number;
+  buffers: number;
 }
 
 async function gauges(lab: Lab): Promise<Gauges> {
   const r = await lab.C.run(["curl", "-sS", "--fail", "http://127.0.0.1:9190/metrics"]);
   const v = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, "m").exec(r.text)?.[1]);
-  return { rss: v("process_resident_memory_bytes"), heap: v("deno_heap_used_bytes") };
+  const buffers = Number(/^mtcp_buffers_in_use\{[^}]*\} (\S+)$/m.exec(r.text)?.[1]);
+  return {
+    rss: v("process_resident_memory_bytes"),
+    heap: v("deno_heap_used_bytes"),
+    buffers,
+  };
 }
 
 async function measure(lab: Lab, args: string[], n: number): Promise<[Gauges, Gauges]> {
@@ -140,7 +146,7 @@ try {
           per(b.rss, a.rss)
         } | ${(b.heap / 2 ** 20).toFixed(1)} → ${(a.heap / 2 ** 20).toFixed(1)} | ${
           per(b.heap, a.heap)
-        } |`,
+        } | ${a.buffers} |`,
       );
       console.error(rows.at(-1));
     }
@@ -149,7 +155,7 @@ try {
   await lab.close();
 }
 console.log(
-  "| server | idle kept-alive clients | RSS MiB before → after | RSS bytes per client | heap MiB before → after | heap bytes per client |",
+  "| server | idle kept-alive clients | RSS MiB before → after | RSS bytes per client | heap MiB before → after | heap bytes per client | buffers held |",
 );
-console.log("| --- | --- | --- | --- | --- | --- |");
+console.log("| --- | --- | --- | --- | --- | --- | --- |");
 console.log(rows.join("\n"));

@@ -499,6 +499,7 @@ Deno.test({
         after.samples.filter((s) => s.name.startsWith("mtcp_")).every((s) => s.labels.core === "0"),
       );
       assert.equal(after.types.get("mtcp_flows"), "gauge");
+      assert.equal(after.types.get("mtcp_buffers_in_use"), "gauge");
       assert.ok(value(after, "process_resident_memory_bytes") > 10e6);
       assert.ok(value(after, "deno_heap_used_bytes") > 1e6);
       assert.ok(value(after, "process_cpu_seconds_total") > 0);
