@@ -124,9 +124,12 @@ ${stream}`,
     this.nginxPids = await pidsOf(`nginx -c ${w}/nginx.conf|nginx: worker`);
   }
 
-  /** Starts `deno run -A cli.ts ARGS` in C on the lab's TAP as 10.0.0.2. */
-  ours(args: string[]): CliProcess {
-    return CliProcess.start(this.C, [
+  /**
+   * Starts `deno run -A cli.ts ARGS` in C on the lab's TAP as 10.0.0.2;
+   * `cli` names another build's cli.ts (a worktree of another commit).
+   */
+  ours(args: string[], cli?: string): CliProcess {
+    const all = [
       ...args,
       "--dev",
       `tap:${this.tap}`,
@@ -136,7 +139,10 @@ ${stream}`,
       "10.0.0.1/24",
       "--gateway",
       "10.0.0.1",
-    ]);
+    ];
+    return cli === undefined
+      ? CliProcess.start(this.C, all)
+      : CliProcess.exec(this.C, [Deno.execPath(), "run", "-A", cli, ...all]);
   }
 
   /** Stops the servers and deletes both namespaces and the directory. */

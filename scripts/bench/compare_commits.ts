@@ -11,7 +11,6 @@
  * @module
  */
 
-import { CliProcess } from "../../tests/_support/netns.ts";
 import { Lab } from "./_lab.ts";
 
 const [mode, ...clis] = Deno.args;
@@ -30,21 +29,7 @@ try {
       const args = mode === "proxy"
         ? ["proxy", "--listen", "8080", "--upstream", "10.0.1.2:8081"]
         : ["serve", "--http", WWW, "--port", "8080"];
-      const p = CliProcess.exec(lab.C, [
-        Deno.execPath(),
-        "run",
-        "-A",
-        cli,
-        ...args,
-        "--dev",
-        `tap:${lab.tap}`,
-        "--ip",
-        "10.0.0.2/24",
-        "--host-ip",
-        "10.0.0.1/24",
-        "--gateway",
-        "10.0.0.1",
-      ]);
+      const p = lab.ours(args, cli);
       try {
         await p.waitFor(/^listening on /);
         await lab.C.run(["wrk", "-t1", "-c50", "-d3s", "http://10.0.0.2:8080/64b"]);
