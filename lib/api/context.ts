@@ -20,7 +20,6 @@ import { Interface } from "../iface/interface.ts";
 import type { TcpHandler } from "../iface/interface.ts";
 import type { Network, Pollable } from "../phy/network.ts";
 import { BufferPool } from "../storage/buffer_pool.ts";
-import { TimerWheel } from "../storage/timer_wheel.ts";
 import { IsnGenerator } from "../tcp/isn.ts";
 import { EphemeralPorts } from "../tcp/ephemeral.ts";
 import { type TimeWaitState, TW_ACK, TW_GONE } from "../tcp/time_wait.ts";
@@ -65,6 +64,7 @@ import {
 import { Driver } from "./driver.ts";
 import { ConnectionPool } from "./connection_pool.ts";
 import { Demux } from "./demux.ts";
+import { EventLoop, type LoopHost } from "./event_loop.ts";
 import { TransmitPath } from "./transmit.ts";
 import {
   KIND_LISTENER,
@@ -292,12 +292,18 @@ export class MtcpContext implements Pollable {
     tsRecent: 0,
     tsOffset: 0,
   };
-  readonly #timers: TimerWheel;
-  readonly #expired: number[] = [];
-  readonly #dirty: Int32Array;
-  readonly #isDirty: Uint8Array;
-  #dirtyCount = 0;
-  readonly #toFree: number[] = [];
+  readonly #loop: EventLoop;
+  // What a round of the loop calls back into (made once: nothing per call).
+  readonly #loopHost: LoopHost = {
+    timerFired: (conn, now) => {
+      const sock = this.#pool.conns[conn];
+      if (sock === undefined) return;
+      sock.onTimer(now);
+      this.markDirty(conn);
+    },
+    service: (conn, now) => this.#service(conn, now),
+    free: (conn) => this.#freeConn(conn),
+  };
   readonly #rxPool: BufferPool;
   readonly #txPool: BufferPool;
   readonly #isn: IsnGenerator;
@@ -364,9 +370,7 @@ export class MtcpContext implements Pollable {
     this.#pool = new ConnectionPool(cap);
     this.#demux = new Demux(cap, config.tcp_max_tw_buckets);
     this.#tx = new TransmitPath(iface);
-    this.#timers = new TimerWheel(cap, attachment.network.clock.now());
-    this.#dirty = new Int32Array(cap);
-    this.#isDirty = new Uint8Array(cap);
+    this.#loop = new EventLoop(cap, attachment.network.clock.now());
     const half = Math.max(1, Math.floor(config.max_num_buffers / 2));
     // Buffers come from the network's arena, like its frame slots: copies
     // between the two are copyWithin and allocate nothing.
@@ -762,12 +766,12 @@ export class MtcpContext implements Pollable {
         this.#pool.sock[conn] = -1;
         const sock = this.#pool.conns[conn]!;
         if (sock.state === "CLOSED") {
-          this.#toFree.push(conn);
+          this.#loop.queueFree(conn);
         } else {
           sock.close(this.now());
           this.markDirty(conn);
           // close() may have ended it at once (nothing was sent yet).
-          if ((sock.state as string) === "CLOSED") this.#toFree.push(conn);
+          if ((sock.state as string) === "CLOSED") this.#loop.queueFree(conn);
         }
       }
     }
@@ -783,7 +787,7 @@ export class MtcpContext implements Pollable {
       const sock = this.#pool.conns[conn]!;
       sock.abort(this.now());
       this.markDirty(conn);
-      if (sock.state === "CLOSED" && !sock.wantsToSend) this.#toFree.push(conn);
+      if (sock.state === "CLOSED" && !sock.wantsToSend) this.#loop.queueFree(conn);
     }
     this.#freeSocket(slot);
     this.driver.kick();
@@ -871,7 +875,7 @@ export class MtcpContext implements Pollable {
     const sock = this.#pool.conns[conn];
     if (sock === undefined) return;
     this.#demux.remove(sock.remoteAddr, sock.remotePort, sock.localPort, conn);
-    this.#timers.cancel(conn);
+    this.#loop.cancel(conn);
     this.stats.retiredRetransmits += sock.stats.retransmits;
     sock.release();
     this.#pool.conns[conn] = undefined;
@@ -882,9 +886,7 @@ export class MtcpContext implements Pollable {
 
   /** Queues a connection for dispatch at the next poll. */
   markDirty(conn: number): void {
-    if (this.#isDirty[conn]) return;
-    this.#isDirty[conn] = 1;
-    this.#dirty[this.#dirtyCount++] = conn;
+    this.#loop.markDirty(conn);
   }
 
   /**
@@ -937,9 +939,9 @@ export class MtcpContext implements Pollable {
         if (i >= 0) queue.splice(i, 1);
         else this.#synCount[listener]!--;
         this.#pool.listener[conn] = -1;
-        this.#toFree.push(conn);
+        this.#loop.queueFree(conn);
       } else {
-        this.#toFree.push(conn);
+        this.#loop.queueFree(conn);
       }
     }
     const slot = this.#pool.sock[conn]!;
@@ -1247,66 +1249,35 @@ export class MtcpContext implements Pollable {
     this.#now = now;
     let did = this.iface.poll(now);
     if (this.#demux.timeWaitRecords > 0) this.#demux.timeWait!.expire(now);
-    const expired = this.#expired;
-    if (this.#timers.expire(now, expired) > 0) {
-      for (const conn of expired) {
-        const sock = this.#pool.conns[conn];
-        if (sock === undefined) continue;
-        sock.onTimer(now);
-        this.markDirty(conn);
-      }
-      // Emptied by pop: `length = 0` would free the array's storage, and the
-      // next round would allocate it again.
-      while (expired.length > 0) expired.pop();
-      did = true;
-    }
-    if (this.#dirtyCount > 0) {
-      did = true;
-      this.#flushDirty(now);
-    }
-    if (this.#toFree.length > 0) {
-      for (const conn of this.#toFree) this.#freeConn(conn);
-      while (this.#toFree.length > 0) this.#toFree.pop();
-    }
+    if (this.#loop.round(now, this.#loopHost)) did = true;
     this.iface.device.flush(now);
     return did;
   }
 
-  #flushDirty(now: number): void {
-    // Sockets made dirty while dispatching are handled in the same round.
-    for (let i = 0; i < this.#dirtyCount; i++) {
-      const conn = this.#dirty[i]!;
-      this.#isDirty[conn] = 0;
-      const sock = this.#pool.conns[conn];
-      if (sock === undefined) continue;
-      for (let n = 0; n < 256 && sock.dispatch(now, this.#tx); n++);
-      if (
-        sock.state === "TIME-WAIT" && this.#demux.timeWait !== undefined &&
-        this.#pool.sock[conn] === -1 &&
-        this.#pool.listener[conn] === -1 && !sock.wantsToSend && sock.timeWaitEndsAt > now
-      ) {
-        this.#toTimeWaitRecord(now, conn, sock);
-        continue;
-      }
-      this.#timers.schedule(conn, sock.pollAt());
-      // An orphan that reached CLOSED, and has nothing left to send, goes.
-      if (
-        sock.state === "CLOSED" && this.#pool.sock[conn] === -1 &&
-        this.#pool.listener[conn] === -1 &&
-        !this.#toFree.includes(conn)
-      ) {
-        this.#toFree.push(conn);
-      }
+  // A dirty connection: send what it has, then its timer; an orphan that
+  // has only TIME-WAIT left becomes a record, one that reached CLOSED goes.
+  #service(conn: number, now: number): void {
+    const sock = this.#pool.conns[conn];
+    if (sock === undefined) return;
+    for (let n = 0; n < 256 && sock.dispatch(now, this.#tx); n++);
+    const orphan = this.#pool.sock[conn] === -1 && this.#pool.listener[conn] === -1;
+    if (
+      orphan && sock.state === "TIME-WAIT" && this.#demux.timeWait !== undefined &&
+      !sock.wantsToSend && sock.timeWaitEndsAt > now
+    ) {
+      this.#toTimeWaitRecord(now, conn, sock);
+      return;
     }
-    this.#dirtyCount = 0;
+    this.#loop.schedule(conn, sock.pollAt());
+    if (orphan && sock.state === "CLOSED") this.#loop.queueFree(conn);
   }
 
   /** When the context next has work. */
   pollAt(now: number): number {
     if (this.destroyed) return Infinity;
-    if (this.#dirtyCount > 0) return now;
+    if (this.#loop.busy) return now;
     const tw = this.#demux.timeWaitRecords > 0 ? this.#demux.timeWait!.nextExpiry() : Infinity;
-    return Math.min(this.iface.pollAt(now), this.#timers.nextDue(), tw);
+    return Math.min(this.iface.pollAt(now), this.#loop.nextDue(), tw);
   }
 
   /** Stops the context: it leaves the network; connections are dropped without a word. */

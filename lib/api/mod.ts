@@ -16,6 +16,7 @@ export * from "./context.ts";
 export * from "./socket_pool.ts";
 export * from "./connection_pool.ts";
 export * from "./demux.ts";
+export * from "./event_loop.ts";
 export * from "./transmit.ts";
 export * from "./driver.ts";
 export * from "./epoll.ts";
