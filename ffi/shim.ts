@@ -26,6 +26,7 @@ export const SHIM_SYMBOLS = {
   mtcp_shim_rx: { parameters: ["pointer", "u32"], result: "i32" },
   mtcp_shim_tx: { parameters: ["pointer", "u32"], result: "i32" },
   mtcp_shim_wait: { parameters: ["pointer", "i32"], result: "i32", nonblocking: true },
+  mtcp_shim_spin: { parameters: ["pointer", "u32"], result: "i32" },
   mtcp_shim_wake: { parameters: ["pointer"], result: "i32" },
   mtcp_shim_stats: { parameters: ["pointer"], result: "i32" },
   mtcp_shim_tap_configure: { parameters: ["pointer", "u32", "u32"], result: "i32" },
@@ -38,7 +39,7 @@ export const SHIM_SYMBOLS = {
 export type Shim = Deno.DynamicLibrary<typeof SHIM_SYMBOLS>["symbols"];
 
 /** The ABI version this module speaks (`mtcp_shim_abi_version`). */
-export const SHIM_ABI_VERSION = 2;
+export const SHIM_ABI_VERSION = 3;
 
 /** The library's file name. */
 export const SHIM_FILE = "libmtcp_shim.so";
@@ -372,6 +373,16 @@ export class ShimRing {
       });
     this.#waiting = p;
     return p;
+  }
+
+  /**
+   * Spins on this thread (no sleep, no promise, no allocation) until a frame
+   * can be received or `us` microseconds pass: 1 or 0 (0 at once while a
+   * {@linkcode ShimRing.wait} is in progress, or after close).
+   */
+  spin(us: number): number {
+    if (this.#ptr === null || this.#waiting !== undefined) return 0;
+    return this.#s.mtcp_shim_spin(this.#ptr, us);
   }
 
   /** Ends a wait in progress early (nothing to do, and no system call, when none is). */

@@ -32,7 +32,7 @@ use core::ptr;
 use sys::*;
 
 /// Version of the ABI below; `ffi/shim.ts` refuses a library of another version.
-pub const ABI_VERSION: u32 = 2;
+pub const ABI_VERSION: u32 = 3;
 
 /// Backend numbers in [`RingInfo::backend`].
 pub const BACKEND_TAP: u32 = 1;
@@ -525,6 +525,41 @@ pub unsafe extern "C" fn mtcp_shim_wait(ring: *mut Ring, timeout_ms: i32) -> i32
         }
     }
     1
+}
+
+/// Spins on the calling (JavaScript) thread until a frame can be received
+/// or `us` microseconds pass: 1 or 0. It never sleeps (the core stays awake,
+/// so a frame is seen within about a microsecond) and allocates nothing; the
+/// caller bounds `us` to keep its event loop moving. Errors and a vanished
+/// device are left to `mtcp_shim_wait`, which reports them (this returns 1
+/// on one, so the caller polls and then waits there).
+///
+/// # Safety
+/// `ring` must be a live handle, and no `mtcp_shim_wait` in progress on it.
+#[no_mangle]
+pub unsafe extern "C" fn mtcp_shim_spin(ring: *mut Ring, us: u32) -> i32 {
+    let r = &mut *ring;
+    match &mut r.backend {
+        Backend::Packet(p) => p.release(),
+        Backend::Xdp(x) => x.release(),
+        Backend::Netmap(_) | Backend::Tap(_) => {}
+    }
+    let mut fd = pollfd {
+        fd: r.info.fd,
+        events: POLLIN,
+        revents: 0,
+    };
+    let start = std::time::Instant::now();
+    let limit = std::time::Duration::from_micros(us as u64);
+    loop {
+        if poll(&mut fd, 1, 0) != 0 {
+            return 1;
+        }
+        if start.elapsed() >= limit {
+            return 0;
+        }
+        core::hint::spin_loop();
+    }
 }
 
 /// Ends a `mtcp_shim_wait` in progress (or the next one) early. Returns 0.

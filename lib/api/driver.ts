@@ -36,8 +36,12 @@ export interface Scheduler {
   pollAll(maxPasses?: number): boolean;
   /** The earliest time anything wants to run. */
   nextEvent(): number;
-  /** Sleeps until a device event, a wake, or `timeoutMs` (real devices; else a timer). */
-  idle?(timeoutMs: number): Promise<void>;
+  /**
+   * Sleeps until a device event, a wake, or `timeoutMs` (real devices; else a
+   * timer); `undefined` when it spun on this thread instead and the driver
+   * should poll again at once.
+   */
+  idle?(timeoutMs: number): Promise<void> | undefined;
   /** Ends an `idle` in progress. */
   wakeIdle?(): void;
 }
@@ -188,7 +192,8 @@ export class Driver {
         }
         const wait = Math.max(0, Math.min(next - now, this.maxSleepMs));
         if (s.idle !== undefined) {
-          await s.idle(wait);
+          const slept = s.idle(wait);
+          if (slept !== undefined) await slept;
           continue;
         }
         await new Promise<void>((resolve) => {

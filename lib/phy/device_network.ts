@@ -6,8 +6,11 @@
  * spins when the device is in busy-poll mode.
  *
  * The wait is adaptive: right after a round that did work, the scheduler
- * yields to the event loop for a short spin budget before sleeping in poll,
- * so a request that answers a burst does not pay the sleep's wake-up cost.
+ * spins for a short budget before sleeping in poll, so a request that
+ * answers a burst does not pay the sleep's wake-up cost. The spin is a
+ * bounded call into the shim on the JavaScript thread, which allocates
+ * nothing (a spin made of macrotasks allocated a promise and an immediate
+ * per turn: 2.7 times the scavenges of a server at 26,000 requests/s).
  *
  * @module
  */
@@ -29,6 +32,8 @@ export interface DeviceNetworkOptions {
 
 /** Empty "readable" wake-ups in a row before the wait backs off for a millisecond. */
 const SPURIOUS_LIMIT = 16;
+/** The longest a spin goes without yielding a macrotask, in ms. */
+const SLICE_MS = 0.1;
 
 function macrotask(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
@@ -70,6 +75,7 @@ export class DeviceNetwork implements Network {
   readonly #pollables = new PollSet();
   #attached = false;
   #lastBusy = -Infinity;
+  #lastYield = -Infinity;
   // Waits that said "readable" but after which a round found nothing: a
   // device whose poll stays ready (a pending socket error, a frame the ring
   // does not lend) would otherwise spin the event loop and starve its I/O.
@@ -134,13 +140,32 @@ export class DeviceNetwork implements Network {
     return this.#pollables.nextEvent(this.clock);
   }
 
-  /** Sleeps in the device's wait, or spins (busy-poll, or just after work). */
-  async idle(timeoutMs: number): Promise<void> {
+  /**
+   * Waits for the device. Just after work (`spinMs`, or always with
+   * busy-poll) it spins: one bounded call into the shim on this thread (no
+   * promise, no allocation, and the core stays awake, so a frame is seen at
+   * once), after which `undefined` is returned and the driver polls again;
+   * every 0.1 ms a macrotask is yielded instead, so timers and the event
+   * loop's other work go on. Otherwise it sleeps in the device's
+   * `nonblocking` wait.
+   */
+  idle(timeoutMs: number): Promise<void> | undefined {
     const d = this.device;
-    if (d.busyPoll || this.clock.now() - this.#lastBusy < this.spinMs) {
-      await macrotask();
-      return;
+    const now = this.clock.now();
+    const spinLeft = d.busyPoll ? SLICE_MS : this.spinMs - (now - this.#lastBusy);
+    if (spinLeft > 0) {
+      if (now - this.#lastYield >= SLICE_MS) {
+        this.#lastYield = now;
+        return macrotask();
+      }
+      d.spin(Math.ceil(Math.min(spinLeft, timeoutMs, SLICE_MS - (now - this.#lastYield)) * 1000));
+      return undefined;
     }
+    return this.#sleep(timeoutMs);
+  }
+
+  async #sleep(timeoutMs: number): Promise<void> {
+    const d = this.device;
     if (this.#spurious >= SPURIOUS_LIMIT) {
       // The device keeps saying "readable" with nothing to read: back off on
       // a timer so the event loop's other work goes on.
@@ -148,6 +173,7 @@ export class DeviceNetwork implements Network {
       await new Promise((resolve) => setTimeout(resolve, 1));
     }
     const rc = d.gone ? -1 : await d.wait(Math.ceil(timeoutMs));
+    this.#lastYield = this.clock.now();
     this.#lastWaitReadable = rc === 1;
     // A vanished device wakes poll at once, forever: sleep on a timer instead.
     if (rc < 0) await new Promise((resolve) => setTimeout(resolve, Math.max(1, timeoutMs)));

@@ -83,9 +83,11 @@ export interface Network {
   nextEvent(): number;
   /**
    * Sleeps until the device has a frame, {@linkcode Network.wakeIdle} is
-   * called, or `timeoutMs` passes. Absent on a memory network (a timer does).
+   * called, or `timeoutMs` passes; `undefined` when it spun on the calling
+   * thread instead (poll again at once). Absent on a memory network (a timer
+   * does).
    */
-  idle?(timeoutMs: number): Promise<void>;
+  idle?(timeoutMs: number): Promise<void> | undefined;
   /** Ends an `idle` in progress. */
   wakeIdle?(): void;
 }

@@ -278,6 +278,14 @@ export class RingDevice implements Device {
     return this.ring.wait(timeoutMs);
   }
 
+  /**
+   * Spins on this thread up to `us` microseconds for a frame (no sleep, no
+   * promise, no allocation): 1 when one can be received, else 0.
+   */
+  spin(us: number): number {
+    return this.#closed ? 0 : this.ring.spin(us);
+  }
+
   /** Ends a wait in progress. */
   wake(): void {
     if (!this.#closed) this.ring.wake();

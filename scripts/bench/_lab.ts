@@ -9,6 +9,8 @@
  * worker, `:8081`, files from the lab's directory), optionally nginx's stream
  * proxy (`:9001` to `:8081`), a `Deno.serve` (`:8082`) and python's
  * http.server (`:8083`). C forwards between the two, so ours reaches S too.
+ * With `xdp`, C also holds a veth pair of its own for ours over AF_XDP: the
+ * kernel's end 10.0.2.1, ours 10.0.2.2 on the stack (its gateway 10.0.2.1).
  * {@linkcode Lab.close} stops everything and deletes both namespaces.
  *
  * @module
@@ -26,6 +28,8 @@ export interface LabOptions {
   denoServeFile?: string;
   /** python3 -m http.server on `:8083`, serving the lab's directory. */
   python?: boolean;
+  /** A second link for ours, a veth in C driven over AF_XDP (`oursXdp`). */
+  xdp?: boolean;
 }
 
 /** Two namespaces, a veth between them, and the kernel's servers in S. */
@@ -34,6 +38,8 @@ export class Lab {
   readonly S: Netns;
   /** Our TAP's name (the CLI creates it on each start). */
   readonly tap: string;
+  /** Our end of the AF_XDP veth (with the `xdp` option). */
+  readonly xdp: string;
   /** The directory served by nginx and python (deleted on close). */
   readonly www: string;
   /** nginx's master and worker. */
@@ -48,6 +54,7 @@ export class Lab {
     this.C = C;
     this.S = S;
     this.tap = `mtl${tag}`;
+    this.xdp = `xo${tag}`;
     this.www = www;
   }
 
@@ -58,6 +65,7 @@ export class Lab {
     const lab = new Lab(await Netns.create(`lc${tag}`), await Netns.create(`ls${tag}`), tag, www);
     try {
       await lab.#link(tag);
+      if (options.xdp) await lab.#xdpLink(tag);
       await lab.#servers(options);
     } catch (e) {
       await lab.close();
@@ -78,6 +86,22 @@ export class Lab {
     await S.must(["ip", "addr", "add", "10.0.1.2/24", "dev", `vs${tag}`]);
     await S.must(["ip", "link", "set", `vs${tag}`, "up"]);
     await S.must(["ip", "route", "add", "default", "via", "10.0.1.1"]);
+  }
+
+  // A veth with both ends in C: the kernel's end addressed, ours left bare for
+  // AF_XDP. No segmentation offloads (ours takes and sends plain frames), and
+  // the kernel's end computes its own checksums (AF_XDP reports no checksum
+  // state).
+  async #xdpLink(tag: string): Promise<void> {
+    const { C } = this;
+    await C.must(["ip", "link", "add", `xk${tag}`, "type", "veth", "peer", "name", this.xdp]);
+    await C.must(["sysctl", "-qw", `net.ipv6.conf.${this.xdp}.disable_ipv6=1`]);
+    await C.must(["ip", "addr", "add", "10.0.2.1/24", "dev", `xk${tag}`]);
+    for (const dev of [`xk${tag}`, this.xdp]) {
+      await C.must(["ip", "link", "set", dev, "up"]);
+      await C.run(["ethtool", "-K", dev, "tso", "off", "gso", "off", "gro", "off"]);
+    }
+    await C.must(["ethtool", "-K", `xk${tag}`, "tx", "off"]);
   }
 
   async #servers(o: LabOptions): Promise<void> {
@@ -143,6 +167,22 @@ ${stream}`,
     return cli === undefined
       ? CliProcess.start(this.C, all)
       : CliProcess.exec(this.C, [Deno.execPath(), "run", "-A", cli, ...all]);
+  }
+
+  /**
+   * Starts `deno run -A cli.ts ARGS` in C over AF_XDP on the lab's veth as
+   * 10.0.2.2 (the lab must be made with `xdp`).
+   */
+  oursXdp(args: string[]): CliProcess {
+    return CliProcess.start(this.C, [
+      ...args,
+      "--dev",
+      `xdp:${this.xdp}`,
+      "--ip",
+      "10.0.2.2/24",
+      "--gateway",
+      "10.0.2.1",
+    ]);
   }
 
   /** Stops the servers and deletes both namespaces and the directory. */

@@ -1,6 +1,7 @@
 /**
- * Latency at a fixed offered load, side by side: ours, nginx and
- * `Deno.serve` (and ours' proxy against nginx's stream proxy), each loaded by
+ * Latency at a fixed offered load, side by side: ours (on a TAP and over
+ * AF_XDP on a veth), nginx and `Deno.serve` (and ours' proxy, both ways,
+ * against nginx's stream proxy), each loaded by
  * the same open-loop client (`mtcp_rate`, built with the shim: a request's
  * latency counts from the moment it was due, so a stall is charged for every
  * request it holds back) from the same namespace, at 25 %, 50 % and 75 % of
@@ -13,7 +14,7 @@
  * level) unless `--no-write`.
  *
  * Usage (root): deno run -A scripts/bench/latency.ts [--seconds 10]
- *   [--cases keepalive,short,proxy] [--no-write]
+ *   [--cases keepalive,short,proxy] [--devices tap,xdp] [--no-write]
  *
  * @module
  */
@@ -26,6 +27,7 @@ const { values } = parseArgs({
   options: {
     seconds: { type: "string", default: "10" },
     cases: { type: "string", default: "keepalive,short,proxy" },
+    devices: { type: "string", default: "tap,xdp" },
     "no-write": { type: "boolean" },
   },
   strict: true,
@@ -61,7 +63,12 @@ const rows: Row[] = [];
 const WWW = `/dev/shm/mtcp-latency-${Deno.pid}`;
 await Deno.mkdir(WWW, { recursive: true });
 await Deno.writeFile(`${WWW}/64b`, new Uint8Array(64).fill(0x61));
-const lab = await Lab.create(WWW, { nginxStream: true, denoServeFile: `${WWW}/64b` });
+const devices = new Set(values.devices!.split(","));
+const lab = await Lab.create(WWW, {
+  nginxStream: true,
+  denoServeFile: `${WWW}/64b`,
+  xdp: devices.has("xdp"),
+});
 // Short connections turn over ports fast: the client closes second (no
 // TIME-WAIT here), and a wide range keeps reuse rare.
 await lab.C.must(["sysctl", "-qw", "net.ipv4.ip_local_port_range=10000 65000"]);
@@ -146,18 +153,18 @@ const SHORT = "short connections";
 const PROXY = "proxy to nginx, 64 B";
 const maxes: Record<string, number> = {};
 try {
-  const serve = () => lab.ours(["serve", "--http", lab.www, "--port", "8080"]);
+  const serveArgs = ["serve", "--http", lab.www, "--port", "8080"];
   const nginx = { name: "nginx (1 worker, veth)", host: "10.0.1.2", port: 8081 };
   const deno = { name: "Deno.serve (veth)", host: "10.0.1.2", port: 8082 };
-  const ours = { name: "ours (serve --http, TAP)", host: "10.0.0.2", port: 8080, start: serve };
+  const ours = oursOn("serve --http", serveArgs);
   const cases = new Set(values.cases!.split(","));
   if (cases.has("keepalive")) {
     maxes[KA] = await closedLoopMax("http://10.0.1.2:8081/64b", false);
-    await measure(KA, false, maxes[KA]!, [ours, nginx, deno]);
+    await measure(KA, false, maxes[KA]!, [...ours, nginx, deno]);
   }
   if (cases.has("short")) {
     maxes[SHORT] = await closedLoopMax("http://10.0.1.2:8081/64b", true);
-    await measure(SHORT, true, maxes[SHORT]!, [ours, nginx, deno]);
+    await measure(SHORT, true, maxes[SHORT]!, [...ours, nginx, deno]);
   }
   if (cases.has("proxy")) await proxyCase();
   console.error(`nginx maxima: ${JSON.stringify(maxes)}`);
@@ -165,15 +172,32 @@ try {
   await lab.close();
 }
 
+/** Ours running `args`, once per device asked for (`--devices`). */
+function oursOn(what: string, args: string[]): Contender[] {
+  const out: Contender[] = [];
+  if (devices.has("tap")) {
+    out.push({
+      name: `ours (${what}, TAP)`,
+      host: "10.0.0.2",
+      port: 8080,
+      start: () => lab.ours(args),
+    });
+  }
+  if (devices.has("xdp")) {
+    out.push({
+      name: `ours (${what}, XDP on veth)`,
+      host: "10.0.2.2",
+      port: 8080,
+      start: () => lab.oursXdp(args),
+    });
+  }
+  return out;
+}
+
 async function proxyCase(): Promise<void> {
   maxes[PROXY] = await closedLoopMax("http://10.0.1.2:9001/64b", false);
   await measure(PROXY, false, maxes[PROXY]!, [
-    {
-      name: "ours (proxy, TAP)",
-      host: "10.0.0.2",
-      port: 8080,
-      start: () => lab.ours(["proxy", "--listen", "8080", "--upstream", "10.0.1.2:8081"]),
-    },
+    ...oursOn("proxy", ["proxy", "--listen", "8080", "--upstream", "10.0.1.2:8081"]),
     { name: "nginx stream (1 worker, veth)", host: "10.0.1.2", port: 9001 },
   ]);
 }
@@ -198,7 +222,18 @@ if (!values["no-write"]) await Deno.writeTextFile(`${root}latency.svg`, chart(ro
 /** Grouped bars: p99 (ms, log scale) per case and level, one bar per contender. */
 function chart(rs: Row[]): string {
   const kases = [...new Set(rs.map((r) => r.kase))];
-  const colours = ["#1f77b4", "#ff7f0e", "#2ca02c"];
+  const legend: [string, string][] = [
+    ["ours, TAP", "#1f77b4"],
+    ["ours, AF_XDP", "#9467bd"],
+    ["nginx", "#ff7f0e"],
+    ["Deno.serve", "#2ca02c"],
+  ];
+  const colour = (n: string) =>
+    n.startsWith("ours")
+      ? (n.includes("XDP") ? legend[1]![1] : legend[0]![1])
+      : n.startsWith("nginx")
+      ? legend[2]![1]
+      : legend[3]![1];
   const W = 900, H = 320, top = 40, bottom = 260, left = 60;
   const logMin = -1, logMax = 3; // 0.1 ms to 1000 ms
   const y = (msv: number) =>
@@ -233,7 +268,7 @@ function chart(rs: Row[]): string {
         out.push(
           `<rect x="${gx + 5 + ni * barW}" y="${y(v)}" width="${barW - 1}" height="${
             bottom - y(v)
-          }" fill="${colours[ni % 3]}"><title>${n}: ${v.toFixed(2)} ms</title></rect>`,
+          }" fill="${colour(n)}"><title>${n}: ${v.toFixed(2)} ms</title></rect>`,
         );
       });
       out.push(
@@ -246,11 +281,11 @@ function chart(rs: Row[]): string {
       }" text-anchor="middle">${k}</text>`,
     );
   });
-  ["ours", "nginx", "Deno.serve"].forEach((n, i) => {
+  legend.forEach(([n, c], i) => {
     out.push(
-      `<rect x="${left + i * 110}" y="${H - 18}" width="10" height="10" fill="${
-        colours[i]
-      }"/><text x="${left + 14 + i * 110}" y="${H - 9}">${n}</text>`,
+      `<rect x="${left + i * 110}" y="${H - 18}" width="10" height="10" fill="${c}"/><text x="${
+        left + 14 + i * 110
+      }" y="${H - 9}">${n}</text>`,
     );
   });
   out.push(`</svg>`);

@@ -25,14 +25,7 @@
  */
 
 import { parseArgs } from "node:util";
-import {
-  CliProcess,
-  must,
-  Netns,
-  stopChild,
-  uniqueTag,
-  waitUntil,
-} from "../../tests/_support/netns.ts";
+import { CliProcess, must, Netns, stopChild, waitUntil } from "../../tests/_support/netns.ts";
 import { Lab, median, pidsOf, processTicks } from "./_lab.ts";
 
 const { values } = parseArgs({
@@ -150,19 +143,15 @@ await Deno.mkdir(WWW, { recursive: true });
 await Deno.writeFile(`${WWW}/64b`, new Uint8Array(64).fill(0x61));
 await Deno.writeTextFile(`${WWW}/bulk.conf`, "sndbuf = 4194304\nmax_num_buffers = 16\n");
 await must(["sh", "-c", `head -c 1073741824 /dev/zero > ${WWW}/big`]);
-const tag = uniqueTag();
 // The lab: C with the clients and our TAP, S with nginx (and its stream
 // proxy) and Deno.serve behind a veth (see _lab.ts); socat is added here.
-const lab = await Lab.create(WWW, { nginxStream: true, denoServeFile: `${WWW}/64b` });
+const lab = await Lab.create(WWW, { nginxStream: true, denoServeFile: `${WWW}/64b`, xdp: true });
 const C = lab.C, S = lab.S;
 const children: Deno.ChildProcess[] = [];
 let ours: CliProcess | undefined;
 const cli = (args: string[]) => lab.ours(args);
-// Ours again over AF_XDP, on a veth whose both ends are in C (the kernel's
-// end 10.0.2.1; ours, with no address, 10.0.2.2 on the stack).
-const xdpOurs = `xo${tag}`;
-const cliXdp = (args: string[]) =>
-  CliProcess.start(C, [...args, "--dev", `xdp:${xdpOurs}`, "--ip", "10.0.2.2/24"]);
+// Ours again over AF_XDP, on the lab's veth in C (10.0.2.2).
+const cliXdp = (args: string[]) => lab.oursXdp(args);
 const KEEPALIVE = "HTTP keep-alive, 64 B (wrk -t1 -c50)";
 const SHORT = "Short connections (ab -n 20000 -c 50)";
 /** The last sample of `contender` in `figure`, recorded again under `into`. */
@@ -171,15 +160,6 @@ function reuse(figure: string, contender: string, into: string): void {
   if (s !== undefined && s.length > 0) record(into, contender, s[s.length - 1]!);
 }
 try {
-  await C.must(["ip", "link", "add", `xk${tag}`, "type", "veth", "peer", "name", xdpOurs]);
-  await C.must(["sysctl", "-qw", `net.ipv6.conf.${xdpOurs}.disable_ipv6=1`]);
-  await C.must(["ip", "addr", "add", "10.0.2.1/24", "dev", `xk${tag}`]);
-  for (const dev of [`xk${tag}`, xdpOurs]) {
-    await C.must(["ip", "link", "set", dev, "up"]);
-    await C.run(["ethtool", "-K", dev, "tso", "off", "gso", "off", "gro", "off"]);
-  }
-  // AF_XDP reports no checksum state: the kernel's end computes its own.
-  await C.must(["ethtool", "-K", `xk${tag}`, "tx", "off"]);
   children.push(S.spawn(["socat", "TCP-LISTEN:9002,fork,reuseaddr", "TCP:127.0.0.1:8081"]));
   await waitUntil(S, ["sh", "-c", "ss -ltn | grep -q :9002"]);
   const nginxPids = await pidsOf("nginx: worker process");

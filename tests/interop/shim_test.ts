@@ -3,7 +3,8 @@
  * netmap's structure layouts against netmap's published header, the one-line
  * errors (missing capability, no such interface, netmap absent), TAP
  * multi-queue and the virtio header (checksum offload and TSO super-frames),
- * busy polling, and a device that vanishes under a running context.
+ * busy polling, the spin on the JavaScript thread, and a device that vanishes
+ * under a running context.
  */
 import assert from "node:assert/strict";
 import * as M from "../../lib/mod.ts";
@@ -347,6 +348,35 @@ Deno.test({
         true,
         "with NEEDS_CSUM the kernel takes the frame and resets",
       );
+    } finally {
+      await link.close();
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "a spin on the JavaScript thread ends when its time is up, or as soon as the kernel sends a frame",
+  ignore: unavailable !== undefined,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const link = await tapLink();
+    try {
+      const r = link.device.ring;
+      for (let n = r.rx(64); n > 0; n = r.rx(64)) {
+        // whatever the kernel sent on its own
+      }
+      let t0 = performance.now();
+      assert.equal(r.spin(3000), 0);
+      assert.ok(performance.now() - t0 >= 2.9, "spun for its whole time");
+      // The kernel resolves our address first: its ARP request is a frame.
+      const ping = link.ns.spawn(["ping", "-c", "1", "-W", "1", link.ourIp]);
+      t0 = performance.now();
+      assert.equal(r.spin(3_000_000), 1);
+      assert.ok(performance.now() - t0 < 2900, "it ended on the frame, not the time");
+      assert.ok(r.rx(64) > 0, "and the frame is there to receive");
+      await ping.status;
     } finally {
       await link.close();
     }
