@@ -71,6 +71,7 @@ const STACK_FLAGS = {
   "busy-poll": { type: "boolean" },
   tso: { type: "boolean" },
   "no-offload": { type: "boolean" },
+  "ring-slots": { type: "string" },
   metrics: { type: "string" },
 } as const;
 
@@ -129,6 +130,7 @@ type StackValues = {
   "busy-poll"?: boolean;
   tso?: boolean;
   "no-offload"?: boolean;
+  "ring-slots"?: string;
   metrics?: string;
 };
 
@@ -160,6 +162,9 @@ function stackOptions(v: StackValues): StackOptions {
     ...(v.impair !== undefined ? { impair: parseImpair(v.impair) } : {}),
     ...(v["busy-poll"] ? { busyPoll: true } : {}),
     ...(v["no-offload"] ? { offload: false } : {}),
+    ...(v["ring-slots"] !== undefined
+      ? { ringSlots: number(v["ring-slots"], "ring-slots", 0, 8, 4096) }
+      : {}),
     ...(v.metrics !== undefined ? { metrics: v.metrics } : {}),
     ...(v["stats-format"] !== undefined ? { statsFormat: statsFormat(v["stats-format"]) } : {}),
   };

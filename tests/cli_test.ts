@@ -62,6 +62,8 @@ Deno.test("cli mistakes print one error line and the usage, exit 2", async () =>
       ["serve", "--cores", "2", "--dev", "packet:lo"],
       ["serve", "--tso", "--no-offload"],
       ["serve", "--tso", "--dev", "memory"],
+      ["serve", "--ring-slots", "4"],
+      ["serve", "--ring-slots", "8192"],
       ["proxy", "--upstream", "nowhere"],
       ["proxy"],
       ["proxy", "--upstream-file", "/nonexistent/upstreams"],

@@ -66,6 +66,12 @@ export interface StackOptions {
    * devices have no offloads to ask for.
    */
   offload?: boolean;
+  /**
+   * Descriptors in each of the ring's directions, 8 to 4096 (default 2048 on
+   * packet and xdp, whose receive ring is the only queue in front of us, 256
+   * on tap and netmap).
+   */
+  ringSlots?: number;
   /** Serve the Prometheus exposition at `HOST:PORT` on the kernel's network. */
   metrics?: string;
   /** The `--stats` lines: `text` (default) or `json`, one object a line. */
@@ -289,6 +295,7 @@ export function openStack(o: StackOptions, core: number, extra: ExtraConfig): St
       multiQueue: o.cores > 1,
       busyPoll: o.busyPoll ?? false,
       tso: (o.offload ?? true) && o.dev.startsWith("tap:"),
+      ...(o.ringSlots !== undefined ? { slots: o.ringSlots } : {}),
     },
     context: {
       name: `core${core}`,
@@ -332,7 +339,11 @@ export interface StatsSample {
   opened: number;
   /** Segments retransmitted so far. */
   retransmits: number;
-  /** Frames dropped so far, by reason. */
+  /**
+   * Frames dropped so far, by reason: the interface's reasons, and
+   * `deviceRxDropped` for frames lost before they reached us (the kernel's
+   * side of a ring was full, or a memory link's queue).
+   */
   drops: Record<string, number>;
   /**
    * What the listeners refused or answered statelessly so far, by kind
@@ -364,6 +375,9 @@ export function sampleStats(
   app?: () => AppStats,
 ): StatsSample {
   const s = ctx.iface.stats;
+  const device = ctx.iface.device;
+  device.refreshStats?.();
+  const deviceRxDropped = device.stats.rxDropped;
   let flows = ctx.timeWaitRecords;
   let retransmits = ctx.stats.retiredRetransmits;
   const states: Record<string, number> = flows > 0 ? { "TIME-WAIT": flows } : {};
@@ -383,7 +397,10 @@ export function sampleStats(
     buffers: ctx.buffersInUse,
     opened: ctx.stats.passiveOpens + ctx.stats.activeOpens,
     retransmits,
-    drops: { ...s.nonZeroDrops() } as Record<string, number>,
+    drops: {
+      ...s.nonZeroDrops(),
+      ...(deviceRxDropped > 0 ? { deviceRxDropped } : {}),
+    } as Record<string, number>,
     tcp: {
       ...Object.fromEntries(
         TCP_EVENTS.filter((k) => ctx.stats[k] > 0).map((k) => [k, ctx.stats[k]]),

@@ -5,11 +5,13 @@ import {
   openStack,
   parseImpair,
   reloadConfigFiles,
+  sampleStats,
   type StackOptions,
 } from "./stack.ts";
 import { mtcp_destroy } from "../api/mtcp.ts";
 import { parseIpv4Address } from "../wire/address.ts";
 import { IP_PROTO_TCP } from "../wire/ipv4.ts";
+import type { MemoryNetwork } from "../phy/memory.ts";
 
 Deno.test("arp.conf gives static neighbours and route.conf on-link prefixes; mtcp.conf values apply", async () => {
   const dir = await Deno.makeTempDir();
@@ -51,6 +53,34 @@ Deno.test("arp.conf gives static neighbours and route.conf on-link prefixes; mtc
     }
   } finally {
     await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("frames lost before they reached the stack (its device's queue full) are a drop reason of their own", async () => {
+  const o: StackOptions = { dev: "memory", ip: "10.0.0.2/24", cores: 1, configFiles: [] };
+  const stack = openStack(o, 0, loadConfigFiles([], 1));
+  try {
+    assert.equal(sampleStats(stack.ctx, 0).drops.deviceRxDropped, undefined, "none yet");
+    // A second port floods the stack's receive queue (1024 frames) while the
+    // stack does not poll.
+    const network = stack.network as MemoryNetwork;
+    const peer = network.attach({ name: "peer", queueFrames: 4096 });
+    let sent = 0;
+    for (let i = 0; i < 1100; i++) {
+      const slot = peer.txAcquire(0, 60);
+      if (slot === undefined) break;
+      slot.bytes.fill(0xff, slot.offset, slot.offset + 6); // broadcast
+      slot.bytes.fill(0, slot.offset + 6, slot.offset + 60);
+      peer.txCommit(0, 60);
+      sent++;
+    }
+    const dropped = sampleStats(stack.ctx, 0).drops.deviceRxDropped;
+    assert.ok(sent > 1024, `sent ${sent}`);
+    assert.equal(dropped, sent - 1024);
+    peer.close();
+  } finally {
+    await stack.close();
+    mtcp_destroy();
   }
 });
 

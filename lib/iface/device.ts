@@ -177,6 +177,12 @@ export interface Device {
    * is known (a real device is then waited on by its file descriptor).
    */
   pollAt(now: number): number;
+  /**
+   * Brings `stats` up to date with counters kept elsewhere (a ring's
+   * `rxDropped`: frames the kernel dropped because the ring was full). Called
+   * when the counters are sampled, not per frame.
+   */
+  refreshStats?(): void;
   /** Releases everything the device holds. */
   close(): void;
 }

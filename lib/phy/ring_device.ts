@@ -182,6 +182,11 @@ export class RingDevice implements Device {
     return this.ring.counters();
   }
 
+  /** Takes the frames the kernel dropped on receive (ring full) into `stats.rxDropped`. */
+  refreshStats(): void {
+    if (!this.#closed) this.stats.rxDropped = this.ring.counters().rxDropped;
+  }
+
   /** Lends up to `budget` frames of one receive burst. */
   receive(now: number, sink: FrameSink, budget: number): number {
     if (this.#closed) return 0;
