@@ -66,6 +66,9 @@ import { settle } from "./appliance.ts";
 import { hostOf, type Stack, type StackOptions } from "./stack.ts";
 import { HealthChecker, type HealthCheckOptions } from "./health_check.ts";
 
+/** How often timed-out connects and idle pairs are looked for, in ms. */
+const SWEEP_MS = 100;
+
 /** An upstream server. */
 export interface Upstream {
   /** Address, host order. */
@@ -207,7 +210,7 @@ export async function readUpstreamFile(
 interface Side {
   fd: number;
   peer: Side | undefined;
-  out: Uint8Array[]; // queued for this side
+  out: Uint8Array[] | undefined; // queued for this side (made when needed)
   outOffset: number;
   outBytes: number;
   eof: boolean; // this side ended its stream
@@ -215,6 +218,8 @@ interface Side {
   paused: boolean; // not read: the peer's queue is full
   registered: number; // events registered, -1 when not in epoll
   upstream: boolean;
+  // Times are whole milliseconds since the proxy started (TcpProxy's #ms):
+  // the clock's own (epoch, with a fraction) would box every one of them.
   // Upstream only, while connecting:
   connecting: boolean;
   startedAt: number;
@@ -223,7 +228,9 @@ interface Side {
   index: number; // which upstream (its index when picked)
   target: UpstreamTarget | undefined; // which upstream, whatever a reload did
   lastActive: number; // when bytes last moved (ms)
-  // Client only, for the connection log:
+  // Client only, for the connection log and the hash balance:
+  addr: number; // the client's address, host order
+  port: number; // the client's port
   bytesIn: number; // read from this side
   bytesOut: number; // written to this side
   paired: boolean; // was connected to an upstream
@@ -237,7 +244,7 @@ function side(fd: number, upstream: boolean): Side {
   return {
     fd,
     peer: undefined,
-    out: [],
+    out: undefined,
     outOffset: 0,
     outBytes: 0,
     eof: false,
@@ -251,6 +258,8 @@ function side(fd: number, upstream: boolean): Side {
     tried: 0,
     index: -1,
     target: undefined,
+    addr: 0,
+    port: 0,
     bytesIn: 0,
     bytesOut: 0,
     paired: false,
@@ -555,12 +564,13 @@ export class TcpProxy {
   readonly #limits: TcpProxyLimits;
   #clients = 0;
   readonly #sides = new Map<number, Side>();
-  readonly #clientAddr = new Map<number, SockAddr>();
   readonly #events: MtcpEpollEvent[] = [];
   readonly #buf = new Uint8Array(65536);
   #lfd = -1;
   #ep = -1;
   #draining = false;
+  #nextSweep = 0;
+  readonly #epoch: number;
   #checker: HealthChecker | undefined;
 
   /** A proxy on `port` of `ctx` to the upstreams of `pool`. */
@@ -576,6 +586,12 @@ export class TcpProxy {
     this.#connectTimeout = options.connectTimeoutMs ?? 3000;
     this.#high = options.highWaterBytes ?? 256 << 10;
     this.#limits = options;
+    this.#epoch = ctx.now();
+  }
+
+  // Whole milliseconds since the proxy was made: a small integer in a field.
+  #ms(): number {
+    return Math.floor(this.#ctx.now() - this.#epoch);
   }
 
   /**
@@ -675,11 +691,12 @@ export class TcpProxy {
       }
       this.#clients++;
       const client = side(fd, false);
-      client.lastActive = ctx.now();
+      client.lastActive = this.#ms();
       client.startedAt = client.lastActive;
+      client.addr = addr.addr;
+      client.port = addr.port;
       this.#sides.set(fd, client);
-      this.#clientAddr.set(fd, addr);
-      this.#connectUpstream(client, addr);
+      this.#connectUpstream(client);
     }
   }
 
@@ -742,21 +759,19 @@ export class TcpProxy {
     if (reset) mtcp_abort(this.#ctx, s.fd);
     else mtcp_close(this.#ctx, s.fd);
     this.#sides.delete(s.fd);
-    this.#clientAddr.delete(s.fd);
   }
 
   #logSession(c: Side, reset: boolean): void {
     const log = this.#limits.onSession;
-    const addr = this.#clientAddr.get(c.fd);
-    if (log === undefined || addr === undefined) return;
+    if (log === undefined) return;
     const u = c.target?.upstream;
     log({
-      client: `${formatIpv4(addr.addr)}:${addr.port}`,
+      client: `${formatIpv4(c.addr)}:${c.port}`,
       upstream: u === undefined ? "-" : `${formatIpv4(u.addr)}:${u.port}`,
       status: c.paired ? 200 : 502,
       bytesSent: c.bytesOut,
       bytesReceived: c.bytesIn,
-      durationMs: this.#ctx.now() - c.startedAt,
+      durationMs: this.#ms() - c.startedAt,
       end: c.end !== "" ? c.end : reset ? "reset" : "closed",
     });
   }
@@ -767,11 +782,16 @@ export class TcpProxy {
     if (p !== undefined) this.#drop(p, reset);
   }
 
-  #connectUpstream(client: Side, addr: SockAddr): void {
+  #connectUpstream(client: Side): void {
     const ctx = this.#ctx;
     const pool = this.#pool;
     while (client.tried < pool.size) {
-      const k = pool.pick(client.tried, addr.addr, ctx.now(), client.tried > 0 ? client.index : -1);
+      const k = pool.pick(
+        client.tried,
+        client.addr,
+        ctx.now(),
+        client.tried > 0 ? client.index : -1,
+      );
       if (k < 0) break;
       client.tried++;
       client.index = k;
@@ -791,7 +811,7 @@ export class TcpProxy {
       }
       const up = side(fd, true);
       up.connecting = true;
-      up.startedAt = ctx.now();
+      up.startedAt = this.#ms();
       up.client = client;
       up.index = k;
       up.target = target;
@@ -812,16 +832,20 @@ export class TcpProxy {
     this.stats.upstreamFailures++;
     const client = up.client!;
     this.#drop(up);
-    const addr = this.#clientAddr.get(client.fd);
-    if (this.#sides.has(client.fd) && addr !== undefined) this.#connectUpstream(client, addr);
+    if (this.#sides.has(client.fd)) this.#connectUpstream(client);
   }
 
   // Upstreams that do not finish their handshake in time are given up, and
-  // pairs idle for too long are closed.
+  // pairs idle for too long are closed: a sweep every SWEEP_MS at most, over
+  // the map itself (a side dropped meanwhile is skipped, one added is seen).
+  // Each wake-up once made a copy of every side and looked at all of them:
+  // with 10,000 idle pairs, 20,000 entries a wake-up.
   #expireConnects(): void {
-    const now = this.#ctx.now();
+    const now = this.#ms();
+    if (now < this.#nextSweep) return;
+    this.#nextSweep = now + SWEEP_MS;
     const idle = this.#limits.idleTimeoutMs ?? 600_000;
-    for (const s of [...this.#sides.values()]) {
+    for (const s of this.#sides.values()) {
       if (s.connecting && now - s.startedAt > this.#connectTimeout) {
         this.#upstreamFailed(s, `connect timed out after ${this.#connectTimeout} ms`);
       } else if (!s.upstream && s.peer !== undefined && idle > 0 && this.#sides.has(s.fd)) {
@@ -856,8 +880,10 @@ export class TcpProxy {
 
   #writeQueued(s: Side): boolean {
     const ctx = this.#ctx;
-    while (s.out.length > 0) {
-      const chunk = s.out[0]!;
+    const out = s.out;
+    if (out === undefined) return true;
+    while (out.length > 0) {
+      const chunk = out[0]!;
       const rest = chunk.length - s.outOffset;
       const view = s.outOffset === 0 ? chunk : chunk.subarray(s.outOffset);
       const w = mtcp_write(ctx, s.fd, view, rest);
@@ -873,9 +899,10 @@ export class TcpProxy {
         s.outOffset += w;
         return true;
       }
-      s.out.shift();
+      out.shift();
       s.outOffset = 0;
     }
+    s.out = undefined; // an idle pair holds no queue
     return true;
   }
 
@@ -890,7 +917,7 @@ export class TcpProxy {
       }
       const r = mtcp_read(ctx, from.fd, buf, buf.length);
       if (r > 0) {
-        from.lastActive = ctx.now();
+        from.lastActive = this.#ms();
         from.bytesIn += r;
         if (!this.#pass(from, to, r)) return;
         continue;
@@ -923,7 +950,7 @@ export class TcpProxy {
       this.stats.bytes += off;
     }
     if (off < r) {
-      to.out.push(this.#buf.slice(off, r));
+      (to.out ??= []).push(this.#buf.slice(off, r));
       to.outBytes += r - off;
     }
     return true;

@@ -411,7 +411,7 @@ export class TcpSocket {
   // Application-side flags.
   #finQueued = false; // close() or shutdown(SHUT_WR): FIN after the data
   #finSent = false; // the FIN went out in the current pass (go-back-N re-arms it)
-  #finSeq = -1; // sequence number of our FIN once first sent; fixed from then on
+  #finSeq32 = 0; // sequence number of our FIN once first sent (finSeqKnown), as int32; fixed from then on
   /** True once a FIN from the peer was received (reads return 0 after the data). */
   peerFinReceived = false;
 
@@ -530,6 +530,17 @@ export class TcpSocket {
   }
   private set dataSeen(v: boolean) {
     this.#flags = v ? this.#flags | 0x400 : this.#flags & ~0x400;
+  }
+  /**
+   * Our FIN has gone out once and `#finSeq32` holds its sequence number (a
+   * flag, not a -1 in the field: a sequence number past 2^31 stored as a
+   * plain number turned the field into a heap number in every socket).
+   */
+  private get finSeqKnown(): boolean {
+    return (this.#flags & 0x800) !== 0;
+  }
+  private set finSeqKnown(v: boolean) {
+    this.#flags = v ? this.#flags | 0x800 : this.#flags & ~0x800;
   }
   /** Quick ACKs left (Linux's icsk_ack.quick, at most 16), bits 12 to 16. */
   private get quickAcks(): number {
@@ -1335,8 +1346,8 @@ export class TcpSocket {
     // The SYN and FIN occupy sequence space but no buffer.
     if (this.sndUna === this.iss && acked > 0) acked--;
     // Our FIN is acknowledged by this ACK if the ACK passes it and SND.UNA did not yet.
-    const finAcked = this.#finSeq >= 0 && seqGt(ack, this.#finSeq) &&
-      !seqGt(this.sndUna, this.#finSeq);
+    const finAcked = this.finSeqKnown && seqGt(ack, this.#finSeq32 >>> 0) &&
+      !seqGt(this.sndUna, this.#finSeq32 >>> 0);
     const dataAcked = Math.min(acked - (finAcked ? 1 : 0), this.sendQueued);
     // RTT: from the timestamp echo (RFC 7323 §4), else the timed segment (Karn).
     if (this.tsEnabled && seg.hasTimestamps && seg.tsEcr !== 0) {
@@ -1653,7 +1664,7 @@ export class TcpSocket {
     }
     if (wantFin && offset >= queued) {
       // The FIN alone, once all data is out, at its one place in sequence space.
-      const finSeq = this.#finSeq >= 0 ? this.#finSeq : seqAdd(this.sndUna, queued);
+      const finSeq = this.finSeqKnown ? this.#finSeq32 >>> 0 : seqAdd(this.sndUna, queued);
       this.txSeq = finSeq;
       return this.#sendSegment(now, tx, 0, 0, TCP_ACK | TCP_FIN);
     }
@@ -1703,7 +1714,7 @@ export class TcpSocket {
     const offset = seqSub(seq, this.sndUna);
     const len = Math.min(maxLen, this.sendQueued - offset);
     if (len <= 0) {
-      if (fin || (this.#finSeq >= 0 && seq === this.#finSeq)) {
+      if (fin || (this.finSeqKnown && seq === this.#finSeq32 >>> 0)) {
         return this.#sendSegment(now, tx, 0, 0, TCP_ACK | TCP_FIN);
       }
       return false;
@@ -1769,7 +1780,7 @@ export class TcpSocket {
 
   // True once the peer acknowledged our FIN (SND.UNA is past it).
   #finAcked(): boolean {
-    return this.#finSeq >= 0 && seqGt(this.sndUna, this.#finSeq);
+    return this.finSeqKnown && seqGt(this.sndUna, this.#finSeq32 >>> 0);
   }
 
   // The sequence number of a pure ACK, as Linux's tcp_acceptable_seq: the
@@ -1818,7 +1829,10 @@ export class TcpSocket {
     const end = seqAdd(seq, len + ((flags & TCP_FIN) !== 0 ? 1 : 0));
     if ((flags & TCP_FIN) !== 0) {
       this.#finSent = true;
-      if (this.#finSeq < 0) this.#finSeq = seqAdd(seq, len);
+      if (!this.finSeqKnown) {
+        this.#finSeq32 = seqAdd(seq, len) | 0;
+        this.finSeqKnown = true;
+      }
     }
     if (!isProbe && seqGt(end, this.sndNxt)) this.sndNxt = end;
     if (!isProbe && seqGt(end, this.sndMax)) {
