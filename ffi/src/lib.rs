@@ -584,7 +584,7 @@ pub unsafe extern "C" fn mtcp_shim_wake(ring: *mut Ring) -> i32 {
     0
 }
 
-/// Folds the kernel's own counters (AF_PACKET drops) into the info block.
+/// Folds the kernel's own counters (AF_PACKET's and AF_XDP's drops) into the info block.
 /// Returns 0.
 ///
 /// # Safety
