@@ -29,7 +29,7 @@ const STACK = `Device and addresses:
                         super-frames (they are on by default; --tso, the old way to
                         turn them on, is still accepted)
   --ring-slots N        frames in each direction of the device's ring, 8 to 4096
-                        (default 2048 on packet: and xdp:, 256 on tap: and netmap:);
+                        (default 4096 on packet: and xdp:, 256 on tap: and netmap:);
                         frames the kernel dropped on a full ring are counted as
                         mtcp_drops_total{reason="deviceRxDropped"}
   --impair SPEC         loss=P,reorder=P,duplicate=P,corrupt=P,delay=MS,seed=N

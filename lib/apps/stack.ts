@@ -67,7 +67,7 @@ export interface StackOptions {
    */
   offload?: boolean;
   /**
-   * Descriptors in each of the ring's directions, 8 to 4096 (default 2048 on
+   * Descriptors in each of the ring's directions, 8 to 4096 (default 4096 on
    * packet and xdp, whose receive ring is the only queue in front of us, 256
    * on tap and netmap).
    */
