@@ -876,7 +876,7 @@ export class MtcpContext implements Pollable {
     if (sock === undefined) return;
     this.#demux.remove(sock.remoteAddr, sock.remotePort, sock.localPort, conn);
     this.#loop.cancel(conn);
-    this.stats.retiredRetransmits += sock.stats.retransmits;
+    this.stats.retiredRetransmits += sock.retransmits;
     sock.release();
     this.#pool.conns[conn] = undefined;
     this.#pool.sock[conn] = -1;
@@ -965,10 +965,10 @@ export class MtcpContext implements Pollable {
         this.#demux.remove(src, seg.srcPort, seg.dstPort);
         sock.onTimer(Infinity); // ends TIME-WAIT now
       } else {
-        const dropped = sock.stats.dropped;
+        const dropped = sock.droppedSegments;
         sock.process(now, seg, bytes);
         // A segment the connection would not take is counted as such.
-        if (sock.stats.dropped !== dropped) this.iface.dropReceived("tcpUnacceptable");
+        if (sock.droppedSegments !== dropped) this.iface.dropReceived("tcpUnacceptable");
         if (sock.ackDue) sock.dispatch(now, this.#tx);
         this.markDirty(conn);
         return true;

@@ -383,7 +383,7 @@ export function sampleStats(
   const states: Record<string, number> = flows > 0 ? { "TIME-WAIT": flows } : {};
   for (const sock of ctx.connections()) {
     flows++;
-    retransmits += sock.stats.retransmits;
+    retransmits += sock.retransmits;
     states[sock.state] = (states[sock.state] ?? 0) + 1;
   }
   return {

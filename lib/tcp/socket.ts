@@ -307,6 +307,20 @@ export interface TcpSocketStats {
   abortsOnData: number;
 }
 
+type RareCounters = Pick<
+  TcpSocketStats,
+  "retransmits" | "timeouts" | "fastRetransmits" | "dropped" | "challengeAcks" | "abortsOnData"
+>;
+// Every socket's rare counters until it counts one: never written to.
+const NO_RARE_COUNTERS: Readonly<RareCounters> = Object.freeze({
+  retransmits: 0,
+  timeouts: 0,
+  fastRetransmits: 0,
+  dropped: 0,
+  challengeAcks: 0,
+  abortsOnData: 0,
+});
+
 // RFC 2018: the most SACK blocks that fit beside timestamps, and without.
 const SACK_BLOCKS_WITH_TS = 3;
 const SACK_BLOCKS_NO_TS = 4;
@@ -356,19 +370,52 @@ export class TcpSocket {
    * until {@linkcode ownConfig} makes it this socket's own.
    */
   config: TcpConfig;
-  /** Counters. */
-  readonly stats: TcpSocketStats = {
-    segmentsOut: 0,
-    segmentsIn: 0,
-    bytesOut: 0,
-    bytesIn: 0,
-    retransmits: 0,
-    timeouts: 0,
-    fastRetransmits: 0,
-    dropped: 0,
-    challengeAcks: 0,
-    abortsOnData: 0,
-  };
+  // Counters: the four every segment moves are fields; the rare ones live in
+  // an object made at the first (a socket that never retransmits, times out
+  // or drops carries none of them). `stats` assembles a copy.
+  #segmentsOut = 0;
+  #segmentsIn = 0;
+  #bytesOut = 0;
+  #bytesIn = 0;
+  #rare: RareCounters = NO_RARE_COUNTERS;
+  /** Counters, as a fresh copy (read them where no segment is being handled). */
+  get stats(): TcpSocketStats {
+    const r = this.#rare;
+    return {
+      segmentsOut: this.#segmentsOut,
+      segmentsIn: this.#segmentsIn,
+      bytesOut: this.#bytesOut,
+      bytesIn: this.#bytesIn,
+      retransmits: r.retransmits,
+      timeouts: r.timeouts,
+      fastRetransmits: r.fastRetransmits,
+      dropped: r.dropped,
+      challengeAcks: r.challengeAcks,
+      abortsOnData: r.abortsOnData,
+    };
+  }
+  /** Segments retransmitted so far (no copy made). */
+  get retransmits(): number {
+    return this.#rare.retransmits;
+  }
+  /** Segments dropped as unacceptable so far (no copy made). */
+  get droppedSegments(): number {
+    return this.#rare.dropped;
+  }
+  // The rare counters, made at the first use.
+  #rareCounters(): RareCounters {
+    if (this.#rare === NO_RARE_COUNTERS) {
+      this.#rare = {
+        retransmits: 0,
+        timeouts: 0,
+        fastRetransmits: 0,
+        dropped: 0,
+        challengeAcks: 0,
+        abortsOnData: 0,
+      };
+    }
+    return this.#rare;
+  }
   /** Current state. */
   state: TcpState = "CLOSED";
   /** Why the connection failed, if it did. */
@@ -1010,7 +1057,7 @@ export class TcpSocket {
    * spoofed. False (and nothing done) for any other socket.
    */
   dropHalfOpen(): boolean {
-    if (this.state !== "SYN-RECEIVED" || !this.passive || this.stats.timeouts === 0) return false;
+    if (this.state !== "SYN-RECEIVED" || !this.passive || this.#rare.timeouts === 0) return false;
     this.#enterClosed();
     return true;
   }
@@ -1044,7 +1091,7 @@ export class TcpSocket {
    * `seg.payloadOffset`.
    */
   process(now: number, seg: TcpRepr, bytes: Uint8Array): void {
-    this.stats.segmentsIn++;
+    this.#segmentsIn++;
     this.#lastSegmentAtMs = storedMs(this.nowMs(now));
     switch (this.state) {
       case "CLOSED":
@@ -1283,7 +1330,7 @@ export class TcpSocket {
   // once and the sender learns it, as Linux does (TCPAbortOnData), instead
   // of taking data nobody will read until the peer gives up.
   #abortOnData(): void {
-    this.stats.abortsOnData++;
+    this.#rareCounters().abortsOnData++;
     this.error = "reset";
     this.#queueReset(this.sndNxt, 0, TCP_RST, true);
   }
@@ -1405,7 +1452,7 @@ export class TcpSocket {
     this.#inRecovery = true;
     this.recover = this.sndMax;
     this.highRxt = this.sndUna;
-    this.stats.fastRetransmits++;
+    this.#rareCounters().fastRetransmits++;
     const flight = seqSub(this.sndMax, this.sndUna);
     this.cc.onLoss(now, flight);
     this.#timedAtMs = T_NONE;
@@ -1461,7 +1508,7 @@ export class TcpSocket {
       const rx = this.#rxBuffer();
       if (rx === undefined) {
         // No buffer to be had: as if lost; the peer retransmits.
-        this.stats.dropped++;
+        this.#rareCounters().dropped++;
         this.#ackNow = true;
         this.#ackPending = true;
         return;
@@ -1476,7 +1523,7 @@ export class TcpSocket {
         if (this.#ooo === NO_ASSEMBLER) this.#ooo = new Assembler(this.config.maxOooRanges);
         if (!this.#ooo.add(offset, len)) {
           // Too many holes: drop this segment, as if lost.
-          this.stats.dropped++;
+          this.#rareCounters().dropped++;
           this.#ackNow = true;
           this.#ackPending = true;
           return;
@@ -1487,7 +1534,7 @@ export class TcpSocket {
       if (front > 0) {
         rx.commit(front);
         this.rcvNxt = seqAdd(this.rcvNxt, front);
-        this.stats.bytesIn += front;
+        this.#bytesIn += front;
         this.#emit(TCP_EV_READABLE);
       }
     }
@@ -1722,7 +1769,7 @@ export class TcpSocket {
     const last = offset + len === this.sendQueued;
     const flags = TCP_ACK | (last ? TCP_PSH : 0) | (fin && last ? TCP_FIN : 0);
     if (!this.#sendSegment(now, tx, offset, len, flags)) return false;
-    if (retransmit) this.stats.retransmits++;
+    if (retransmit) this.#rareCounters().retransmits++;
     // Linux tcp_event_data_sent: data sent within the delayed-ACK time of
     // data received is a reply: the connection is interactive (pingpong).
     else if (
@@ -1760,7 +1807,7 @@ export class TcpSocket {
       this.blocked = true;
       return false;
     }
-    this.stats.segmentsOut++;
+    this.#segmentsOut++;
     this.synPending = false;
     this.sndNxt = seqAdd(this.iss, 1);
     this.sndMax = seqMax(this.sndMax, this.sndNxt);
@@ -1823,7 +1870,7 @@ export class TcpSocket {
       this.blocked = true;
       return false;
     }
-    this.stats.segmentsOut++;
+    this.#segmentsOut++;
     this.#afterAckSent(now);
     const isProbe = len === 0 && seqLt(seq, this.sndUna);
     const end = seqAdd(seq, len + ((flags & TCP_FIN) !== 0 ? 1 : 0));
@@ -1842,7 +1889,7 @@ export class TcpSocket {
         this.#timedAtMs = storedMs(this.nowMs(now));
       }
     }
-    if (len > 0) this.stats.bytesOut += len;
+    if (len > 0) this.#bytesOut += len;
     // RFC 6298 §5.1: start the timer when data (or a FIN) goes out and none runs.
     if (!isProbe && (len > 0 || (flags & TCP_FIN) !== 0) && this.#rtoAtMs === T_INF) {
       this.#rtoAtMs = storedAfter(this.nowMs(now), this.rtt.rto);
@@ -1977,7 +2024,7 @@ export class TcpSocket {
       this.blocked = true;
       return false;
     }
-    this.stats.segmentsOut++;
+    this.#segmentsOut++;
     this.#rstPending = false;
     // A RST from abort() ends the connection; one answering a bad segment does not.
     if (this.closeAfterRst) {
@@ -2004,7 +2051,7 @@ export class TcpSocket {
     }
     if (this.#challengeCount >= this.config.challengeAcksPerSecond) return;
     this.#challengeCount++;
-    this.stats.challengeAcks++;
+    this.#rareCounters().challengeAcks++;
     this.#ackPending = true;
     this.#ackNow = true;
   }
@@ -2174,7 +2221,7 @@ export class TcpSocket {
   // RFC 6298 §5.4-5.7, and giving up after too many retries.
   #retransmitTimeout(now: number): void {
     this.#retries++;
-    this.stats.timeouts++;
+    this.#rareCounters().timeouts++;
     // A passive open's SYN-ACK has its own limit (Linux tcp_synack_retries), so
     // a half-open connection from a spoofed source gives way sooner.
     const handshake = this.state === "SYN-SENT" || this.state === "SYN-RECEIVED";
@@ -2360,7 +2407,7 @@ export class TcpSocket {
   }
 
   #drop(): void {
-    this.stats.dropped++;
+    this.#rareCounters().dropped++;
   }
 
   #rxBuffer(): RingBuffer | undefined {
