@@ -311,15 +311,18 @@ type RareCounters = Pick<
   TcpSocketStats,
   "retransmits" | "timeouts" | "fastRetransmits" | "dropped" | "challengeAcks" | "abortsOnData"
 >;
+function zeroRareCounters(): RareCounters {
+  return {
+    retransmits: 0,
+    timeouts: 0,
+    fastRetransmits: 0,
+    dropped: 0,
+    challengeAcks: 0,
+    abortsOnData: 0,
+  };
+}
 // Every socket's rare counters until it counts one: never written to.
-const NO_RARE_COUNTERS: Readonly<RareCounters> = Object.freeze({
-  retransmits: 0,
-  timeouts: 0,
-  fastRetransmits: 0,
-  dropped: 0,
-  challengeAcks: 0,
-  abortsOnData: 0,
-});
+const NO_RARE_COUNTERS: Readonly<RareCounters> = Object.freeze(zeroRareCounters());
 
 // RFC 2018: the most SACK blocks that fit beside timestamps, and without.
 const SACK_BLOCKS_WITH_TS = 3;
@@ -404,16 +407,7 @@ export class TcpSocket {
   }
   // The rare counters, made at the first use.
   #rareCounters(): RareCounters {
-    if (this.#rare === NO_RARE_COUNTERS) {
-      this.#rare = {
-        retransmits: 0,
-        timeouts: 0,
-        fastRetransmits: 0,
-        dropped: 0,
-        challengeAcks: 0,
-        abortsOnData: 0,
-      };
-    }
+    if (this.#rare === NO_RARE_COUNTERS) this.#rare = zeroRareCounters();
     return this.#rare;
   }
   /** Current state. */

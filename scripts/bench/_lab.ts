@@ -202,6 +202,18 @@ ${stream}`,
   }
 }
 
+/**
+ * A fresh directory for a script's files, `/dev/shm/mtcp-NAME-PID`, with
+ * `64b` (64 bytes of "a") in it: pass it to {@linkcode Lab.create}, whose
+ * `close` deletes it.
+ */
+export async function filesDir(name: string): Promise<string> {
+  const dir = `/dev/shm/mtcp-${name}-${Deno.pid}`;
+  await Deno.mkdir(dir, { recursive: true });
+  await Deno.writeFile(`${dir}/64b`, new Uint8Array(64).fill(0x61));
+  return dir;
+}
+
 /** Pids whose command line matches `pattern` (pgrep -f). */
 export async function pidsOf(pattern: string): Promise<number[]> {
   const r = await run(["pgrep", "-f", pattern]);

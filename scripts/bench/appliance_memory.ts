@@ -14,14 +14,12 @@
  * @module
  */
 
-import { Lab } from "./_lab.ts";
+import { filesDir, Lab } from "./_lab.ts";
 
 const COUNTS = Deno.args.length > 0 ? Deno.args.map(Number) : [10_000, 100_000];
 const ADDRS = 4; // client addresses 10.0.0.11 .. 10.0.0.14
 const PER_CLIENT = 15_000;
-const WWW = `/dev/shm/mtcp-mem-${Deno.pid}`;
-await Deno.mkdir(WWW, { recursive: true });
-await Deno.writeFile(`${WWW}/64b`, new Uint8Array(64).fill(0x61));
+const WWW = await filesDir("mem");
 
 // Opens N connections round-robin over the addresses, one request each,
 // prints "ready", then holds them until its stdin closes.

@@ -11,16 +11,14 @@
  * @module
  */
 
-import { Lab } from "./_lab.ts";
+import { filesDir, Lab } from "./_lab.ts";
 
 const [mode, ...clis] = Deno.args;
 if ((mode !== "serve" && mode !== "proxy") || clis.length < 2) {
   console.error("usage: compare_commits.ts serve|proxy CLI_A CLI_B");
   Deno.exit(2);
 }
-const WWW = `/dev/shm/mtcp-compare-${Deno.pid}`;
-await Deno.mkdir(WWW, { recursive: true });
-await Deno.writeFile(`${WWW}/64b`, new Uint8Array(64).fill(0x61));
+const WWW = await filesDir("compare");
 const lab = await Lab.create(WWW, { nginxStream: true });
 const rate = (text: string) => Number(/Requests\/sec:\s+([\d.]+)/.exec(text)?.[1] ?? NaN);
 try {

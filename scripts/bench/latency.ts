@@ -21,7 +21,7 @@
 
 import { parseArgs } from "node:util";
 import type { CliProcess } from "../../tests/_support/netns.ts";
-import { Lab } from "./_lab.ts";
+import { filesDir, Lab } from "./_lab.ts";
 
 const { values } = parseArgs({
   options: {
@@ -60,9 +60,7 @@ interface Row {
 }
 const rows: Row[] = [];
 
-const WWW = `/dev/shm/mtcp-latency-${Deno.pid}`;
-await Deno.mkdir(WWW, { recursive: true });
-await Deno.writeFile(`${WWW}/64b`, new Uint8Array(64).fill(0x61));
+const WWW = await filesDir("latency");
 const devices = new Set(values.devices!.split(","));
 const lab = await Lab.create(WWW, {
   nginxStream: true,

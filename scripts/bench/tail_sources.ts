@@ -16,7 +16,7 @@
 
 import { parseArgs } from "node:util";
 import { CliProcess } from "../../tests/_support/netns.ts";
-import { Lab, pidsOf, processTicks } from "./_lab.ts";
+import { filesDir, Lab, pidsOf, processTicks } from "./_lab.ts";
 
 const { values } = parseArgs({
   options: {
@@ -56,9 +56,7 @@ interface Row {
 }
 const rows: Row[] = [];
 
-const WWW = `/dev/shm/mtcp-tail-${Deno.pid}`;
-await Deno.mkdir(WWW, { recursive: true });
-await Deno.writeFile(`${WWW}/64b`, new Uint8Array(64).fill(0x61));
+const WWW = await filesDir("tail");
 const lab = await Lab.create(WWW, {});
 
 let spinnerText = "";

@@ -11,15 +11,13 @@
  */
 
 import { parseArgs } from "node:util";
-import { Lab, median } from "./_lab.ts";
+import { filesDir, Lab, median } from "./_lab.ts";
 
 const { values } = parseArgs({
   options: { starts: { type: "string", default: "3" } },
   strict: true,
 });
-const WWW = `/dev/shm/mtcp-warmup-${Deno.pid}`;
-await Deno.mkdir(WWW, { recursive: true });
-await Deno.writeFile(`${WWW}/64b`, new Uint8Array(64).fill(0x61));
+const WWW = await filesDir("warmup");
 
 async function seconds(lab: Lab, url: string): Promise<number[]> {
   const rates: number[] = [];
