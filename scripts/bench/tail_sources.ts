@@ -1,6 +1,7 @@
 /**
- * Where a tail at a fixed load comes from: one keep-alive load (64 B, 50
- * connections, `mtcp_rate` at `--rate`) against ours on the lab's TAP, once
+ * Where a tail at a fixed load comes from: one load (64 B, `mtcp_rate` at
+ * `--rate`, 50 kept-alive connections or, with `--mode close`, a connection
+ * per request) against ours on the lab's TAP, once
  * per build given, and against nginx, with the server's CPU share and, for
  * ours, V8's scavenges and their time (`--trace-gc`). With `--spinner`, a
  * process that only reads the clock in a loop, pinned to the second core,
@@ -9,7 +10,7 @@
  * kernel's work and the hypervisor).
  *
  * Usage (root): deno run -A scripts/bench/tail_sources.ts [--rate 26000]
- *   [--seconds 6] [--runs 2] [--cli A/cli.ts,B/cli.ts] [--spinner]
+ *   [--seconds 6] [--runs 2] [--mode keepalive|close] [--cli A/cli.ts,B/cli.ts] [--spinner]
  *
  * @module
  */
@@ -25,9 +26,14 @@ const { values } = parseArgs({
     runs: { type: "string", default: "2" },
     cli: { type: "string" },
     spinner: { type: "boolean" },
+    mode: { type: "string", default: "keepalive" },
   },
   strict: true,
 });
+if (values.mode !== "keepalive" && values.mode !== "close") {
+  console.error(`error: --mode is keepalive or close, not ${values.mode}`);
+  Deno.exit(2);
+}
 const root = new URL("../..", import.meta.url).pathname;
 const SECONDS = Number(values.seconds);
 const clis = values.cli?.split(",") ?? [`${root}cli.ts`];
@@ -58,6 +64,9 @@ const rows: Row[] = [];
 
 const WWW = await filesDir("tail");
 const lab = await Lab.create(WWW, {});
+// A connection a request turns ports over fast: the client closes second
+// (no TIME-WAIT on its side), and a wide range keeps reuse rare.
+await lab.C.must(["sysctl", "-qw", "net.ipv4.ip_local_port_range=10000 65000"]);
 
 let spinnerText = "";
 
@@ -82,7 +91,7 @@ async function load(
     const r = await lab.C.run([
       `${root}ffi/target/release/mtcp_rate`,
       ...["--host", host, "--port", String(port), "--path", "/64b", "--rate", values.rate!],
-      ...["--seconds", String(SECONDS), "--warmup", "1", "--mode", "keepalive"],
+      ...["--seconds", String(SECONDS), "--warmup", "1", "--mode", values.mode!],
       ...["--connections", "50"],
     ]);
     const cpu = (await processTicks(pids)) - t0;
@@ -143,7 +152,7 @@ try {
 }
 
 const f = (x: number) => x.toFixed(2);
-console.log(`keep-alive, 64 B, ${values.rate}/s offered, ${SECONDS} s a run`);
+console.log(`${values.mode}, 64 B, ${values.rate}/s offered, ${SECONDS} s a run`);
 console.log("");
 console.log("| server | p50 ms | p90 ms | p99 ms | p99.9 ms | max ms | CPU % | scavenges |");
 console.log("| --- | --- | --- | --- | --- | --- | --- | --- |");
