@@ -414,12 +414,27 @@ export class TcpSocket {
   state: TcpState = "CLOSED";
   /** Why the connection failed, if it did. */
   error: TcpError = "none";
-  /** Local address. */
-  localAddr = 0;
+  // Addresses are kept as int32: one from 128.0.0.0 up is past a small
+  // integer, and stored as a plain number it made the field a heap number in
+  // every socket (32 bytes an endpoint on 192.168.0.0/16, heap snapshots).
+  #localAddr32 = 0;
+  #remoteAddr32 = 0;
+  /** Local address (host order). */
+  get localAddr(): number {
+    return this.#localAddr32 >>> 0;
+  }
+  set localAddr(v: number) {
+    this.#localAddr32 = v | 0;
+  }
   /** Local port. */
   localPort = 0;
-  /** Remote address. */
-  remoteAddr = 0;
+  /** Remote address (host order). */
+  get remoteAddr(): number {
+    return this.#remoteAddr32 >>> 0;
+  }
+  set remoteAddr(v: number) {
+    this.#remoteAddr32 = v | 0;
+  }
   /** Remote port. */
   remotePort = 0;
   /** Trace hook: every state change. */
@@ -862,9 +877,11 @@ export class TcpSocket {
     iss: number,
   ): void {
     this.localAddr = localAddr;
-    this.localPort = localPort;
+    // Ports as small integers, whatever the caller computed them with: one
+    // stored as a heap number would make the field one in every socket.
+    this.localPort = localPort | 0;
     this.remoteAddr = remoteAddr;
-    this.remotePort = remotePort;
+    this.remotePort = remotePort | 0;
     this.passive = false;
     this.#initSend(now, iss);
     this.rcvScale = this.config.windowScaling ? windowShiftFor(this.config.rcvBufSize) : 0;
@@ -924,7 +941,7 @@ export class TcpSocket {
   /** Marks the socket as a listener (state LISTEN); the demux makes the connections. */
   listen(localAddr: number, localPort: number): void {
     this.localAddr = localAddr;
-    this.localPort = localPort;
+    this.localPort = localPort | 0;
     this.#setState("LISTEN");
   }
 

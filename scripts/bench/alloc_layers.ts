@@ -145,8 +145,11 @@ if (layer === "socket") {
   const network = new M.MemoryNetwork({
     clock: clockStart === undefined ? "virtual" : new M.VirtualClock(Number(clockStart)),
   });
-  const s = M.mtcp_create_context(0, { network, address: "10.0.0.2/24" })!;
-  const c = M.mtcp_create_context(1, { network, address: "10.0.0.1/24" })!;
+  // NET=192.168.7 puts both ends past 128.0.0.0 (addresses that are not
+  // small integers in JavaScript).
+  const net = Deno.env.get("NET") ?? "10.0.0";
+  const s = M.mtcp_create_context(0, { network, address: `${net}.2/24` })!;
+  const c = M.mtcp_create_context(1, { network, address: `${net}.1/24` })!;
   const lfd = M.mtcp_socket(s, M.AF_INET, M.SOCK_STREAM, 0);
   M.mtcp_bind(s, lfd, { family: M.AF_INET, addr: 0, port: 80 });
   M.mtcp_listen(s, lfd, 4);
