@@ -882,3 +882,43 @@ function serverClosesFirst(pair: Pair, n: number, each: () => void): void {
     each();
   }
 }
+
+Deno.test("addresses past 128.0.0.0 (192.168.7.0/24): connect, data both ways, the peer's name, close into a TIME-WAIT record, and a new connection", () => {
+  // Such an address is not a small integer in JavaScript: sockets keep it as
+  // an int32 and hand it out unsigned, and every lookup must agree.
+  assert.equal(M.mtcp_init({ num_cores: 2, max_concurrency: 64, seed: 3 }), 0);
+  try {
+    const network = new M.MemoryNetwork({ latencyMs: 1 });
+    const server = M.mtcp_create_context(0, { network, address: "192.168.7.2/24" })!;
+    const client = M.mtcp_create_context(1, { network, address: "192.168.7.201/24" })!;
+    const pair: Pair = { network, server, client };
+    const serverIp = M.parseIpv4Address("192.168.7.2")!;
+    assert.ok(serverIp > 0x7fffffff);
+    const lfd = listenOn(server, 80);
+    for (let round = 0; round < 2; round++) {
+      const cfd = connectTo(client, serverIp, 80);
+      const sfd = acceptOne(pair, server, lfd);
+      const peer: M.SockAddr = { family: M.AF_INET, addr: 0, port: 0 };
+      assert.equal(M.mtcp_getpeername(server, sfd, peer), 0);
+      assert.equal(M.formatIpv4(peer.addr), "192.168.7.201");
+      assert.equal(M.mtcp_getpeername(client, cfd, peer), 0);
+      assert.equal(peer.addr, serverIp);
+      assert.equal(writeText(client, cfd, "ping"), 4);
+      let got = "";
+      run(pair, () => (got += readAll(server, sfd).text) === "ping");
+      assert.equal(got, "ping");
+      assert.equal(writeText(server, sfd, "pong"), 4);
+      got = "";
+      run(pair, () => (got += readAll(client, cfd).text) === "pong");
+      assert.equal(got, "pong");
+      // The client closes first and keeps the pair in TIME-WAIT.
+      M.mtcp_close(client, cfd);
+      run(pair, () => readAll(server, sfd).rc === 0);
+      M.mtcp_close(server, sfd);
+      run(pair, () => client.timeWaitRecords === round + 1);
+      assert.equal(client.timeWaitRecords, round + 1);
+    }
+  } finally {
+    M.mtcp_destroy();
+  }
+});
