@@ -364,11 +364,23 @@ Deno.test({
     const link = await tapLink();
     try {
       const r = link.device.ring;
-      for (let n = r.rx(64); n > 0; n = r.rx(64)) {
-        // whatever the kernel sent on its own
+      // The kernel sends frames of its own after link-up (IPv6 neighbour
+      // discovery, router solicitations): fewer without IPv6, and a spin
+      // they end is tried again.
+      await link.ns.run(["sysctl", "-qw", `net.ipv6.conf.${link.kernelIf}.disable_ipv6=1`]);
+      const drain = () => {
+        for (let n = r.rx(64); n > 0; n = r.rx(64)) {
+          // whatever the kernel sent on its own
+        }
+      };
+      let timedOut = false;
+      let t0 = 0;
+      for (let tries = 0; tries < 50 && !timedOut; tries++) {
+        drain();
+        t0 = performance.now();
+        timedOut = r.spin(3000) === 0;
       }
-      let t0 = performance.now();
-      assert.equal(r.spin(3000), 0);
+      assert.ok(timedOut, "a spin with nothing to read ran out of time");
       assert.ok(performance.now() - t0 >= 2.9, "spun for its whole time");
       // The kernel resolves our address first: its ARP request is a frame.
       const ping = link.ns.spawn(["ping", "-c", "1", "-W", "1", link.ourIp]);
