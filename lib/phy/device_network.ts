@@ -10,7 +10,7 @@
  * answers a burst does not pay the sleep's wake-up cost. The spin is a
  * bounded call into the shim on the JavaScript thread, which allocates
  * nothing (a spin made of macrotasks allocated a promise and an immediate
- * per turn: 2.7 times the scavenges of a server at 26,000 requests/s).
+ * per turn: two to 2.7 times the scavenges of a server at 26,000 requests/s).
  *
  * @module
  */
